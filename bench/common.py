@@ -1,0 +1,103 @@
+"""Shared helpers for the benchmarks: a migrated app on SQLite or PostgreSQL, timing, a big portfolio."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlmodel import Session
+
+from fieldcrm import create_app
+from fieldcrm.accounts import services as accounts
+from fieldcrm.clients.models import Client, ContactPerson
+from fieldcrm.clients.normalise import build_search_text, fold
+from fieldcrm.clients.services import display_name
+from fieldcrm.demo import REPS, client_data, communes_for
+from fieldcrm.migrate import upgrade
+
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PASSWORD = "bench password 2026"
+
+
+def make_bench_app(backend: str):
+    if backend == "sqlite":
+        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
+    else:
+        url = PG_URL
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": url,
+                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    engine = app.extensions["fieldcrm.engine"]
+    if backend == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    upgrade(engine)
+    return app
+
+
+def fill_portfolio(app, n_clients: int, seed: int = 7):
+    """One rep owning `n_clients` realistic clients (bulk insert, same search column as the app)."""
+    rng = random.Random(seed)
+    engine = app.extensions["fieldcrm.engine"]
+    with app.test_request_context(), Session(engine, expire_on_commit=False) as db:
+        rep = accounts.create_user(db, email="bench@example.fr", name="Bench Rep", password=PASSWORD)
+        pool = communes_for(REPS[0][2] + REPS[2][2] + REPS[3][2])
+        batch = []
+        for _ in range(n_clients):
+            data, contacts = client_data(rng, rng.choice(pool), rep.id, "02")
+            data.pop("tags")
+            client = Client(**data, display_name=display_name(data), sort_name="")
+            client.sort_name = fold(client.display_name)
+            parts = [client.company_name, client.first_name, client.last_name, client.city, client.postal_code,
+                     client.email, client.sector, client.segment]
+            phones = [client.phone, client.mobile]
+            for c in contacts:
+                parts += [c["first_name"], c["last_name"], c["email"], c["function"]]
+                phones += [c["mobile"]]
+            client.search_text = build_search_text(parts, phones)
+            batch.append((client, contacts))
+            if len(batch) == 1000:
+                _flush(db, batch)
+        _flush(db, batch)
+    with engine.begin() as conn:  # a live database has planner statistics (autovacuum / ANALYZE)
+        conn.exec_driver_sql("ANALYZE")
+    return rep
+
+
+def _flush(db: Session, batch: list) -> None:
+    db.add_all([c for c, _ in batch])
+    db.flush()
+    db.add_all([ContactPerson(client_id=c.id, **contact) for c, contacts in batch for contact in contacts])
+    db.commit()
+    batch.clear()
+
+
+def timed(fn, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of `repeat` calls (CPU time shows the app's own cost when
+    other processes share the 2 cores; PostgreSQL's own CPU is not in it)."""
+    fn()  # warm-up
+    wall, cpu = [], []
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return wall, cpu
+
+
+def _median_p95(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def summary(samples) -> str:
+    """'median … p95 …' of wall-clock samples, or of the (wall, cpu) pair that `timed` returns."""
+    wall, cpu = samples if isinstance(samples, tuple) else (samples, None)
+    wm, wp = _median_p95(wall)
+    text = f"median {wm:6.1f} ms   p95 {wp:6.1f} ms"
+    if cpu:
+        cm, cp = _median_p95(cpu)
+        text += f"   (cpu median {cm:5.1f}, p95 {cp:5.1f})"
+    return f"{text}   n={len(wall)}"

@@ -1,0 +1,114 @@
+"""Import of 100,000 rows through the real pipeline (upload, validation pass, one-transaction write).
+
+    .venv/bin/python -m bench.import_100k [--rows 100000] [--database-url postgresql://…/test_h6]
+
+Prints the time of each phase and the process's peak memory (ru_maxrss) before and after the import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from fieldcrm import create_app
+from fieldcrm.accounts import services as accounts
+from fieldcrm.clients.models import Client
+from fieldcrm.imports import services
+from fieldcrm.imports.models import ImportJob
+from fieldcrm.migrate import upgrade
+
+TOWNS = [("69001", "Lyon"), ("13001", "Marseille"), ("75011", "Paris"), ("33000", "Bordeaux"),
+         ("44000", "Nantes"), ("31000", "Toulouse"), ("59000", "Lille"), ("67000", "Strasbourg")]
+WORDS = ["Boulangerie", "Garage", "Pharmacie", "Café", "Épicerie", "Fromagerie", "Cave", "Salon"]
+NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"]
+
+
+def make_csv(path: Path, rows: int, seed: int = 6) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="cp1252", newline="") as out:
+        out.write("Raison sociale;Nom;Prénom;Adresse;CP;Ville;Tél.;Portable;E-mail;Secteur;Statut;Client depuis\r\n")
+        for i in range(rows):
+            cp, city = rng.choice(TOWNS)
+            name = rng.choice(NAMES)
+            phone = f"04 {rng.randint(10, 99)} {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}"
+            mobile = f"06 {rng.randint(10, 79)} {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}"
+            email = f"contact{i}@exemple.fr" if i % 50 else "pas-un-email"  # 2% invalid rows
+            day = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2000, 2025)}"
+            out.write(f"{rng.choice(WORDS)} {name} {i};{name};Jean;{rng.randint(1, 200)} rue de la Paix;{cp};{city};"
+                      f"{phone};{mobile};{email};Commerce;client;{day}\r\n")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": url,
+                      "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "GEOCODER_CHAIN": "offline"})
+    app.instance_path = str(tmp / "instance")
+    engine = app.extensions["fieldcrm.engine"]
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    upgrade(engine)
+    csv_path = tmp / "clients.csv"
+    make_csv(csv_path, args.rows)
+    print(f"{args.rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB, {engine.dialect.name}")
+    with app.test_request_context(), Session(engine, expire_on_commit=False) as db:
+        rep = accounts.create_user(db, email="bench@example.fr", name="Bench", password="bench password 2026")
+        before = peak_mb()
+        start = time.perf_counter()
+        with csv_path.open("rb") as fh:
+            job = services.upload(db, rep, "clients.csv", io.BytesIO(fh.read()))
+        uploaded = time.perf_counter()
+        job.status = "queued"
+        db.add(job)
+        db.commit()
+        from fieldcrm.imports import tasks
+
+        tasks.GEOCODE_BATCH = 10 ** 9  # the bench times the import; geocoding is a later background task
+        original = tasks.geocode_clients_task
+        tasks.geocode_clients_task = lambda *a, **k: None
+        phases = {}
+
+        def timed(name, fn):
+            def wrapper(*args):
+                t = time.perf_counter()
+                try:
+                    return fn(*args)
+                finally:
+                    phases[name] = time.perf_counter() - t
+            return wrapper
+
+        real_validate, real_write = services._validate, services._write
+        services._validate, services._write = timed("validate", real_validate), timed("write", real_write)
+        services.run_import(job.id)
+        services._validate, services._write = real_validate, real_write
+        tasks.geocode_clients_task = original
+        done = time.perf_counter()
+        db.expire_all()
+        job = db.get(ImportJob, job.id)
+        clients = db.exec(select(func.count()).select_from(Client)).one()
+    print(f"upload + checks + mapping guess: {uploaded - start:6.1f} s")
+    print(f"validate + write (one transaction): {done - uploaded:6.1f} s   total {done - start:6.1f} s")
+    print(f"  of which validation pass {phases['validate']:6.1f} s, write pass {phases['write']:6.1f} s")
+    print(f"status {job.status}: created {job.created_count:,}, skipped {job.skipped_count:,}, clients {clients:,}")
+    print(f"peak RSS: {before:.0f} MB before the import, {peak_mb():.0f} MB after")
+
+
+if __name__ == "__main__":
+    main()

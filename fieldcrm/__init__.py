@@ -1,0 +1,96 @@
+"""FieldCRM: a self-hosted, mobile-first CRM for travelling sales reps."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+
+from flask import Flask
+
+from fieldcrm import config as config_module
+from fieldcrm import db
+from fieldcrm.extensions import babel, csrf, htmx, login_manager
+
+# One blueprint per capability (each module exposes `bp`).
+BLUEPRINTS = (
+    "fieldcrm.accounts.routes",
+    "fieldcrm.clients.routes",
+    "fieldcrm.customfields.routes",
+    "fieldcrm.web.pwa",
+    "fieldcrm.visits.routes",
+    "fieldcrm.followups.routes",
+    "fieldcrm.agenda.routes",
+    "fieldcrm.maps.routes",
+    "fieldcrm.tours.routes",
+    "fieldcrm.imports.routes",
+    "fieldcrm.dedupe.routes",
+    "fieldcrm.sales.routes",
+    "fieldcrm.segments.routes",
+    "fieldcrm.exports.routes",
+    "fieldcrm.analyses.routes",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: settings, extensions, blueprints, guards."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="fieldcrm_session",
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_TRANSLATION_DIRECTORIES=os.path.join(os.path.dirname(__file__), "translations"),
+        BABEL_DEFAULT_TIMEZONE=app.config["DEFAULT_TIMEZONE"],
+        MAX_CONTENT_LENGTH=app.config.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
+    )
+    relaxed = app.config.get("DEBUG") or app.config.get("FIELDCRM_DEMO") or app.config.get("TESTING")
+    if relaxed and "SESSION_COOKIE_SECURE" not in os.environ and "SESSION_COOKIE_SECURE" not in (
+        test_config or {}
+    ):
+        app.config["SESSION_COOKIE_SECURE"] = False  # demo and tests run over plain http
+    config_module.check_production_safety(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    from fieldcrm import jobs
+
+    jobs.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    from fieldcrm.web import i18n, security
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+
+    from fieldcrm.accounts import auth
+
+    auth.init_app(app)
+    security.init_app(app)
+
+    from fieldcrm.web import errors, migration_guard
+
+    errors.init_app(app)
+    migration_guard.init_app(app)
+    i18n.init_app(app)
+    from fieldcrm.web import templating
+
+    templating.init_app(app)
+
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
+
+    from fieldcrm import cli
+
+    cli.init_app(app)
+    return app

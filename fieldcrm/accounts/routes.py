@@ -1,0 +1,244 @@
+"""Login/logout, the user's own account, and user administration (admins only)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlmodel import select
+
+from fieldcrm.accounts import services
+from fieldcrm.accounts.auth import SESSION_KEY
+from fieldcrm.accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    MovePortfolioForm,
+    PasswordResetForm,
+    PreferencesForm,
+    PrivacyForm,
+    TeamForm,
+    UserEditForm,
+    UserForm,
+)
+from fieldcrm.accounts.models import Team, User
+from fieldcrm.db import get_session
+from fieldcrm.privacy import services as privacy
+from fieldcrm.web.guards import admin_required, with_user
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("agenda.today")  # Today is the home screen
+
+
+def _open_session(user: User, token: str) -> None:
+    session.clear()  # a fresh session at every login
+    login_user(user)
+    session[SESSION_KEY] = token
+    session.permanent = False
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("agenda.today"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        result = services.authenticate(get_session(), form.email.data, form.password.data)
+        if result.user:
+            _open_session(result.user, result.token)
+            return redirect(_safe_next(request.args.get("next")), 303)
+        error = result.error
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    services.logout(get_session(), current_user, session.get(SESSION_KEY))
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("accounts.login"), 303)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    prefs = PreferencesForm(prefix="prefs", locale=current_user.locale or "")
+    password_form = ChangePasswordForm(prefix="pw")
+    error = None
+    if request.method == "POST" and "prefs-locale" in request.form and prefs.validate_on_submit():
+        services.set_locale(get_session(), current_user, prefs.locale.data or None)
+        flash(_("Preferences saved."), "success")
+        return redirect(url_for("accounts.account"), 303)
+    if request.method == "POST" and "pw-current" in request.form and password_form.validate_on_submit():
+        db = get_session()
+        try:
+            services.change_own_password(db, current_user, password_form.current.data,
+                                         password_form.password.data)
+        except services.AccountError as exc:
+            error = str(exc)
+        else:
+            from fieldcrm.accounts.auth import start_session
+
+            token = start_session(db, current_user)
+            db.commit()
+            _open_session(current_user, token)
+            flash(_("Password changed. Your other sessions were closed."), "success")
+            return redirect(url_for("accounts.account"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/account.html", prefs=prefs, password_form=password_form,
+                           error=error), status
+
+
+# --- administration ------------------------------------------------------------------------
+
+def _teams():
+    return list(get_session().exec(select(Team).order_by(Team.name)).all())
+
+
+def _team_choices():
+    return [("", "—")] + [(t.id, t.name) for t in _teams()]
+
+
+@bp.get("/admin/users")
+@admin_required
+def users():
+    db = get_session()
+    rows = db.exec(select(User).order_by(User.active.desc(), User.name)).all()
+    return render_template("accounts/users.html", users=rows, teams={t.id: t for t in _teams()},
+                           active_count=services.active_user_count(db),
+                           max_users=current_app.config["MAX_ACTIVE_USERS"], team_form=TeamForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new():
+    form = UserForm()
+    form.team_id.choices = _team_choices()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.create_user(get_session(), email=form.email.data, name=form.name.data,
+                                 password=form.password.data or "", role=form.role.data,
+                                 team_id=form.team_id.data, actor=current_user)
+        except services.AccountError as exc:
+            error = str(exc)
+        else:
+            flash(_("User created."), "success")
+            return redirect(url_for("accounts.users"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/user_new.html", form=form, error=error), status
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@with_user
+def user_edit(user):
+    db = get_session()
+    form = UserEditForm(obj=user)
+    form.team_id.choices = _team_choices()
+    reset = PasswordResetForm(prefix="reset")
+    move = MovePortfolioForm(prefix="move")
+    move.target_id.choices = [(u.id, u.name) for u in db.exec(
+        select(User).where(User.active, User.id != user.id).order_by(User.name)).all()]
+    error = None
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.update_user(db, user, name=form.name.data, role=form.role.data,
+                                 team_id=form.team_id.data, actor=current_user)
+        except services.AccountError as exc:
+            error = str(exc)
+        else:
+            flash(_("User saved."), "success")
+            return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
+    status = 422 if error or (request.method == "POST" and form.errors) else 200
+    return render_template("accounts/user_edit.html", user=user, form=form, reset=reset, move=move,
+                           error=error), status
+
+
+def _user_action(user, action, success: str):
+    try:
+        action()
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@with_user
+def user_active(user):
+    active = request.form.get("active") == "1"
+    return _user_action(user, lambda: services.set_active(get_session(), user, active, current_user),
+                        _("User activated.") if active else _("User deactivated; their sessions are closed."))
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@with_user
+def user_password(user):
+    form = PasswordResetForm(prefix="reset")
+    if not form.validate_on_submit():
+        flash(_("Give a password."), "error")
+        return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
+    return _user_action(user, lambda: services.reset_password(get_session(), user, form.password.data,
+                                                              current_user), _("Password reset."))
+
+
+@bp.post("/admin/users/<int:user_id>/portfolio")
+@with_user
+def user_portfolio(user):
+    db = get_session()
+    form = MovePortfolioForm(prefix="move")
+    form.target_id.choices = [(u.id, u.name) for u in db.exec(select(User).where(User.active)).all()]
+    if not form.validate_on_submit():
+        flash(_("Choose who receives the portfolio."), "error")
+        return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
+    target = db.get(User, form.target_id.data)
+    try:
+        moved = services.move_portfolio(db, user, target, current_user)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(ngettext("%(num)d client moved to %(name)s.", "%(num)d clients moved to %(name)s.", moved,
+                       name=target.name), "success")
+    return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
+
+
+@bp.post("/admin/teams")
+@admin_required
+def team_new():
+    form = TeamForm()
+    if form.validate_on_submit():
+        try:
+            services.create_team(get_session(), form.name.data)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Team created."), "success")
+    else:
+        flash(_("Give the team a name."), "error")
+    return redirect(url_for("accounts.users"), 303)
+
+
+@bp.route("/admin/privacy", methods=["GET", "POST"])
+@admin_required
+def privacy_settings():
+    db = get_session()
+    current = privacy.org_settings(db)
+    form = PrivacyForm(obj=current)
+    if form.validate_on_submit():
+        privacy.set_minimisation(db, collect_birth_date=form.collect_birth_date.data,
+                                 collect_gender=form.collect_gender.data)
+        flash(_("Privacy settings saved."), "success")
+        return redirect(url_for("accounts.privacy_settings"), 303)
+    return render_template("accounts/privacy.html", form=form)

@@ -1,0 +1,211 @@
+"""Account use cases: log in with throttling, user administration, portfolio moves."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlmodel import Session, func, select, update
+
+from fieldcrm.accounts import auth
+from fieldcrm.accounts.models import ROLES, AuthEvent, LoginThrottle, Team, User
+from fieldcrm.accounts.passwords import (
+    DEFAULT_METHOD,
+    dummy_hash,
+    hash_password,
+    password_problems,
+    verify_password,
+)
+from fieldcrm.clients.models import Client
+from fieldcrm.timeutil import utcnow
+
+
+class AccountError(ValueError):
+    """A refused account operation, with a message for the user."""
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    token: str | None = None
+    error: str | None = None
+
+
+def log_event(db: Session, event: str, *, login=None, user_id=None, actor_id=None, detail=None) -> None:
+    ip = request.remote_addr if request else None
+    db.add(AuthEvent(event=event, login=login, user_id=user_id, actor_id=actor_id, ip=ip, detail=detail))
+    current_app.logger.info("auth %s login=%s user=%s ip=%s", event, login, user_id, ip)
+
+
+def _locked_message(until) -> str:
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    return ngettext("Too many failed attempts. Try again in %(num)d minute.",
+                    "Too many failed attempts. Try again in %(num)d minutes.", minutes)
+
+
+def authenticate(db: Session, login: str, password: str) -> LoginResult:
+    """Check a login; the same answer for an unknown login and a wrong password.
+
+    After LOGIN_MAX_ATTEMPTS failures the login is locked, twice as long at each further failure."""
+    login = (login or "").strip().lower()
+    throttle = db.exec(select(LoginThrottle).where(LoginThrottle.login == login)).first()
+    now = utcnow()
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        log_event(db, "login_locked", login=login)
+        db.commit()
+        return LoginResult(None, error=_locked_message(throttle.locked_until))
+
+    user = db.exec(select(User).where(User.email == login)).first()
+    method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD)
+    ok = verify_password(user.password_hash if user else dummy_hash(method), password or "")
+    if user and ok and user.active:
+        if throttle:
+            db.delete(throttle)
+        token = auth.start_session(db, user)
+        log_event(db, "login", login=login, user_id=user.id)
+        db.commit()
+        return LoginResult(user, token=token)
+
+    throttle = throttle or LoginThrottle(login=login)
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    limit = current_app.config["LOGIN_MAX_ATTEMPTS"]
+    error = _("Wrong email or password.")
+    if throttle.failures >= limit:
+        extra = throttle.failures - limit
+        seconds = min(current_app.config["LOGIN_LOCK_SECONDS"] * 2**extra, 3600)
+        throttle.locked_until = now + timedelta(seconds=seconds)
+        error = _locked_message(throttle.locked_until)
+    db.add(throttle)
+    log_event(db, "login_failed", login=login, user_id=user.id if user else None)
+    db.commit()
+    return LoginResult(None, error=error)
+
+
+def logout(db: Session, user: User, token: str | None) -> None:
+    auth.revoke_token(db, token)
+    log_event(db, "logout", login=user.email, user_id=user.id)
+    db.commit()
+
+
+def active_user_count(db: Session) -> int:
+    return db.exec(select(func.count()).select_from(User).where(User.active)).one()
+
+
+def _check_capacity(db: Session) -> None:
+    limit = current_app.config["MAX_ACTIVE_USERS"]
+    if active_user_count(db) >= limit:
+        raise AccountError(_("The maximum of %(n)d active users is reached.", n=limit))
+
+
+def _check_password(password: str, email: str, name: str) -> None:
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        raise AccountError(" ".join(problems))
+
+
+def create_user(
+    db: Session, *, email: str, name: str, password: str, role: str = "rep",
+    team_id: int | None = None, locale: str | None = None, actor: User | None = None,
+) -> User:
+    """Create an active user; refuses a taken email, a weak password or a full licence."""
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise AccountError(_("Unknown role."))
+    if db.exec(select(User).where(User.email == email)).first():
+        raise AccountError(_("A user with this email already exists."))
+    _check_password(password, email, name)
+    _check_capacity(db)
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role,
+                team_id=team_id, locale=locale)
+    db.add(user)
+    db.flush()
+    log_event(db, "user_created", login=email, user_id=user.id, actor_id=actor.id if actor else None)
+    db.commit()
+    return user
+
+
+def update_user(db: Session, user: User, *, name: str, role: str, team_id: int | None, actor: User) -> None:
+    if role not in ROLES:
+        raise AccountError(_("Unknown role."))
+    if user.id == actor.id and role != "admin":
+        raise AccountError(_("You cannot remove your own administrator role."))
+    if user.role != role:
+        log_event(db, "role_changed", login=user.email, user_id=user.id, actor_id=actor.id,
+                  detail=f"{user.role}->{role}")
+    user.name, user.role, user.team_id = name.strip(), role, team_id
+    db.add(user)
+    db.commit()
+
+
+def set_active(db: Session, user: User, active: bool, actor: User) -> None:
+    """Deactivating ends every session of the user at once (checked server-side)."""
+    if user.id == actor.id and not active:
+        raise AccountError(_("You cannot deactivate your own account."))
+    if active and not user.active:
+        _check_capacity(db)
+    user.active = active
+    db.add(user)
+    if not active:
+        auth.revoke_all(db, user.id)
+    log_event(db, "user_activated" if active else "user_deactivated", login=user.email,
+              user_id=user.id, actor_id=actor.id)
+    db.commit()
+
+
+def reset_password(db: Session, user: User, password: str, actor: User) -> None:
+    _check_password(password, user.email, user.name)
+    user.password_hash = hash_password(password)
+    db.add(user)
+    auth.revoke_all(db, user.id)
+    log_event(db, "password_reset", login=user.email, user_id=user.id, actor_id=actor.id)
+    db.commit()
+
+
+def change_own_password(db: Session, user: User, current: str, new: str) -> None:
+    """Change one's password; every session ends (the caller opens a new one)."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_("The current password is wrong."))
+    _check_password(new, user.email, user.name)
+    user.password_hash = hash_password(new)
+    db.add(user)
+    auth.revoke_all(db, user.id)
+    log_event(db, "password_changed", login=user.email, user_id=user.id, actor_id=user.id)
+    db.commit()
+
+
+def set_locale(db: Session, user: User, locale: str | None) -> None:
+    user.locale = locale if locale in ("fr", "en") else None
+    db.add(user)
+    db.commit()
+
+
+def move_portfolio(db: Session, source: User, target: User, actor: User) -> int:
+    """Give every client of `source` to `target`; returns how many moved."""
+    if source.id == target.id:
+        raise AccountError(_("Choose another user to receive the portfolio."))
+    if not target.active:
+        raise AccountError(_("The receiving user is deactivated."))
+    result = db.execute(
+        update(Client).where(Client.owner_id == source.id).values(owner_id=target.id)
+    )
+    log_event(db, "portfolio_moved", login=source.email, user_id=source.id, actor_id=actor.id,
+              detail=f"to {target.id}: {result.rowcount}")
+    db.commit()
+    return result.rowcount
+
+
+def create_team(db: Session, name: str) -> Team:
+    name = name.strip()
+    if not name:
+        raise AccountError(_("Give the team a name."))
+    if db.exec(select(Team).where(Team.name == name)).first():
+        raise AccountError(_("This team already exists."))
+    team = Team(name=name)
+    db.add(team)
+    db.commit()
+    return team

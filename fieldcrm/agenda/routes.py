@@ -1,0 +1,141 @@
+"""Today (the home screen), the week, the private calendar feed, the default visit cadences."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from fieldcrm.agenda import clock, ics, queries, services
+from fieldcrm.agenda.models import CadenceRule
+from fieldcrm.clients import links
+from fieldcrm.clients.forms import status_labels
+from fieldcrm.db import get_session
+from fieldcrm.web.guards import admin_required
+from fieldcrm.web.htmx import render
+
+bp = Blueprint("agenda", __name__)
+
+
+def list_url(endpoint: str, **values) -> str:
+    """url_for for the many lines of a list: the URL is built once per request and endpoint, with a
+    placeholder for each `*_id`, then filled in by string replacement (url_for is the slow part of
+    rendering Today)."""
+    ids = {k: v for k, v in values.items() if k.endswith("_id")}
+    fixed = tuple(sorted((k, v) for k, v in values.items() if k not in ids))
+    cache = g.setdefault("list_urls", {})
+    key = (endpoint, tuple(sorted(ids)), fixed)
+    if key not in cache:
+        placeholders = {k: 900_000_001 + n for n, k in enumerate(sorted(ids))}
+        cache[key] = (url_for(endpoint, **placeholders, **dict(fixed)), placeholders)
+    url, placeholders = cache[key]
+    for k, placeholder in placeholders.items():
+        url = url.replace(str(placeholder), str(int(ids[k])))
+    return url
+
+
+@bp.app_context_processor
+def agenda_helpers():
+    def navigate(client) -> str:
+        address = links.postal_address(client.street, client.postal_code, client.city, client.country)
+        return links.navigation_links(address, client.latitude, client.longitude).get("google", "")
+
+    return {"navigate_link": navigate, "list_url": list_url}
+
+
+@bp.get("/")
+@login_required
+def today():
+    """The home screen: what to do today."""
+    day = queries.day_agenda(get_session(), current_user, clock.today())
+    return render("agenda/today.html", "agenda/_today.html", day=day, now=clock.now())
+
+
+@bp.get("/week")
+@login_required
+def week():
+    try:
+        first = date.fromisoformat(request.args.get("start", ""))
+    except ValueError:
+        first = clock.today()
+    if not date(2000, 1, 10) <= first <= date(2100, 12, 20):
+        first = clock.today()
+    first = clock.week_start(first)
+    days = queries.week_agenda(get_session(), current_user, first)
+    return render("agenda/week.html", "agenda/_week.html", days=days, first=first, today=clock.today(),
+                  previous=first - timedelta(days=7), following=first + timedelta(days=7))
+
+
+@bp.route("/agenda/calendar", methods=["GET", "POST"])
+@login_required
+def calendar():
+    """Create (or replace) and revoke the private ICS address. The address is shown once."""
+    db = get_session()
+    token = None
+    if request.method == "POST":
+        if request.form.get("action") == "revoke":
+            services.revoke_feeds(db, current_user)
+            flash(_("Your calendar link no longer works."), "success")
+            return redirect(url_for("agenda.calendar"), 303)
+        token = services.create_feed(db, current_user)
+    feed_url = url_for("agenda.feed", token=token, _external=True) if token else None
+    return render("agenda/calendar.html", "agenda/calendar.html", feed=services.active_feed(db, current_user),
+                  feed_url=feed_url, webcal_url=feed_url.replace("https://", "webcal://").replace(
+                      "http://", "webcal://") if feed_url else None)
+
+
+@bp.get("/calendar/<token>.ics")
+def feed(token: str):
+    """The feed itself: no login (calendar apps cannot log in), the secret in the address is the key."""
+    db = get_session()
+    user = services.feed_owner(db, token)
+    if user is None:
+        abort(404)
+    followups, appointments = queries.feed_items(db, user, clock.today())
+    body = ics.build_calendar(request.host.split(":")[0], followups, appointments, request.host_url.rstrip("/"))
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'inline; filename="fieldcrm.ics"'
+    return response
+
+
+@bp.route("/admin/cadences", methods=["GET", "POST"])
+@admin_required
+def cadences():
+    """Default visit cadences per status and per segment (a client's own cadence wins)."""
+    db = get_session()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        rules: dict[tuple[str, str], int] = {}
+        for key in status_labels():
+            raw = request.form.get(f"status-{key}", "").strip()
+            if raw:
+                if not raw.isdigit() or not 0 < int(raw) <= services.CADENCE_MAX_DAYS:
+                    errors[f"status-{key}"] = _("A number of days between 1 and %(max)d.",
+                                                max=services.CADENCE_MAX_DAYS)
+                else:
+                    rules[("status", key)] = int(raw)
+        for number, line in enumerate(request.form.get("segments", "").splitlines(), 1):
+            if not line.strip():
+                continue
+            name, _sep, days = line.rpartition("=")
+            if not name.strip() or not days.strip().isdigit() or not 0 < int(days) <= services.CADENCE_MAX_DAYS:
+                errors["segments"] = _("Line %(n)d: write “segment = days”, e.g. “Top clients = 30”.", n=number)
+                continue
+            rules[("segment", name.strip())] = int(days)
+        if not errors:
+            services.set_cadence_rules(db, rules)
+            flash(_("Visit cadences saved."), "success")
+            return redirect(url_for("agenda.cadences"), 303)
+        values = request.form.to_dict()
+    else:
+        rules_now: list[CadenceRule] = queries.cadence_rules(db)
+        values = {f"status-{r.value}": str(r.days) for r in rules_now if r.field == "status"}
+        values["segments"] = "\n".join(f"{r.value} = {r.days}" for r in rules_now if r.field == "segment")
+    status = 422 if errors else 200
+    return render("agenda/cadences.html", "agenda/cadences.html", status=status, values=values, errors=errors,
+                  statuses=status_labels())
+
+

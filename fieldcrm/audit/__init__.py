@@ -1,0 +1,1 @@
+"""The audit trail: who merged what, when, with what it takes to undo it."""

@@ -1,0 +1,142 @@
+"""The `fieldcrm` command: migrate, create-admin, demo, purge-deleted, plus Flask's run/shell."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlmodel import select
+
+from fieldcrm import migrate as migrations
+from fieldcrm.db import get_engine, session_scope
+
+
+@click.command("migrate")
+@with_appcontext
+def migrate_command():
+    """Apply the database migrations (safe to run at every release)."""
+    engine = get_engine()
+    migrations.upgrade(engine)
+    click.echo(f"Database at the newest migration ({engine.url.render_as_string(hide_password=True)}).")
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+@with_appcontext
+def create_admin_command(email, name, password):
+    """Create an administrator account."""
+    from fieldcrm.accounts import services
+
+    with session_scope() as db:
+        try:
+            services.create_user(db, email=email, name=name, password=password, role="admin")
+        except services.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Administrator {email} created.")
+
+
+def _load_demo() -> dict[str, str]:
+    from fieldcrm.demo import load_demo
+
+    with session_scope() as db:
+        return load_demo(db)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Load the demo data and stop.")
+@with_appcontext
+def demo_command(host, port, no_serve):
+    """Migrate, load the demo data into an empty database, print the logins, and serve."""
+    from fieldcrm.demo import DEMO_PASSWORD
+
+    migrations.upgrade(get_engine())
+    from fieldcrm.accounts.models import User
+
+    with session_scope() as db:
+        users = db.exec(select(User.email, User.role).order_by(User.role, User.email)).all()
+    if not users:
+        click.echo("Loading the demo data (about 20 seconds)…")
+        _load_demo()
+        with session_scope() as db:
+            users = db.exec(select(User.email, User.role).order_by(User.role, User.email)).all()
+    click.echo(f"\nFieldCRM demo — logins (password for all: {DEMO_PASSWORD}):")
+    for email, role in users:
+        click.echo(f"  {role:8} {email}")
+    if no_serve:
+        return
+    click.echo(f"\nOpen http://{host}:{port}/ in your browser (Ctrl+C to stop).\n")
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+@click.command("purge-deleted")
+@with_appcontext
+def purge_deleted_command():
+    """Erase for good the clients deleted longer ago than the undo period."""
+    from fieldcrm.clients.models import Client
+    from fieldcrm.clients.services import purge_client
+    from fieldcrm.timeutil import utcnow
+
+    limit = utcnow() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
+    with session_scope() as db:
+        ids = db.exec(select(Client.id).where(Client.deleted_at < limit)).all()
+        for client_id in ids:
+            purge_client(db, client_id)
+        db.commit()
+    click.echo(f"Clients erased: {len(ids)}.")
+
+
+@click.command("geocode")
+@click.option("--all", "scope_all", is_flag=True, help="Every client, not only those not located yet.")
+@click.option("--limit", type=int, default=None, help="Stop after this many clients (resume later).")
+@click.option("--new", "new_run", is_flag=True, help="Start a new run even if one was interrupted.")
+@with_appcontext
+def geocode_command(scope_all, limit, new_run):
+    """Geocode client addresses in bulk (respects each provider's rate limit; resumable)."""
+    from fieldcrm.maps import services
+
+    with session_scope() as db:
+        run = None if new_run else services.unfinished_run(db)
+        if run is not None:
+            services.resume_run(db, run)
+            click.echo(f"Resuming run {run.id}: {run.handled} done, {run.total - run.handled} left.")
+        else:
+            run = services.start_run(db, None, scope_all=scope_all)
+            click.echo(f"Run {run.id}: {run.total} clients to geocode.")
+
+        def report(progress_run):
+            if progress_run.handled % 25 == 0 or progress_run.handled == progress_run.total:
+                click.echo(f"  {progress_run.handled}/{progress_run.total} "
+                           f"({progress_run.located} located, {progress_run.not_located} not located)")
+
+        try:
+            progress = services.continue_run(db, run.id, current_app.config, limit=limit, on_progress=report)
+        except KeyboardInterrupt:
+            db.rollback()
+            services.stop_run(db, db.get(type(run), run.id))
+            click.echo("Interrupted: run `fieldcrm geocode` again to resume.")
+            return
+    state = "finished" if progress.finished else "paused (run the command again to resume)"
+    click.echo(f"Geocoding {state}: {progress.located} located, {progress.not_located} not located.")
+
+
+def init_app(app) -> None:
+    for command in (geocode_command, migrate_command, create_admin_command, demo_command, purge_deleted_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "demo":
+        os.environ.setdefault("FIELDCRM_DEMO", "1")  # the demo may run with the default secret
+    from fieldcrm import create_app
+
+    FlaskGroup(create_app=create_app, add_version_option=False, load_dotenv=False)(prog_name="fieldcrm")

@@ -1,0 +1,246 @@
+"""Client use cases. Each one is a single transaction: it all happens or none of it does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, select
+
+from fieldcrm.accounts.models import User
+from fieldcrm.clients.models import (
+    CHANNELS,
+    ChannelConsent,
+    Client,
+    ClientTag,
+    ContactPerson,
+    CustomFieldValue,
+    OpeningHours,
+    Tag,
+)
+from fieldcrm.clients.normalise import build_search_text, fold
+from fieldcrm.timeutil import utcnow
+
+CLIENT_FIELDS = (
+    "kind", "company_name", "siret", "civility", "first_name", "last_name", "status", "sector", "segment",
+    "loyalty_programme", "client_since", "source", "owner_id", "street", "street2", "postal_code", "city",
+    "country", "phone", "mobile", "email", "website", "do_not_contact", "birth_date", "gender",
+    "visit_cadence_days", "notes",
+)
+ADDRESS_FIELDS = ("street", "postal_code", "city", "country")
+
+
+class EditConflict(Exception):
+    """Someone saved the card since the form was opened."""
+
+    def __init__(self, current: Client):
+        super().__init__("edit conflict")
+        self.current = current
+
+
+@dataclass
+class SaveResult:
+    client: Client
+    address_changed: bool
+
+
+def display_name(data: dict) -> str:
+    if data.get("kind") == "person" or not data.get("company_name"):
+        name = " ".join(p for p in (data.get("last_name"), data.get("first_name")) if p)
+        return name or (data.get("company_name") or "?")
+    return data["company_name"]
+
+
+def refresh_search_text(db: Session, client: Client) -> None:
+    """Rebuild the maintained search and sort columns from the client and its contacts and tags."""
+    contacts = db.exec(select(ContactPerson).where(ContactPerson.client_id == client.id)).all() \
+        if client.id else []
+    tags = tag_names(db, client.id) if client.id else []
+    parts = [client.company_name, client.first_name, client.last_name, client.city, client.postal_code,
+             client.email, client.sector, client.segment, *tags]
+    phones = [client.phone, client.mobile]
+    for c in contacts:
+        parts += [c.first_name, c.last_name, c.email, c.function]
+        phones += [c.direct_line, c.mobile]
+    client.display_name = display_name(client.model_dump())
+    client.sort_name = fold(client.display_name)[:220]
+    client.search_text = build_search_text(parts, phones)
+
+
+def tag_names(db: Session, client_id: int) -> list[str]:
+    stmt = select(Tag.name).join(ClientTag, ClientTag.tag_id == Tag.id).where(ClientTag.client_id == client_id)
+    return sorted(db.exec(stmt).all())
+
+
+def _set_tags(db: Session, client: Client, names: list[str]) -> None:
+    db.execute(delete(ClientTag).where(ClientTag.client_id == client.id))
+    for name in names:
+        tag = db.exec(select(Tag).where(Tag.name == name)).first()
+        if tag is None:
+            tag = Tag(name=name)
+            db.add(tag)
+            db.flush()
+        db.add(ClientTag(client_id=client.id, tag_id=tag.id))
+
+
+def _set_hours(db: Session, client: Client, hours: dict[int, list[tuple[str, str]]]) -> None:
+    db.execute(delete(OpeningHours).where(OpeningHours.client_id == client.id))
+    for weekday, spans in hours.items():
+        for opens, closes in spans:
+            db.add(OpeningHours(client_id=client.id, weekday=weekday, opens=time.fromisoformat(opens),
+                                closes=time.fromisoformat(closes if closes != "24:00" else "23:59")))
+
+
+def _set_consents(db: Session, client: Client, consents: dict[str, dict]) -> None:
+    existing = {c.channel: c for c in db.exec(
+        select(ChannelConsent).where(ChannelConsent.client_id == client.id)).all()}
+    for channel in CHANNELS:
+        wanted = consents.get(channel)
+        if wanted is None:
+            continue
+        row = existing.get(channel) or ChannelConsent(client_id=client.id, channel=channel)
+        state = wanted.get("consent") if wanted.get("consent") in ("unknown", "granted", "refused") else "unknown"
+        if state != row.consent:
+            row.consent_at = utcnow() if state != "unknown" else None
+        row.allowed, row.consent = bool(wanted.get("allowed")), state
+        row.consent_source = wanted.get("source")
+        db.add(row)
+
+
+def _apply(client: Client, data: dict) -> bool:
+    """Copy form values onto the client; returns True when the postal address changed."""
+    before = tuple(getattr(client, f) for f in ADDRESS_FIELDS)
+    for field in CLIENT_FIELDS:
+        if field in data:
+            setattr(client, field, data[field])
+    if client.do_not_contact and client.do_not_contact_at is None:
+        client.do_not_contact_at = utcnow()
+    if not client.do_not_contact:
+        client.do_not_contact_at = None
+    changed = before != tuple(getattr(client, f) for f in ADDRESS_FIELDS)
+    if changed and client.geo_precision == "manual":
+        # A hand-placed pin stays only while the address it was placed for stays.
+        client.geo_precision = None
+    return changed
+
+
+def create_client(db: Session, actor: User, data: dict, *, hours=None, consents=None,
+                  custom=None, contacts=()) -> Client:
+    """Create a client owned by `data['owner_id']` or, by default, the actor."""
+    client = Client(display_name="", sort_name="", created_by_id=actor.id, updated_by_id=actor.id)
+    _apply(client, data)
+    client.owner_id = client.owner_id or actor.id
+    refresh_search_text(db, client)
+    db.add(client)
+    db.flush()
+    _set_tags(db, client, data.get("tags", []))
+    _set_hours(db, client, hours or {})
+    _set_consents(db, client, consents or {})
+    _set_custom_values(db, client, custom or {})
+    for contact in contacts:
+        db.add(ContactPerson(client_id=client.id, **contact))
+    db.flush()
+    refresh_search_text(db, client)
+    db.add(client)
+    db.commit()
+    return client
+
+
+def update_client(db: Session, actor: User, client: Client, data: dict, expected_version: int, *,
+                  hours=None, consents=None, custom=None) -> SaveResult:
+    """Save a card edited from version `expected_version`; EditConflict if someone saved since."""
+    new_version = expected_version + 1
+    claimed = db.execute(
+        update(Client).where(Client.id == client.id, Client.version == expected_version)
+        .values(version=new_version, updated_at=utcnow(), updated_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.rollback()
+        db.expire_all()
+        raise EditConflict(db.get(Client, client.id))
+    db.refresh(client)
+    address_changed = _apply(client, data)
+    if hours is not None:
+        _set_hours(db, client, hours)
+    if consents is not None:
+        _set_consents(db, client, consents)
+    if custom is not None:
+        _set_custom_values(db, client, custom)
+    _set_tags(db, client, data.get("tags", tag_names(db, client.id)))
+    db.flush()
+    refresh_search_text(db, client)
+    db.add(client)
+    db.commit()
+    return SaveResult(client, address_changed)
+
+
+def _set_custom_values(db: Session, client: Client, values: dict[int, str | None]) -> None:
+    for field_id, value in values.items():
+        row = db.exec(select(CustomFieldValue).where(
+            CustomFieldValue.client_id == client.id, CustomFieldValue.field_id == field_id)).first()
+        if value in (None, ""):
+            if row:
+                db.delete(row)
+            continue
+        row = row or CustomFieldValue(client_id=client.id, field_id=field_id)
+        row.value = str(value)[:500]
+        db.add(row)
+
+
+def soft_delete(db: Session, actor: User, client: Client) -> None:
+    client.deleted_at, client.deleted_by_id = utcnow(), actor.id
+    client.version += 1
+    db.add(client)
+    db.commit()
+
+
+def restore(db: Session, actor: User, client: Client) -> None:
+    client.deleted_at, client.deleted_by_id = None, None
+    client.version += 1
+    client.updated_at, client.updated_by_id = utcnow(), actor.id
+    db.add(client)
+    db.commit()
+
+
+def _touch(client: Client, actor: User) -> None:
+    client.version += 1
+    client.updated_at, client.updated_by_id = utcnow(), actor.id
+
+
+def save_contact(db: Session, actor: User, client: Client, data: dict,
+                 contact: ContactPerson | None = None) -> ContactPerson:
+    contact = contact or ContactPerson(client_id=client.id, last_name="")
+    for key, value in data.items():
+        setattr(contact, key, value)
+    contact.updated_at = utcnow()
+    db.add(contact)
+    db.flush()
+    _touch(client, actor)
+    refresh_search_text(db, client)
+    db.add(client)
+    db.commit()
+    return contact
+
+
+def delete_contact(db: Session, actor: User, client: Client, contact: ContactPerson) -> None:
+    db.delete(contact)
+    db.flush()
+    _touch(client, actor)
+    refresh_search_text(db, client)
+    db.add(client)
+    db.commit()
+
+
+def purge_client(db: Session, client_id: int) -> None:
+    """Erase a client and everything that hangs on it (after the undo period)."""
+    from fieldcrm.followups.models import Appointment, FollowUp  # issue 4: its history goes too
+    from fieldcrm.tours.models import TourStop  # issue 5: the client's stops on tours go with it
+    from fieldcrm.visits.models import Interaction
+
+    for model in (FollowUp, Appointment, Interaction):  # follow-ups and appointments point at interactions
+        db.execute(delete(model).where(model.client_id == client_id))
+    for model in (ClientTag, ChannelConsent, OpeningHours, CustomFieldValue, ContactPerson, TourStop):
+        db.execute(delete(model).where(model.client_id == client_id))
+    db.execute(delete(Client).where(Client.id == client_id))

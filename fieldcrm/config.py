@@ -1,0 +1,66 @@
+"""Settings from the environment (12-factor). Production refuses unsafe defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-only-insecure-secret-key"  # noqa: S105 - refused outside demo/debug
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Raised at start-up when the configuration would be unsafe in production."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Read every setting the app knows from os.environ, with safe defaults."""
+    env = os.environ
+    db_file = Path(instance_path) / "fieldcrm.sqlite3"
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET),
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{db_file}",
+        "FIELDCRM_DEMO": _bool(env.get("FIELDCRM_DEMO")),
+        "DEBUG": _bool(env.get("FLASK_DEBUG")),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=True),
+        "MAX_ACTIVE_USERS": int(env.get("FIELDCRM_MAX_ACTIVE_USERS", "50")),
+        "DEFAULT_TIMEZONE": env.get("FIELDCRM_TIMEZONE", "Europe/Paris"),
+        "BABEL_DEFAULT_LOCALE": env.get("FIELDCRM_DEFAULT_LOCALE", "fr"),
+        "LOGIN_MAX_ATTEMPTS": int(env.get("FIELDCRM_LOGIN_MAX_ATTEMPTS", "5")),
+        "LOGIN_LOCK_SECONDS": int(env.get("FIELDCRM_LOGIN_LOCK_SECONDS", "60")),
+        "UNDO_DELETE_DAYS": int(env.get("FIELDCRM_UNDO_DELETE_DAYS", "30")),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "GEOCODER_CHAIN": env.get("GEOCODER_CHAIN", "ban,nominatim,offline"),
+        "BAN_URL": env.get("BAN_URL", "https://api-adresse.data.gouv.fr"),
+        "NOMINATIM_URL": env.get("NOMINATIM_URL", "https://nominatim.openstreetmap.org"),
+        "NOMINATIM_USER_AGENT": env.get("NOMINATIM_USER_AGENT", "fieldcrm"),
+        "GEOCODER_TIMEOUT": float(env.get("GEOCODER_TIMEOUT", "3")),
+        "GEOCODER_INLINE_TIMEOUT": float(env.get("GEOCODER_INLINE_TIMEOUT", "2")),
+        "ROUTING_URL": env.get("ROUTING_URL", ""),
+        "ROUTING_TIMEOUT": float(env.get("ROUTING_TIMEOUT", "5")),
+        "TOUR_VISIT_MINUTES": int(env.get("FIELDCRM_TOUR_VISIT_MINUTES", "30")),
+        "SENSITIVE_TERMS_FILE": env.get("FIELDCRM_SENSITIVE_TERMS_FILE") or None,
+        "TILE_URL": env.get("FIELDCRM_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "TILE_ATTRIBUTION": env.get(
+            "FIELDCRM_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
+        ),
+    }
+
+
+def check_production_safety(config: dict) -> None:
+    """Refuse to start a production app with a default or missing secret key."""
+    relaxed = config.get("TESTING") or config.get("DEBUG") or config.get("FIELDCRM_DEMO")
+    if relaxed:
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEFAULT_SECRET or len(key) < 16:
+        raise UnsafeConfiguration(
+            "SECRET_KEY is missing or is the default development key. Set a long random "
+            "SECRET_KEY in the environment (e.g. `python -c 'import secrets; "
+            "print(secrets.token_hex(32))'`) before starting FieldCRM in production."
+        )

@@ -1,0 +1,81 @@
+"""Custom fields an admin defines on client cards (typed: text, number, date, choice)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlmodel import Session, func, select
+
+from fieldcrm.clients.models import CUSTOM_FIELD_TYPES, CustomFieldDef
+from fieldcrm.clients.normalise import fold
+
+VALUE_MAX = 500
+
+
+class CustomFieldError(ValueError):
+    """A refused definition, with a message for the admin."""
+
+
+def active_fields(db: Session) -> list[CustomFieldDef]:
+    return list(db.exec(select(CustomFieldDef).where(CustomFieldDef.active)
+                        .order_by(CustomFieldDef.position, CustomFieldDef.id)).all())
+
+
+def all_fields(db: Session) -> list[CustomFieldDef]:
+    return list(db.exec(select(CustomFieldDef).order_by(CustomFieldDef.position, CustomFieldDef.id)).all())
+
+
+def choices_of(field: CustomFieldDef) -> list[str]:
+    return [c.strip() for c in (field.choices or "").splitlines() if c.strip()]
+
+
+def define_field(db: Session, label: str, field_type: str, choices: str = "") -> CustomFieldDef:
+    label = label.strip()
+    if not label:
+        raise CustomFieldError(_("Give the field a name."))
+    if field_type not in CUSTOM_FIELD_TYPES:
+        raise CustomFieldError(_("Unknown field type."))
+    key = re.sub(r"\W+", "_", fold(label)).strip("_")[:40] or "field"
+    if db.exec(select(CustomFieldDef).where(CustomFieldDef.key == key)).first():
+        raise CustomFieldError(_("A field with this name already exists."))
+    options = "\n".join(dict.fromkeys(c.strip()[:80] for c in choices.splitlines() if c.strip()))
+    if field_type == "choice" and not options:
+        raise CustomFieldError(_("A choice field needs at least one choice, one per line."))
+    position = db.exec(select(func.coalesce(func.max(CustomFieldDef.position), 0))).one() + 1
+    field = CustomFieldDef(key=key, label=label[:80], field_type=field_type,
+                           choices=options or None, position=position)
+    db.add(field)
+    db.commit()
+    return field
+
+
+def set_active(db: Session, field: CustomFieldDef, active: bool) -> None:
+    """Hiding a field keeps its values (it can come back); nothing is erased."""
+    field.active = active
+    db.add(field)
+    db.commit()
+
+
+def clean_value(field: CustomFieldDef, raw: str | None) -> str | None:
+    """The stored text for a typed value; ValueError with a message when it does not fit."""
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if len(value) > VALUE_MAX:
+        raise ValueError(_("At most %(n)d characters.", n=VALUE_MAX))
+    if field.field_type == "number":
+        try:
+            return str(Decimal(value.replace("\u202f", "").replace(" ", "").replace(",", ".")))
+        except InvalidOperation as exc:
+            raise ValueError(_("Write a number, e.g. 12 or 12,5.")) from exc
+    if field.field_type == "date":
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError as exc:
+            raise ValueError(_("Write a date like 2026-11-23.")) from exc
+    if field.field_type == "choice" and value not in choices_of(field):
+        raise ValueError(_("Pick one of the proposed values."))
+    return value

@@ -1,0 +1,88 @@
+"""Engine, one session per request, SQLite pragmas and the SQLite version check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app, g
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+MIN_SQLITE = (3, 51, 3)
+
+
+class SQLiteTooOld(RuntimeError):
+    """The bundled SQLite is older than the version that fixed WAL-reset corruption."""
+
+
+def _sqlite_module():
+    import pysqlite3.dbapi2 as sqlite  # bundles a recent SQLite, unlike the system one
+
+    version = tuple(int(p) for p in sqlite.sqlite_version.split("."))
+    if version < MIN_SQLITE:
+        raise SQLiteTooOld(
+            f"SQLite {sqlite.sqlite_version} is too old: FieldCRM needs at least "
+            f"{'.'.join(map(str, MIN_SQLITE))} (WAL-reset corruption fix). "
+            "Reinstall the `pysqlite3` wheel: pip install -U pysqlite3"
+        )
+    return sqlite
+
+
+def _on_sqlite_connect(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Build the engine for a database URL; SQLite goes through pysqlite3 with our pragmas."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, module=_sqlite_module(), connect_args={"timeout": 10})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    if parsed.drivername == "postgresql" or parsed.drivername == "postgres":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def sqlite_version(engine: Engine) -> str | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("select sqlite_version()").scalar()
+
+
+def get_engine() -> Engine:
+    return current_app.extensions["fieldcrm.engine"]
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use and closed on teardown."""
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    return g.db_session
+
+
+def close_session(_exc=None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A standalone session for CLI commands and background jobs."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+def init_app(app) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["fieldcrm.engine"] = engine
+    app.teardown_appcontext(close_session)

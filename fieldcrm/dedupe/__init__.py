@@ -1,0 +1,1 @@
+"""Probable duplicates: found by SIRET, email, phone or a similar name in the same postal code; merged and undone."""

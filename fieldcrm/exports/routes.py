@@ -1,0 +1,82 @@
+"""Export a list or a segment (CSV / XLSX), a campaign's recipients, a contact as a vCard."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from fieldcrm import access
+from fieldcrm.clients.models import STATUSES, Client
+from fieldcrm.clients.normalise import search_tokens
+from fieldcrm.clients.queries import contacts_of
+from fieldcrm.db import get_session
+from fieldcrm.exports import services
+from fieldcrm.sales.models import CampaignRecipient
+from fieldcrm.segments import filters as segment_filters
+from fieldcrm.segments.queries import apply_segment
+from fieldcrm.timeutil import utcnow
+from fieldcrm.web.guards import with_client
+
+bp = Blueprint("exports", __name__)
+TYPES = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _download(content: bytes, name: str, fmt: str) -> Response:
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:60] or "export"
+    return Response(content, mimetype=TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{utcnow():%Y%m%d}.{fmt}"',
+                             "Cache-Control": "no-store"})
+
+
+def _build(fmt: str, stmt, name: str) -> Response:
+    db = get_session()
+    columns = services.columns_for(db, current_user)
+    data = services.rows(db, current_user, stmt, columns)
+    headers = [str(label) for _key, label in columns]
+    content = services.to_csv(headers, data) if fmt == "csv" else services.to_xlsx(headers, data)
+    return _download(content, name, fmt)
+
+
+@bp.get("/exports/clients.<fmt>")
+@login_required
+def clients(fmt: str):
+    """The client list as filtered on screen (search, status) or a saved segment (?segment=id)."""
+    if fmt not in TYPES:
+        abort(404)
+    db = get_session()
+    stmt = access.scope(select(Client), current_user)
+    name = _("clients")
+    if request.args.get("segment", "").isdigit():
+        segment = access.get_segment_or_404(db, current_user, int(request.args["segment"]))
+        stmt, name = apply_segment(stmt, segment), segment.name
+    for token in search_tokens(request.args.get("q", "")[:100]):
+        stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
+    if request.args.get("status") in STATUSES:
+        stmt = stmt.where(Client.status == request.args["status"])
+    return _build(fmt, stmt, name)
+
+
+@bp.get("/campaigns/<int:campaign_id>/export.csv")
+@login_required
+def campaign_csv(campaign_id: int):
+    """A campaign's recipients, minus anyone who opposed its channel (checked again at export time)."""
+    db = get_session()
+    campaign = access.get_campaign_or_404(db, current_user, campaign_id)
+    stmt = access.scope(select(Client), current_user).where(
+        Client.id.in_(select(CampaignRecipient.client_id).where(CampaignRecipient.campaign_id == campaign.id)),
+        *segment_filters.reachable_on(campaign.channel))
+    return _build("csv", stmt, campaign.name)
+
+
+@bp.get("/clients/<int:client_id>/vcard.vcf")
+@with_client
+def vcard(client):
+    body = services.vcard(client, contacts_of(get_session(), client))
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", client.display_name).strip("-")[:60] or "contact"
+    return Response(body.encode("utf-8"), mimetype="text/vcard; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.vcf"'})

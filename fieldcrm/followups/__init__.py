@@ -1,0 +1,1 @@
+"""Follow-ups (relances) and appointments (rendez-vous)."""

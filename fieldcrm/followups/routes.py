@@ -1,0 +1,229 @@
+"""Follow-ups (create, edit, done, snooze, cancel) and appointments (create, edit, cancel)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+from types import SimpleNamespace
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from fieldcrm import access
+from fieldcrm.agenda import clock
+from fieldcrm.db import get_session
+from fieldcrm.followups import forms, services
+from fieldcrm.visits.forms import parse_date
+from fieldcrm.visits.routes import safe_next
+from fieldcrm.web.guards import with_client
+from fieldcrm.web.htmx import render
+
+bp = Blueprint("followups", __name__)
+
+
+def _loader(getter, name):
+    def decorate(fn):
+        @wraps(fn)
+        @login_required
+        def wrapper(*args, **kwargs):
+            db = get_session()
+            record = getter(db, current_user, kwargs.pop(f"{name}_id"))
+            client = access.get_client_or_404(db, current_user, record.client_id)
+            return fn(*args, **{name: record, "client": client}, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+with_followup = _loader(access.get_followup_or_404, "followup")
+with_appointment = _loader(access.get_appointment_or_404, "appointment")
+
+
+def _people(client):
+    people = access.assignable_assignees(get_session(), current_user, client)
+    return {u.id: u for u in people}
+
+
+def _back(client):
+    return safe_next(request.values.get("next")) or url_for("clients.detail", client_id=client.id)
+
+
+def _local(moment):
+    return clock.to_local(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+# --- follow-ups ------------------------------------------------------------------------------------
+
+LIST_PAGE = 50
+
+
+@bp.get("/followups")
+@login_required
+def index():
+    """Every open follow-up of the actor, oldest due first (Today shows only the first ones)."""
+    from fieldcrm.agenda.queries import open_followups
+
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    rows, total = open_followups(get_session(), current_user, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE)
+    return render("followups/index.html", "followups/_list.html", rows=rows, total=total, page_no=page,
+                  has_more=page * LIST_PAGE < total, day=SimpleNamespace(day=clock.today()))
+
+
+def _followup_page(client, followup, values, errors, status=200):
+    return render("followups/form.html", "followups/_form.html", status=status, client=client,
+                  followup=followup, values=values, errors=errors, people=_people(client),
+                  min_date=clock.today().isoformat(), next=safe_next(values.get("next")))
+
+
+@bp.route("/clients/<int:client_id>/followups/new", methods=["GET", "POST"])
+@with_client
+def new(client):
+    if request.method == "GET":
+        values = {"due_date": (clock.today() + timedelta(days=1)).isoformat(), "next": request.args.get("next"),
+                  "assignee_id": str(current_user.id)}
+        return _followup_page(client, None, values, {})
+    values = request.form.to_dict()
+    parsed = forms.parse_followup(values, _people(client), current_user, is_new=True)
+    if not parsed.ok:
+        return _followup_page(client, None, values, parsed.errors, 422)
+    data = parsed.data
+    followup = services.create_followup(get_session(), current_user, client, due_date=data["due_date"],
+                                        due_time=data["due_time"], reason=data["reason"],
+                                        assignee=data["assignee"], uid=(values.get("uid") or None))
+    flash(_("Follow-up set for %(day)s.", day=format_date(followup.due_date, "full")), "success")
+    return redirect(_back(client), 303)
+
+
+@bp.route("/followups/<int:followup_id>/edit", methods=["GET", "POST"])
+@with_followup
+def edit(followup, client):
+    if request.method == "GET":
+        values = {"due_date": followup.due_date.isoformat(), "reason": followup.reason,
+                  "due_time": followup.due_time.strftime("%H:%M") if followup.due_time else "",
+                  "assignee_id": str(followup.assignee_id), "next": request.args.get("next")}
+        return _followup_page(client, followup, values, {})
+    values = request.form.to_dict()
+    people = _people(client)
+    current = people.get(followup.assignee_id) or current_user
+    parsed = forms.parse_followup(values, people, current, is_new=False)
+    if not parsed.ok:
+        return _followup_page(client, followup, values, parsed.errors, 422)
+    d = parsed.data
+    services.update_followup(get_session(), current_user, followup, due_date=d["due_date"],
+                             due_time=d["due_time"], reason=d["reason"], assignee=d["assignee"])
+    flash(_("Follow-up saved."), "success")
+    return redirect(_back(client), 303)
+
+
+@bp.post("/followups/<int:followup_id>/done")
+@with_followup
+def done(followup, client):
+    """Done: straight to the log sheet, so what happened is written down while it is fresh."""
+    services.complete_followup(get_session(), current_user, followup)
+    flash(_("Follow-up done. How did it go?"), "success")
+    return redirect(url_for("visits.log", client_id=client.id, kind="phone",
+                            next=safe_next(request.form.get("next"))), 303)
+
+
+@bp.post("/followups/<int:followup_id>/cancel")
+@with_followup
+def cancel(followup, client):
+    services.cancel_followup(get_session(), current_user, followup)
+    flash(_("Follow-up cancelled."), "success")
+    return redirect(_back(client), 303)
+
+
+@bp.post("/followups/<int:followup_id>/snooze")
+@with_followup
+def snooze(followup, client):
+    errors: dict = {}
+    days = request.form.get("days", "")
+    until = None
+    if days.isdigit() and 0 < int(days) <= 366:
+        services.snooze_followup(get_session(), current_user, followup, days=int(days))
+    else:
+        until = parse_date(request.form.get("until"), errors, "until", required=True)
+        if until is not None and until < clock.today():
+            errors["until"] = _("The date is already past.")
+        if errors:
+            flash(errors["until"], "error")
+            return redirect(_back(client), 303)
+        services.snooze_followup(get_session(), current_user, followup, until=until)
+    flash(_("Follow-up moved to %(day)s.", day=format_date(followup.due_date, "full")), "success")
+    return redirect(_back(client), 303)
+
+
+# --- appointments ----------------------------------------------------------------------------------
+
+def _appointment_page(client, appointment, values, errors, status=200):
+    return render("followups/appointment.html", "followups/_appointment.html", status=status,
+                  client=client, appointment=appointment, values=values, errors=errors,
+                  people=_people(client), next=safe_next(values.get("next")))
+
+
+def _overlap_flash(result) -> None:
+    if result.overlaps:
+        other = result.overlaps[0]
+        flash(_("Careful: this appointment overlaps another one (%(start)s – %(end)s).",
+                start=format_datetime(other.starts_at, "short"), end=format_datetime(other.ends_at, "short")),
+              "error")
+
+
+@bp.route("/clients/<int:client_id>/appointments/new", methods=["GET", "POST"])
+@with_client
+def appointment_new(client):
+    if request.method == "GET":
+        start = clock.local_now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        start = start.replace(hour=10)
+        values = {"starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+                  "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+                  "place": ", ".join(p for p in (client.street, client.postal_code, client.city) if p),
+                  "assignee_id": str(current_user.id), "next": request.args.get("next")}
+        return _appointment_page(client, None, values, {})
+    values = request.form.to_dict()
+    parsed = forms.parse_appointment(values, _people(client), current_user)
+    if not parsed.ok:
+        return _appointment_page(client, None, values, parsed.errors, 422)
+    d = parsed.data
+    result = services.create_appointment(get_session(), current_user, client, starts_at=d["starts_at"],
+                                         ends_at=d["ends_at"], place=d["place"], notes=d["notes"],
+                                         owner=d["owner"], uid=(values.get("uid") or None))
+    flash(_("Appointment saved."), "success")
+    _overlap_flash(result)
+    return redirect(_back(client), 303)
+
+
+@bp.route("/appointments/<int:appointment_id>/edit", methods=["GET", "POST"])
+@with_appointment
+def appointment_edit(appointment, client):
+    if request.method == "GET":
+        values = {"starts_at": _local(appointment.starts_at), "ends_at": _local(appointment.ends_at),
+                  "place": appointment.place or "", "notes": appointment.notes or "",
+                  "assignee_id": str(appointment.owner_id), "next": request.args.get("next")}
+        return _appointment_page(client, appointment, values, {})
+    values = request.form.to_dict()
+    people = _people(client)
+    parsed = forms.parse_appointment(values, people, people.get(appointment.owner_id) or current_user)
+    if not parsed.ok:
+        return _appointment_page(client, appointment, values, parsed.errors, 422)
+    d = parsed.data
+    result = services.update_appointment(get_session(), current_user, appointment, starts_at=d["starts_at"],
+                                         ends_at=d["ends_at"], place=d["place"], notes=d["notes"],
+                                         owner=d["owner"])
+    flash(_("Appointment saved."), "success")
+    _overlap_flash(result)
+    return redirect(_back(client), 303)
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel")
+@with_appointment
+def appointment_cancel(appointment, client):
+    services.cancel_appointment(get_session(), current_user, appointment)
+    flash(_("Appointment cancelled."), "success")
+    return redirect(_back(client), 303)

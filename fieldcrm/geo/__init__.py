@@ -1,0 +1,1 @@
+"""Geography: French communes, postal codes and geocoding (pure logic, no Flask)."""

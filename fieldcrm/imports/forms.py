@@ -1,0 +1,65 @@
+"""Labels for the mapping screen and the reading of the mapping form (kept as the user left it)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, TARGETS
+
+
+def purchase_target_labels() -> list[tuple[str, str]]:
+    from fieldcrm.imports.purchases import PURCHASE_TARGETS
+
+    labels = {"siret": _l("Client: SIRET"), "email": _l("Client: email"), "phone": _l("Client: phone"),
+              "company_name": _l("Client: company name"), "last_name": _l("Client: last name"),
+              "postal_code": _l("Client: postal code"), "purchased_on": _l("Purchase date"),
+              "amount": _l("Amount (€)"), "product": _l("Product"), "product_family": _l("Product family"),
+              "quantity": _l("Quantity"), "reference": _l("Reference")}
+    return [(IGNORE, _l("— do not import —"))] + [(t, labels[t]) for t in PURCHASE_TARGETS]
+
+
+def target_labels(custom_fields, kind: str = "clients") -> list[tuple[str, str]]:
+    if kind == "purchases":
+        return purchase_target_labels()
+    labels = {
+        "kind": _l("Kind (company / person)"), "company_name": _l("Company name"), "siret": _l("SIRET"),
+        "civility": _l("Civility"), "first_name": _l("First name"), "last_name": _l("Last name"),
+        "street": _l("Street"), "street2": _l("Address line 2"), "postal_code": _l("Postal code"),
+        "city": _l("City"), "country": _l("Country"), "phone": _l("Phone"), "mobile": _l("Mobile"),
+        "email": _l("Email"), "website": _l("Website"), "status": _l("Status"), "sector": _l("Sector"),
+        "segment": _l("Segment / typology"), "tags": _l("Tags"), "loyalty_programme": _l("Loyalty programme"),
+        "client_since": _l("Client since"), "source": _l("Source"), "notes": _l("Notes"),
+        "birth_date": _l("Birth date"), "owner_email": _l("Sales rep (e-mail)"),
+        "visit_cadence_days": _l("Visit cadence (days)"),
+    }
+    choices = [(IGNORE, _l("— do not import —"))]
+    choices += [(t, labels.get(t, t)) for t in TARGETS]
+    choices += [(f"{CUSTOM_PREFIX}{f.key}", _l("Custom field: %(label)s", label=f.label)) for f in custom_fields]
+    return choices
+
+
+def read_mapping(form, column_count: int, valid: set[str]) -> dict[int, str]:
+    """col-<i> fields -> {i: target}; anything unknown becomes "ignore"."""
+    mapping = {}
+    for index in range(column_count):
+        target = form.get(f"col-{index}", IGNORE)
+        mapping[index] = target if target in valid else IGNORE
+    return mapping
+
+
+def duplicate_targets(mapping: dict[int, str]) -> set[str]:
+    """Single-valued targets fed by two columns (the user must choose)."""
+    from fieldcrm.imports.mapping import MULTI_VALUED
+
+    seen, dupes = set(), set()
+    for target in mapping.values():
+        if target == IGNORE or target in MULTI_VALUED:
+            continue
+        (dupes if target in seen else seen).add(target)
+    return dupes
+
+
+def state_labels() -> dict[str, str]:
+    return {"mapping": _l("columns to choose"), "queued": _l("waiting"), "validating": _l("checking"),
+            "saving": _l("saving"), "done": _l("done"), "refused": _l("refused"), "failed": _l("failed"),
+            "cancelled": _l("cancelled")}

@@ -1,0 +1,43 @@
+"""One row per import: the stored file, the mapping, the mode, the progress the page polls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from fieldcrm.timeutil import utcnow
+
+# mapping: columns being mapped by the user; queued/validating/saving: in the background;
+# done / refused (errors and the user chose all-or-nothing) / failed (file or crash) / cancelled.
+IMPORT_STATES = ("mapping", "queued", "validating", "saving", "done", "refused", "failed", "cancelled")
+RUNNING_STATES = ("queued", "validating", "saving")
+ERROR_MODES = ("skip", "refuse")
+KINDS = ("clients", "purchases")
+
+
+class ImportJob(SQLModel, table=True):
+    __tablename__ = "import_job"
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="app_user.id", index=True)
+    filename: str = Field(max_length=255)
+    stored_name: str = Field(max_length=80)
+    kind: str = Field(default="clients", max_length=10)  # "clients" or "purchases"
+    status: str = Field(default="mapping", max_length=12)
+    error_mode: str = Field(default="skip", max_length=8)
+    mapping: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    sheet_name: str | None = Field(default=None, max_length=120)
+    total_rows: int = 0
+    processed_rows: int = 0
+    created_count: int = 0
+    updated_count: int = 0
+    skipped_count: int = 0
+    error_count: int = 0
+    error_code: str | None = Field(default=None, max_length=40)
+    error_params: str | None = Field(default=None, sa_column=Column(Text))
+    cancel_requested: bool = False
+    geocoded_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None

@@ -1,0 +1,155 @@
+"""Import screens: upload, mapping with preview, progress (polled), result and error report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from fieldcrm import access
+from fieldcrm.db import get_session
+from fieldcrm.imports import services
+from fieldcrm.imports.forms import duplicate_targets, read_mapping, state_labels, target_labels
+from fieldcrm.imports.models import RUNNING_STATES, ImportJob
+from fieldcrm.imports.parsing import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
+from fieldcrm.imports.validation import spreadsheet_safe
+from fieldcrm.web.htmx import is_htmx, redirect_for_htmx, render
+
+bp = Blueprint("imports", __name__)
+
+
+def _limits() -> dict:
+    return {"max_mb": MAX_FILE_BYTES // (1024 * 1024), "max_rows": MAX_ROWS, "max_columns": MAX_COLUMNS}
+
+
+def file_error_message(code: str | None, params: dict | None) -> str:
+    if code in FILE_ERRORS:
+        return _(FILE_ERRORS[code]) % (params or {})
+    return _("The import failed unexpectedly. Nothing was imported; please try again.")
+
+
+def _with_import(fn):
+    from functools import wraps
+
+    @wraps(fn)
+    @login_required
+    def wrapper(import_id: int, **kwargs):
+        return fn(access.get_import_or_404(get_session(), current_user, import_id), **kwargs)
+
+    return wrapper
+
+
+def _recent(db):
+    return list(db.exec(select(ImportJob).where(ImportJob.owner_id == current_user.id)
+                        .order_by(ImportJob.created_at.desc()).limit(10)).all())
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@login_required
+def index():
+    db = get_session()
+    error = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error = _("Choose a file to import.")
+        else:
+            try:
+                job = services.upload(db, current_user, upload.filename, upload.stream,
+                                      kind=request.form.get("kind", "clients"))
+            except ImportFileError as exc:
+                error = file_error_message(exc.code, exc.message_params)
+            else:
+                return redirect(url_for("imports.mapping", import_id=job.id), 303)
+    status = 422 if error else 200
+    return render("imports/index.html", "imports/_upload.html", status=status, error=error,
+                  limits=_limits(), jobs=_recent(db), states=state_labels())
+
+
+def _mapping_context(job, mapping, **extra):
+    db = get_session()
+    with services.open_job_sheet(job) as sheet:
+        headers = sheet.headers
+        samples = [row.values for row in sheet.preview(3)]
+    return {"job": job, "headers": headers, "samples": samples, "mapping": mapping,
+            "choices": target_labels(services.custom_fields(db), job.kind), "limits": _limits(), **extra}
+
+
+@bp.route("/imports/<int:import_id>/mapping", methods=["GET", "POST"])
+@_with_import
+def mapping(job):
+    db = get_session()
+    if job.status != "mapping":
+        return redirect(url_for("imports.detail", import_id=job.id), 303)
+    try:
+        if request.method == "GET":
+            return render("imports/mapping.html", "imports/_mapping.html",
+                          **_mapping_context(job, services.mapping_of(job)))
+        with services.open_job_sheet(job) as sheet:
+            columns = len(sheet.headers)
+        chosen = read_mapping(request.form, columns, services.valid_targets(db, job.kind))
+        mode = request.form.get("error_mode", "skip")
+        services.save_choices(db, job, chosen, mode)
+        problems = []
+        if all(t == "ignore" for t in chosen.values()):
+            problems.append(_("Choose at least one column to import."))
+        for target in sorted(duplicate_targets(chosen)):
+            problems.append(_("Two columns feed the same field “%(field)s”: keep only one.",
+                              field=dict(target_labels(services.custom_fields(db), job.kind)).get(target, target)))
+        if problems or request.form.get("action") != "run":
+            preview = None if problems else services.preview(db, current_user, job, chosen)
+            return render("imports/mapping.html", "imports/_mapping.html", status=422 if problems else 200,
+                          **_mapping_context(job, chosen, problems=problems, preview=preview))
+    except ImportFileError as exc:
+        flash(file_error_message(exc.code, exc.message_params), "error")
+        return redirect(url_for("imports.index"), 303)
+    services.queue(db, job)
+    if is_htmx():  # the mapping form is swapped by htmx: the progress page replaces the whole page
+        return redirect_for_htmx(url_for("imports.detail", import_id=job.id))
+    return redirect(url_for("imports.detail", import_id=job.id), 303)
+
+
+@bp.get("/imports/<int:import_id>")
+@_with_import
+def detail(job):
+    errors = services.error_rows(job)[:100] if job.status in ("done", "refused") else []
+    params = json.loads(job.error_params) if job.error_params else {}
+    return render("imports/detail.html", "imports/_status.html", job=job, running=job.status in RUNNING_STATES,
+                  errors=errors, failure=file_error_message(job.error_code, params) if job.status == "failed" else None)
+
+
+@bp.post("/imports/<int:import_id>/cancel")
+@_with_import
+def cancel(job):
+    if services.request_cancel(get_session(), job):
+        flash(_("The import is being cancelled: nothing will be imported."), "success")
+    else:
+        flash(_("The import can no longer be cancelled."), "error")
+    return redirect(url_for("imports.detail", import_id=job.id), 303)
+
+
+@bp.get("/imports/<int:import_id>/errors.csv")
+@_with_import
+def error_report(job):
+    """The rows that were not imported, as in the file, with a reason column (French Excel ready)."""
+    rows = dict(services.error_rows(job))
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    labels = dict(target_labels(services.custom_fields(get_session()), job.kind))
+    with services.open_job_sheet(job) as sheet:
+        writer.writerow([_("Row"), *sheet.headers, _("Reason")])
+        for row in sheet.rows():
+            if row.number in rows:
+                reasons = "; ".join(f"{labels.get(t, t)}: {_(key)}" for t, key in rows[row.number])
+                writer.writerow([row.number, *(spreadsheet_safe("" if v is None else v) for v in row.values),
+                                 reasons])
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", job.filename.rsplit(".", 1)[0])[:60] or "import"
+    return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-errors.csv"'})

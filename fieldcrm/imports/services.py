@@ -1,0 +1,351 @@
+"""Import use cases: upload, map, preview, run in the background, report.
+
+An import is one unit. A first pass validates every row (progress committed as it goes, cancellable);
+the second pass writes every client in ONE transaction: cancelled or failed, nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from fieldcrm import access
+from fieldcrm.accounts.models import User
+from fieldcrm.clients.models import CustomFieldDef
+from fieldcrm.db import session_scope
+from fieldcrm.imports import N_
+from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, TARGETS, apply_mapping, guess_mapping
+from fieldcrm.imports.models import ImportJob
+from fieldcrm.imports.parsing import ImportFileError, ParsedSheet, open_sheet
+from fieldcrm.imports.purchases import (
+    PURCHASE_TARGETS,
+    PurchaseChecker,
+    PurchaseWriter,
+    guess_purchase_mapping,
+)
+from fieldcrm.imports.validation import CellError, normalise_row
+from fieldcrm.imports.writer import ClientWriter
+from fieldcrm.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_OWNER = N_("Unknown sales rep, or one outside your team")
+PROGRESS_EVERY = 500
+PREVIEW_ROWS = 10
+PREVIEW_SCAN_ROWS = 300
+STAGE_CHUNK = 1000
+
+
+class ImportCancelled(Exception):
+    """The user cancelled the import while it ran."""
+
+
+@dataclass
+class RowCheck:
+    number: int
+    values: tuple
+    clean: dict
+    errors: list[CellError] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(e.level == "error" for e in self.errors)
+
+
+def storage_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def file_path(job: ImportJob) -> Path:
+    return storage_dir() / job.stored_name
+
+
+def staged_path(job: ImportJob) -> Path:
+    return storage_dir() / f"{job.stored_name}.staged"
+
+
+def errors_path(job: ImportJob) -> Path:
+    return storage_dir() / f"{job.stored_name}.errors.json"
+
+
+def custom_fields(db: Session) -> list[CustomFieldDef]:
+    return list(db.exec(select(CustomFieldDef).where(CustomFieldDef.active)
+                        .order_by(CustomFieldDef.position, CustomFieldDef.id)).all())
+
+
+def valid_targets(db: Session, kind: str = "clients") -> set[str]:
+    if kind == "purchases":
+        return {IGNORE, *PURCHASE_TARGETS}
+    return {IGNORE, *TARGETS, *(f"{CUSTOM_PREFIX}{f.key}" for f in custom_fields(db))}
+
+
+def checker_for(db: Session, actor: User, job: ImportJob, mapping: dict[int, str]):
+    if job.kind == "purchases":
+        return PurchaseChecker(db, actor, mapping, utcnow().date())
+    return RowChecker(db, actor, mapping)
+
+
+def writer_for(db: Session, actor: User, job: ImportJob):
+    if job.kind == "purchases":
+        return PurchaseWriter(db, actor, import_id=job.id)
+    return ClientWriter(db, actor, import_id=job.id)
+
+
+def upload(db: Session, actor: User, filename: str, stream, kind: str = "clients") -> ImportJob:
+    """Store an uploaded file, check it is a readable spreadsheet within the limits, guess the mapping.
+    Raises ImportFileError (and keeps nothing) when the file is refused."""
+    head = stream.read(4)
+    # openpyxl goes by the file name's extension: name the stored copy after its content.
+    stored = uuid.uuid4().hex + (".xlsx" if head.startswith(b"PK") else ".csv")
+    path = storage_dir() / stored
+    with path.open("wb") as out:
+        out.write(head)
+        while chunk := stream.read(1024 * 1024):
+            out.write(chunk)
+    try:
+        with open_sheet(path) as sheet:
+            if kind == "purchases":
+                mapping = guess_purchase_mapping(sheet.headers)
+            else:
+                fields = custom_fields(db)
+                mapping = guess_mapping(sheet.headers, [(f.key, f.label) for f in fields])
+            total, sheet_name = sheet.row_count, sheet.sheet_name
+    except ImportFileError:
+        path.unlink(missing_ok=True)
+        raise
+    except Exception as exc:  # a reader crashing on a hostile file is a refused file, not a 500
+        path.unlink(missing_ok=True)
+        log.warning("import upload refused: %r", exc)
+        raise ImportFileError("corrupt_file") from exc
+    job = ImportJob(owner_id=actor.id, filename=(filename or "import")[:255], stored_name=stored,
+                    kind="purchases" if kind == "purchases" else "clients",
+                    mapping=json.dumps({str(k): v for k, v in mapping.items()}), total_rows=total,
+                    sheet_name=sheet_name)
+    db.add(job)
+    db.commit()
+    return job
+
+
+def mapping_of(job: ImportJob) -> dict[int, str]:
+    return {int(k): v for k, v in json.loads(job.mapping or "{}").items()}
+
+
+def open_job_sheet(job: ImportJob) -> ParsedSheet:
+    return open_sheet(file_path(job), job.sheet_name)
+
+
+def save_choices(db: Session, job: ImportJob, mapping: dict[int, str], error_mode: str) -> None:
+    job.mapping = json.dumps({str(k): v for k, v in mapping.items()})
+    job.error_mode = error_mode if error_mode in ("skip", "refuse") else "skip"
+    db.add(job)
+    db.commit()
+
+
+class RowChecker:
+    """Validates rows against the mapping: cell normalisation plus the owner the actor may assign."""
+
+    def __init__(self, db: Session, actor: User, mapping: dict[int, str]):
+        self.mapping = mapping
+        fields = custom_fields(db)
+        self.custom_types = {f.key: ("number" if f.field_type == "number" else
+                                     "date" if f.field_type == "date" else "text") for f in fields}
+        self.owners = {u.email.lower(): u.id for u in access.assignable_owners(db, actor)}
+        self.today = utcnow().date()
+
+    def check(self, number: int, values: tuple) -> RowCheck:
+        raw = apply_mapping(values, self.mapping)
+        clean, errors = normalise_row(raw, custom_types=self.custom_types, today=self.today)
+        email = clean.pop("owner_email", None)
+        if email is not None:
+            owner_id = self.owners.get(email.lower())
+            if owner_id is None:
+                errors.append(CellError("owner_email", raw.get("owner_email"), UNKNOWN_OWNER))
+            else:
+                clean["owner_id"] = owner_id
+        return RowCheck(number, values, clean, errors)
+
+
+def preview(db: Session, actor: User, job: ImportJob, mapping: dict[int, str]) -> dict:
+    """The first rows as they would be imported, and every invalid cell among the first rows scanned."""
+    checker = checker_for(db, actor, job, mapping)
+    first, with_errors, scanned, error_rows = [], [], 0, 0
+    with open_job_sheet(job) as sheet:
+        headers = sheet.headers
+        for row in sheet.rows():
+            result = checker.check(row.number, row.values)
+            scanned += 1
+            if len(first) < PREVIEW_ROWS:
+                first.append(result)
+            if result.errors:
+                error_rows += result.has_errors
+                if len(with_errors) < 50:
+                    with_errors.append(result)
+            if scanned >= PREVIEW_SCAN_ROWS:
+                break
+    return {"headers": headers, "rows": first, "error_rows": with_errors, "scanned": scanned,
+            "error_count": error_rows, "total": job.total_rows}
+
+
+def queue(db: Session, job: ImportJob) -> None:
+    """Hand the import to the job queue (run at once in tests)."""
+    job.status, job.processed_rows, job.cancel_requested = "queued", 0, False
+    job.error_code = job.error_params = None
+    db.add(job)
+    db.commit()
+    from fieldcrm.imports.tasks import run_import_task
+
+    run_import_task(job.id)
+
+
+def request_cancel(db: Session, job: ImportJob) -> bool:
+    """Ask a queued or validating import to stop. Once saving has begun it finishes (or rolls back) alone."""
+    if job.status not in ("queued", "validating"):
+        return False
+    job.cancel_requested = True
+    if job.status == "queued":
+        job.status, job.finished_at = "cancelled", utcnow()
+    db.add(job)
+    db.commit()
+    return True
+
+
+def _set(engine, job_id: int, **values) -> None:
+    with Session(engine) as s:
+        s.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+        s.commit()
+
+
+def _cancelled(engine, job_id: int) -> bool:
+    with Session(engine) as s:
+        return bool(s.exec(select(ImportJob.cancel_requested).where(ImportJob.id == job_id)).first())
+
+
+def run_import(job_id: int) -> None:
+    """The background body: validate everything, then write everything in one transaction."""
+    engine = current_app.extensions["fieldcrm.engine"]
+    with session_scope(engine) as db:
+        job = db.get(ImportJob, job_id)
+        if job is None or job.status != "queued":
+            return
+        actor = db.get(User, job.owner_id)
+    _set(engine, job_id, status="validating", started_at=utcnow())
+    try:
+        error_rows = _validate(engine, job, actor)
+        if error_rows and job.error_mode == "refuse":
+            _set(engine, job_id, status="refused", error_count=len(error_rows), finished_at=utcnow())
+            return
+        _set(engine, job_id, status="saving", error_count=len(error_rows))
+        result = _write(engine, job, actor, {n for n, _ in error_rows})
+    except ImportCancelled:
+        _set(engine, job_id, status="cancelled", finished_at=utcnow())
+        return
+    except ImportFileError as exc:
+        _set(engine, job_id, status="failed", error_code=exc.code, error_params=json.dumps(exc.message_params),
+             finished_at=utcnow())
+        return
+    except Exception:
+        log.exception("import %s failed", job_id)
+        _set(engine, job_id, status="failed", error_code="unexpected", finished_at=utcnow())
+        return
+    finally:
+        staged_path(job).unlink(missing_ok=True)
+    _set(engine, job_id, status="done", created_count=result.created, updated_count=result.updated,
+         skipped_count=result.skipped, processed_rows=job.total_rows, finished_at=utcnow())
+    if result.new_ids and job.kind == "clients":
+        from fieldcrm.imports.tasks import geocode_after_import
+
+        geocode_after_import(job_id, result.new_ids)
+
+
+def _validate(engine, job: ImportJob, actor: User) -> list[tuple[int, list]]:
+    """First pass: every row checked. The rows with errors are saved for the report; the clean values of
+    the others are staged (our own pickle stream, next to the upload) so the write pass does not
+    normalise everything a second time. Returns the rows with errors."""
+    error_rows: list[tuple[int, list]] = []
+    with session_scope(engine) as db:
+        checker = checker_for(db, actor, job, mapping_of(job))
+    count = 0
+    chunk: list[tuple[int, dict]] = []
+    with open_job_sheet(job) as sheet, staged_path(job).open("wb") as staged:
+        for row in sheet.rows():
+            result = checker.check(row.number, row.values)
+            if result.has_errors:
+                error_rows.append((row.number, [(e.target, e.message_key) for e in result.errors
+                                                if e.level == "error"]))
+            else:
+                chunk.append((row.number, result.clean))
+                if len(chunk) == STAGE_CHUNK:
+                    pickle.dump(chunk, staged, protocol=pickle.HIGHEST_PROTOCOL)
+                    chunk = []
+            count += 1
+            if count % PROGRESS_EVERY == 0:
+                if _cancelled(engine, job.id):
+                    raise ImportCancelled
+                _set(engine, job.id, processed_rows=count)
+        if chunk:
+            pickle.dump(chunk, staged, protocol=pickle.HIGHEST_PROTOCOL)
+        total = count
+    errors_path(job).write_text(json.dumps(error_rows), encoding="utf-8")
+    if _cancelled(engine, job.id):
+        raise ImportCancelled
+    _set(engine, job.id, processed_rows=total, total_rows=total)
+    job.total_rows = total
+    return error_rows
+
+
+def _staged_rows(job: ImportJob):
+    with staged_path(job).open("rb") as staged:
+        while True:
+            try:
+                yield from pickle.load(staged)  # written by _validate above, never by a user
+            except EOFError:
+                return
+
+
+def _write(engine, job: ImportJob, actor: User, skip: set[int]):
+    """Second pass, one transaction: create or update every valid row, then commit once."""
+    with session_scope(engine) as db:
+        writer = writer_for(db, actor, job)
+        kind_mapped = "kind" in mapping_of(job).values()
+        report_progress = engine.dialect.name != "sqlite"  # SQLite: one writer at a time
+        writer.skipped = len(skip)
+        try:
+            for index, (_number, clean) in enumerate(_staged_rows(job), start=1):
+                writer.upsert(clean, kind_given=kind_mapped)
+                if index % 2000 == 0:
+                    writer.flush()
+                    if _cancelled(engine, job.id):
+                        raise ImportCancelled
+                    if report_progress:
+                        _set(engine, job.id, processed_rows=index)
+            result = writer.finish()
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            staged_path(job).unlink(missing_ok=True)
+    return result
+
+
+def error_rows(job: ImportJob) -> list[tuple[int, list[tuple[str, str]]]]:
+    path = errors_path(job)
+    if not path.exists():
+        return []
+    return [(n, [tuple(e) for e in errs]) for n, errs in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def discard_files(job: ImportJob) -> None:
+    file_path(job).unlink(missing_ok=True)
+    errors_path(job).unlink(missing_ok=True)
+    staged_path(job).unlink(missing_ok=True)

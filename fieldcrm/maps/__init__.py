@@ -1,0 +1,1 @@
+"""The map of the client file, geocoding of client addresses and manual pin fixing."""

@@ -1,0 +1,34 @@
+"""Imports every capability's tables so Alembic sees the whole schema."""
+
+from sqlmodel import SQLModel
+
+from fieldcrm.accounts.models import AuthEvent, LoginThrottle, Team, User, UserSession
+from fieldcrm.agenda.models import CadenceRule, CalendarFeed
+from fieldcrm.audit.models import AuditEvent
+from fieldcrm.clients.models import (
+    ChannelConsent,
+    Client,
+    ClientTag,
+    ContactPerson,
+    CustomFieldDef,
+    CustomFieldValue,
+    OpeningHours,
+    Tag,
+)
+from fieldcrm.followups.models import Appointment, FollowUp
+from fieldcrm.imports.models import ImportJob
+from fieldcrm.maps.models import GeocodeRun
+from fieldcrm.privacy.models import OrgSettings
+from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
+from fieldcrm.segments.models import Segment
+from fieldcrm.tours.models import Tour, TourStop
+from fieldcrm.visits.models import Interaction, QuickPhrase
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Appointment", "AuditEvent", "AuthEvent", "CadenceRule", "CalendarFeed", "Campaign", "CampaignRecipient",
+    "ChannelConsent", "Client", "ClientTag", "ContactPerson", "CustomFieldDef", "CustomFieldValue",
+    "FollowUp", "GeocodeRun", "ImportJob", "Interaction", "LoginThrottle", "OpeningHours", "OrgSettings",
+    "Purchase", "QuickPhrase", "Segment", "Tag", "Team", "Tour", "TourStop", "User", "UserSession", "metadata",
+]

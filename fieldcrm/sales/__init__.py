@@ -1,0 +1,1 @@
+"""Purchases and campaigns on a client's history, and the revenue figures derived from them."""

@@ -1,0 +1,1 @@
+"""Saved segments: a named filter over the client file, private or shared with the team."""

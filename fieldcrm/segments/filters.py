@@ -1,0 +1,166 @@
+"""The filters a segment is made of, applied to any select over Client (pure SQL, SQLite and PostgreSQL).
+
+A filter set is a plain dict (stored as JSON on the segment, or read from the builder's form):
+  status [list], sector, segment, tag, loyalty ("any"/"none"/text), departments ("69, 01"), city,
+  near_lat/near_lon/near_km, no_contact_days, purchase_within_months, no_purchase_months,
+  revenue_min, revenue_max, product, consent_channel, owner_id, custom_field_id + custom_value, q.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import and_, exists, func, not_, or_
+from sqlmodel import select
+
+from fieldcrm.clients.models import (
+    CHANNELS,
+    STATUSES,
+    ChannelConsent,
+    Client,
+    ClientTag,
+    CustomFieldValue,
+    Tag,
+)
+from fieldcrm.clients.normalise import fold, search_tokens
+from fieldcrm.sales.models import Purchase
+from fieldcrm.sales.queries import purchase_stats
+
+KEYS = ("status", "sector", "segment", "tag", "loyalty", "departments", "city", "near_lat", "near_lon", "near_km",
+        "no_contact_days", "purchase_within_months", "no_purchase_months", "revenue_min", "revenue_max",
+        "product", "consent_channel", "owner_id", "custom_field_id", "custom_value", "q")
+KM_PER_DEGREE = 111.2
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used; args = (key, message) with an English message key."""
+
+
+def _number(filters: dict, key: str, cast=Decimal):
+    raw = filters.get(key)
+    if raw in (None, ""):
+        return None
+    try:
+        value = cast(str(raw).replace(",", ".").replace(" ", ""))
+    except (InvalidOperation, ValueError):
+        raise FilterError(key, "Enter a number.") from None
+    if value < 0:
+        raise FilterError(key, "Enter a positive number.")
+    return value
+
+
+def clean(raw) -> tuple[dict, dict[str, str]]:
+    """A form or a stored dict -> (usable filters, {key: error message}). Unknown keys are dropped."""
+    filters, errors = {}, {}
+    get_list = raw.getlist if hasattr(raw, "getlist") else lambda k: raw.get(k) or []
+    statuses = [s for s in get_list("status") if s in STATUSES]
+    if statuses:
+        filters["status"] = statuses
+    for key in KEYS:
+        if key == "status":
+            continue
+        value = raw.get(key)
+        if isinstance(value, str):
+            value = value.strip()[:120]
+        if value not in (None, ""):
+            filters[key] = value
+    for key, cast in (("near_km", float), ("near_lat", float), ("near_lon", float), ("no_contact_days", int),
+                      ("purchase_within_months", int), ("no_purchase_months", int), ("revenue_min", Decimal),
+                      ("revenue_max", Decimal), ("owner_id", int), ("custom_field_id", int)):
+        try:
+            value = _number(filters, key, cast)
+        except FilterError as exc:
+            errors[exc.args[0]] = exc.args[1]
+            filters.pop(key, None)
+            continue
+        if value is not None:
+            filters[key] = str(value) if isinstance(value, Decimal) else value
+    if "near_km" in filters and not {"near_lat", "near_lon"} <= filters.keys():
+        errors["near_km"] = "Choose the point: latitude and longitude."
+    if filters.get("consent_channel") and filters["consent_channel"] not in CHANNELS:
+        filters.pop("consent_channel")
+    return filters, errors
+
+
+def _months_ago(today: date, months: int) -> date:
+    return today - timedelta(days=round(months * 30.44))
+
+
+def apply(stmt, filters: dict, today: date | None = None):
+    """Narrow a select over Client by `filters` (already cleaned). Never widens the actor's scope."""
+    today = today or date.today()
+    f = filters
+    if f.get("status"):
+        stmt = stmt.where(Client.status.in_(f["status"]))
+    for key in ("sector", "segment", "city"):
+        if f.get(key):
+            stmt = stmt.where(func.lower(getattr(Client, key)).contains(f[key].lower(), autoescape=True))
+    if f.get("tag"):
+        stmt = stmt.where(exists(select(ClientTag.client_id).join(Tag, Tag.id == ClientTag.tag_id)
+                                 .where(ClientTag.client_id == Client.id, func.lower(Tag.name) == f["tag"].lower())))
+    if f.get("loyalty") == "any":
+        stmt = stmt.where(Client.loyalty_programme.is_not(None))
+    elif f.get("loyalty") == "none":
+        stmt = stmt.where(Client.loyalty_programme.is_(None))
+    elif f.get("loyalty"):
+        stmt = stmt.where(func.lower(Client.loyalty_programme).contains(f["loyalty"].lower(), autoescape=True))
+    if f.get("departments"):
+        codes = [c.strip() for c in str(f["departments"]).replace(";", ",").split(",") if c.strip()]
+        stmt = stmt.where(or_(*[Client.postal_code.startswith(c, autoescape=True) for c in codes]))
+    if f.get("near_km") is not None and f.get("near_lat") is not None and f.get("near_lon") is not None:
+        lat, lon, km = float(f["near_lat"]), float(f["near_lon"]), float(f["near_km"])
+        scale = math.cos(math.radians(lat))
+        dlat = (Client.latitude - lat) * KM_PER_DEGREE
+        dlon = (Client.longitude - lon) * (KM_PER_DEGREE * scale)
+        stmt = stmt.where(Client.latitude.is_not(None), dlat * dlat + dlon * dlon <= km * km)
+    if f.get("no_contact_days") is not None and hasattr(Client, "last_contact_at"):
+        since = datetime.combine(today - timedelta(days=int(f["no_contact_days"])), time.min, tzinfo=UTC)
+        stmt = stmt.where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
+    needs_stats = any(f.get(k) is not None for k in ("purchase_within_months", "no_purchase_months",
+                                                     "revenue_min", "revenue_max"))
+    if needs_stats:
+        stats = purchase_stats()
+        stmt = stmt.outerjoin(stats, stats.c.client_id == Client.id)
+        revenue = func.coalesce(stats.c.revenue, 0)
+        if f.get("purchase_within_months") is not None:
+            stmt = stmt.where(stats.c.last_purchase_on >= _months_ago(today, int(f["purchase_within_months"])))
+        if f.get("no_purchase_months") is not None:
+            cutoff = _months_ago(today, int(f["no_purchase_months"]))
+            stmt = stmt.where(or_(stats.c.last_purchase_on.is_(None), stats.c.last_purchase_on < cutoff))
+        if f.get("revenue_min") is not None:
+            stmt = stmt.where(revenue >= Decimal(f["revenue_min"]))
+        if f.get("revenue_max") is not None:
+            stmt = stmt.where(revenue <= Decimal(f["revenue_max"]))
+    if f.get("product"):
+        needle = f["product"].lower()
+        stmt = stmt.where(exists(select(Purchase.id).where(
+            Purchase.client_id == Client.id,
+            or_(func.lower(Purchase.product).contains(needle, autoescape=True),
+                func.lower(Purchase.product_family).contains(needle, autoescape=True)))))
+    if f.get("consent_channel"):
+        stmt = stmt.where(*reachable_on(f["consent_channel"]))
+    if f.get("owner_id") is not None:
+        stmt = stmt.where(Client.owner_id == int(f["owner_id"]))
+    if f.get("custom_field_id") is not None:
+        cond = [CustomFieldValue.client_id == Client.id, CustomFieldValue.field_id == int(f["custom_field_id"])]
+        if f.get("custom_value"):
+            cond.append(func.lower(CustomFieldValue.value) == str(f["custom_value"]).lower())
+        stmt = stmt.where(exists(select(CustomFieldValue.id).where(and_(*cond))))
+    for token in search_tokens(f.get("q")):
+        stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
+    return stmt
+
+
+def reachable_on(channel: str) -> list:
+    """Conditions for clients who may be contacted on `channel`: not opposed to all contact, and not
+    opposed to this channel (no refusal recorded for it)."""
+    refused = exists(select(ChannelConsent.id).where(
+        ChannelConsent.client_id == Client.id, ChannelConsent.channel == channel,
+        or_(not_(ChannelConsent.allowed), ChannelConsent.consent == "refused")))
+    return [Client.do_not_contact.is_(False), not_(refused)]
+
+
+def summary_words(filters: dict) -> str:
+    return fold(" ".join(f"{k}={v}" for k, v in filters.items()))

@@ -1,0 +1,46 @@
+"""Segments an actor may use, and applying one to a select over clients.
+
+For other capabilities (map, tour planner, exports, campaigns):
+  apply_segment(stmt, segment)              -> stmt narrowed by the segment's filters
+  segment_client_ids(db, actor, segment)    -> ids of the actor's clients in the segment
+Both keep the actor's scope: a segment shared by a teammate shows each user only their own reach.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from fieldcrm import access
+from fieldcrm.accounts.models import User
+from fieldcrm.clients.models import Client
+from fieldcrm.segments import filters as segment_filters
+from fieldcrm.segments.models import Segment
+
+
+def filters_of(segment: Segment) -> dict:
+    return segment_filters.clean(json.loads(segment.filters or "{}"))[0]
+
+
+def apply_segment(stmt, segment: Segment | dict, today: date | None = None):
+    """Narrow a select over Client by a saved segment (or a dict of filters)."""
+    filters = segment if isinstance(segment, dict) else filters_of(segment)
+    return segment_filters.apply(stmt, filters, today)
+
+
+def segment_client_ids(db: Session, actor: User, segment: Segment | dict, today: date | None = None) -> list[int]:
+    """Ids of the clients of `segment` that `actor` may see."""
+    stmt = apply_segment(access.scope(select(Client.id), actor), segment, today)
+    return list(db.exec(stmt.order_by(Client.id)).all())
+
+
+def count(db: Session, actor: User, filters: dict, today: date | None = None) -> int:
+    stmt = segment_filters.apply(access.scope(select(Client.id), actor), filters, today)
+    return db.exec(select(func.count()).select_from(stmt.subquery())).one()
+
+
+def segments_for(db: Session, actor: User) -> list[Segment]:
+    return list(db.exec(access.visible_segments(select(Segment), actor).order_by(Segment.name)).all())

@@ -1,0 +1,94 @@
+"""Segment builder with a live count, saved segments, and applying one to the client list."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from fieldcrm import access
+from fieldcrm.clients.forms import channel_labels, status_labels
+from fieldcrm.customfields.services import active_fields
+from fieldcrm.db import get_session
+from fieldcrm.segments import filters as segment_filters
+from fieldcrm.segments import queries, services
+from fieldcrm.segments.models import COLOURS
+from fieldcrm.web.htmx import render
+
+bp = Blueprint("segments", __name__)
+
+
+def _context(filters, errors=None, segment=None, name="", shared=False, colour=COLOURS[0], status=200):
+    db = get_session()
+    return dict(status=status, filters=filters, errors=errors or {}, segment=segment, name=name, shared=shared,
+                colour=colour, colours=COLOURS, statuses=status_labels(), channels=channel_labels(),
+                owners=access.assignable_owners(db, current_user), custom_fields=active_fields(db),
+                count=queries.count(db, current_user, filters) if not errors else None)
+
+
+@bp.get("/segments")
+@login_required
+def index():
+    db = get_session()
+    segments = queries.segments_for(db, current_user)
+    counts = {s.id: queries.count(db, current_user, queries.filters_of(s)) for s in segments}
+    return render("segments/index.html", "segments/_list.html", segments=segments, counts=counts)
+
+
+def _builder(segment=None):
+    db = get_session()
+    if request.method == "GET":
+        if segment is not None:
+            filters = queries.filters_of(segment)
+            return render("segments/form.html", "segments/_form.html",
+                          **_context(filters, segment=segment, name=segment.name, shared=segment.shared,
+                                     colour=segment.colour))
+        filters, errors = segment_filters.clean(request.args)
+        return render("segments/form.html", "segments/_form.html", **_context(filters, errors))
+    filters, errors = segment_filters.clean(request.form)
+    name = request.form.get("name", "").strip()
+    shared, colour = request.form.get("shared") == "1", request.form.get("colour", COLOURS[0])
+    if not name:
+        errors["name"] = "Give the segment a name."
+    if errors:
+        return render("segments/form.html", "segments/_form.html",
+                      **_context(filters, errors, segment, name, shared, colour, status=422))
+    saved = services.save_segment(db, current_user, filters, name, shared, colour, segment)
+    flash(_("Segment “%(name)s” saved.", name=saved.name), "success")
+    return redirect(url_for("clients.index", segment=saved.id), 303)
+
+
+@bp.route("/segments/new", methods=["GET", "POST"])
+@login_required
+def new():
+    return _builder()
+
+
+@bp.route("/segments/<int:segment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(segment_id: int):
+    return _builder(access.get_segment_or_404(get_session(), current_user, segment_id, for_edit=True))
+
+
+@bp.post("/segments/<int:segment_id>/delete")
+@login_required
+def delete(segment_id: int):
+    db = get_session()
+    segment = access.get_segment_or_404(db, current_user, segment_id, for_edit=True)
+    services.delete_segment(db, current_user, segment)
+    flash(_("Segment deleted."), "success")
+    return redirect(url_for("segments.index"), 303)
+
+
+@bp.post("/segments/count")
+@login_required
+def count():
+    """The live count while the filters are being built (a fragment)."""
+    filters, errors = segment_filters.clean(request.form)
+    value = None if errors else queries.count(get_session(), current_user, filters)
+    return render("segments/_count.html", "segments/_count.html", count=value, errors=errors)
+
+
+__all__ = ["bp", "json"]

@@ -1,0 +1,1 @@
+"""Map and tour planner: travel matrices, tour optimisation, week planning."""

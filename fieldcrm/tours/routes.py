@@ -1,0 +1,564 @@
+"""Tours: today's tour, settings, optimise, reorder, drive (done / skipped / re-optimise from here),
+fill my day, plan a week, mileage log. Mutations are the owner's; their manager and admins look."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from functools import wraps
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from fieldcrm import access
+from fieldcrm.accounts.models import User
+from fieldcrm.clients import links
+from fieldcrm.clients.models import Client
+from fieldcrm.db import get_session
+from fieldcrm.geo.geocoding import geocode_address
+from fieldcrm.maps import services as map_services
+from fieldcrm.maps.routes import quick_log_url
+from fieldcrm.tours import extras, mileage, navigation, queries, services
+from fieldcrm.tours.forms import StopForm, TourSettingsForm
+from fieldcrm.tours.problem import TooManyStops
+from fieldcrm.web.htmx import is_partial, render
+
+bp = Blueprint("tours", __name__)
+
+
+def reason_labels() -> dict:
+    return {
+        "no_position": _l("No position: geocode it now or place it by hand."),
+        "unreachable": _l("No road to it from the start of the day."),
+        "outside_opening_hours": _l("Cannot be reached while it is open."),
+        "beyond_end_of_day": _l("Does not fit before the end of the day."),
+        services.CLOSED_THAT_DAY: _l("Closed that day (opening hours on the card)."),
+        services.LATE: _l("Late for its opening hours or appointment in this order."),
+    }
+
+
+def error_message(error: services.TourError) -> str:
+    messages = {
+        "no_start": _("Say where the day starts (an address, or your current position) before optimising."),
+        "start_after_end": _("The day must end after it starts: check the start time and the end of the day."),
+        "too_many": _("A tour holds at most %(limit)s stops (%(count)s asked). Split them over several days "
+                      "with “Plan a week”.", **error.params),
+    }
+    return messages.get(error.code, _("This tour cannot be planned as asked."))
+
+
+def hhmm(seconds: int | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(seconds)
+    return f"{seconds // 3600 % 24:02d}:{seconds % 3600 // 60:02d}"
+
+
+def duration_text(seconds: int | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes = round(abs(int(seconds)) / 60)
+    return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+
+
+@bp.app_template_filter("hhmm")
+def _hhmm(value):
+    return hhmm(value)
+
+
+@bp.app_template_filter("drive")
+def _drive(value):
+    return duration_text(value)
+
+
+def with_tour(fn):
+    """Load `tour_id` (and `stop_id`) in the actor's scope, or 404."""
+
+    @wraps(fn)
+    @login_required
+    def wrapper(*args, tour_id: int, **kwargs):
+        db = get_session()
+        tour = access.get_tour_or_404(db, current_user, tour_id)
+        if "stop_id" in kwargs:
+            kwargs["stop"] = access.get_tour_stop_or_404(db, current_user, tour, kwargs.pop("stop_id"))
+        return fn(*args, tour=tour, **kwargs)
+
+    return wrapper
+
+
+def _owner_only(tour) -> None:
+    if not access.can_edit_tour(current_user, tour):
+        abort(403)  # the actor can see this tour (scope checked): refusing says nothing new
+
+
+def _today() -> date:
+    return services.local_now(current_app.config).date()
+
+
+@bp.get("/tours")
+@login_required
+def index():
+    return render("tours/index.html", "tours/index.html", tours=queries.recent_tours(get_session(), current_user),
+                  today=_today())
+
+
+@bp.get("/tours/today")
+@login_required
+def today():
+    tour = services.tour_for_day(get_session(), current_user, _today())
+    return redirect(url_for("tours.detail", tour_id=tour.id))
+
+
+@bp.post("/tours/day")
+@login_required
+def open_day():
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        flash(_("Pick a date."), "error")
+        return redirect(url_for("tours.index"), 303)
+    tour = services.tour_for_day(get_session(), current_user, day)
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+def _safe_next(default: str) -> str:
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.post("/tours/today/stops")
+@login_required
+def add_today():
+    """Add a client (from the map's mini card, the card or the list) to today's tour."""
+    db = get_session()
+    try:
+        client_id = int(request.form.get("client_id", ""))
+    except ValueError:
+        abort(400)
+    client = access.get_client_or_404(db, current_user, client_id)
+    tour = services.tour_for_day(db, current_user, _today())
+    try:
+        added = services.add_stops(db, current_user, tour, [client])
+    except services.TourError as error:
+        message, category = error_message(error), "error"
+    else:
+        if added:
+            message, category = _("%(name)s added to today's tour.", name=client.display_name), "success"
+        else:
+            message, category = _("%(name)s is already in today's tour.", name=client.display_name), "info"
+    if is_partial():
+        # From the map's mini card: answer in the sheet, the map stays where it is.
+        return render("tours/_added.html", "tours/_added.html", message=message, category=category, tour=tour,
+                      count=len(services.stops_of(db, tour)))
+    flash(message, category)
+    return redirect(_safe_next(url_for("tours.detail", tour_id=tour.id)), 303)
+
+
+def _route_data(tour, rows) -> str:
+    """What tour.js/map.js draw: start, end, and the numbered stops (data attribute, no inline script)."""
+    stops = []
+    number = 0
+    for stop, client in rows:
+        if client.latitude is None or stop.left_out_reason not in (None, services.LATE):
+            continue
+        number += 1
+        stops.append({"n": number, "lat": client.latitude, "lon": client.longitude, "name": client.display_name,
+                      "state": stop.state, "eta": hhmm(stop.arrival_s) if stop.arrival_s is not None else ""})
+    start = [tour.start_lat, tour.start_lon] if tour.start_lat is not None else None
+    end = None
+    if tour.end_mode == "elsewhere" and tour.end_lat is not None:
+        end = [tour.end_lat, tour.end_lon]
+    return json.dumps({"start": start, "end": end, "stops": stops})
+
+
+def _detail_context(tour, outcome=None) -> dict:
+    db = get_session()
+    rows = services.stops_of(db, tour)
+    nav = {}
+    points = [(tour.start_lat, tour.start_lon)] if tour.start_lat is not None else []
+    numbered = []
+    for stop, client in rows:
+        address = links.postal_address(client.street, client.postal_code, client.city, client.country)
+        nav[stop.id] = links.navigation_links(address, client.latitude, client.longitude)
+        if client.latitude is not None and stop.state == "planned" and stop.left_out_reason in (None, services.LATE):
+            points.append((client.latitude, client.longitude))
+        if stop.left_out_reason in (None, services.LATE):
+            numbered.append(stop.id)
+    if tour.end_mode == "start" and tour.start_lat is not None:
+        points.append((tour.start_lat, tour.start_lon))
+    elif tour.end_mode == "elsewhere" and tour.end_lat is not None:
+        points.append((tour.end_lat, tour.end_lon))
+    owner = db.get(User, tour.owner_id)
+    return {"tour": tour, "rows": rows, "nav": nav, "owner": owner,
+            "numbers": {stop_id: i for i, stop_id in enumerate(numbered, start=1)},
+            "whole_tour": navigation.google_directions_links(points) if tour.planned_at else [],
+            "saving": services.picked_saving(tour), "reasons": reason_labels(),
+            "can_edit": access.can_edit_tour(current_user, tour), "route_data": _route_data(tour, rows),
+            "outcome": outcome, "max_stops": services.MAX_TOUR_STOPS, "quick_log_url": quick_log_url,
+            "agenda_available": extras.agenda_available(),
+            "segments": extras.visible_segments(db, current_user) if access.can_edit_tour(current_user, tour) else []}
+
+
+@bp.get("/tours/<int:tour_id>")
+@with_tour
+def detail(tour):
+    return render("tours/detail.html", "tours/_tour.html", **_detail_context(tour))
+
+
+def _plan(tour, **kwargs):
+    try:
+        outcome = services.plan(get_session(), tour, current_app.config, **kwargs)
+    except services.TourError as error:
+        flash(error_message(error), "error")
+        return None
+    except TooManyStops as error:
+        flash(_("A tour holds at most %(limit)s stops (%(count)s asked). Split them over several days "
+                "with “Plan a week”.", limit=error.limit, count=error.count), "error")
+        return None
+    if outcome.fell_back:
+        flash(_("The routing server did not answer: driving times are estimated from the straight-line "
+                "distance."), "info")
+    if outcome.left_out:
+        flash(ngettext_left(len(outcome.left_out)), "error")
+    return outcome
+
+
+def ngettext_left(count: int) -> str:
+    from flask_babel import ngettext
+
+    return ngettext("%(num)d stop does not fit: see why below.", "%(num)d stops do not fit: see why below.", count)
+
+
+@bp.post("/tours/<int:tour_id>/optimise")
+@with_tour
+def optimise(tour):
+    _owner_only(tour)
+    if _plan(tour, optimise=True):
+        flash(_("Tour optimised."), "success")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+def _position_from_form():
+    try:
+        lat, lon = float(request.form["lat"]), float(request.form["lon"])
+    except (KeyError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+@bp.post("/tours/<int:tour_id>/reoptimise")
+@with_tour
+def reoptimise(tour):
+    """Re-optimise the stops still to visit, from the current position (or the last stop done), now."""
+    _owner_only(tour)
+    position = _position_from_form()
+    if position is None:
+        done = [c for s, c in services.stops_of(get_session(), tour) if s.state == "done" and c.latitude is not None]
+        position = (done[-1].latitude, done[-1].longitude) if done else None
+    now = services.local_now(current_app.config)
+    now_s = now.hour * 3600 + now.minute * 60 if now.date() == tour.day else None
+    if _plan(tour, optimise=True, from_position=position, now_s=now_s):
+        flash(_("The rest of the tour is re-optimised from here."), "success")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.route("/tours/<int:tour_id>/settings", methods=["GET", "POST"])
+@with_tour
+def settings(tour):
+    if request.method == "POST":
+        _owner_only(tour)
+    form = TourSettingsForm(obj=tour)
+    if request.method == "GET":
+        form.lunch.data = tour.lunch_from is not None
+    error = None
+    if form.validate_on_submit():
+        data, error = _settings_data(form, tour)
+        if error is None:
+            services.update_settings(get_session(), tour, data)
+            flash(_("Tour settings saved."), "success")
+            return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render("tours/settings.html", "tours/_settings.html", status=status, form=form, tour=tour, error=error,
+                  can_edit=access.can_edit_tour(current_user, tour))
+
+
+def _locate_text(text: str):
+    """An address typed for the start or end of the day -> (lat, lon), or None."""
+    import re
+
+    chain = map_services.make_chain(current_app.config, inline=True)
+    match = re.search(r"\b(\d{5})\b\s*(.*)$", text)
+    if match:
+        street = text[:match.start()].strip(" ,") or None
+        return geocode_address(street, match.group(1), match.group(2).strip() or None, "FR", chain)
+    return geocode_address(None, None, text, "FR", chain)
+
+
+def _settings_data(form, tour):
+    data = {"start_time": form.start_time.data, "end_time": form.end_time.data, "end_mode": form.end_mode.data,
+            "lunch_from": form.lunch_from.data if form.lunch.data else None,
+            "lunch_until": form.lunch_until.data if form.lunch.data else None,
+            "lunch_minutes": form.lunch_minutes.data or 0}
+    label = (form.start_label.data or "").strip()
+    try:
+        lat, lon = float(form.start_lat.data), float(form.start_lon.data)
+    except (TypeError, ValueError):
+        lat = lon = None
+    if lat is not None and label in ("", tour.start_label or "") and (lat, lon) != (tour.start_lat, tour.start_lon):
+        data.update(start_lat=lat, start_lon=lon, start_label=label or _("My position"))
+    elif label and label != (tour.start_label or ""):
+        found = _locate_text(label)
+        if found is None:
+            return None, _("The start address could not be located. Check it, or use your current position.")
+        data.update(start_lat=found.lat, start_lon=found.lon, start_label=label)
+    elif not label and lat is None and tour.start_lat is None:
+        return None, _("Say where the day starts (an address, or your current position).")
+    end_label = (form.end_label.data or "").strip()
+    if form.end_mode.data == "elsewhere" and end_label != (tour.end_label or "") or (
+            form.end_mode.data == "elsewhere" and tour.end_lat is None):
+        found = _locate_text(end_label)
+        if found is None:
+            return None, _("The end address could not be located.")
+        data.update(end_lat=found.lat, end_lon=found.lon, end_label=end_label)
+    return data, None
+
+
+@bp.route("/tours/<int:tour_id>/stops/<int:stop_id>", methods=["GET", "POST"])
+@with_tour
+def stop_edit(tour, stop):
+    db = get_session()
+    client = db.get(Client, stop.client_id)
+    form = StopForm(obj=stop)
+    if request.method == "POST":
+        _owner_only(tour)
+        if form.validate_on_submit():
+            services.update_stop(db, tour, stop, service_minutes=form.service_minutes.data,
+                                 priority=form.priority.data, appointment_at=form.appointment_at.data)
+            flash(_("Stop saved."), "success")
+            return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render("tours/stop.html", "tours/_stop_form.html", status=status, form=form, tour=tour, stop=stop,
+                  client=client, can_edit=access.can_edit_tour(current_user, tour))
+
+
+@bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/remove")
+@with_tour
+def stop_remove(tour, stop):
+    _owner_only(tour)
+    services.remove_stop(get_session(), tour, stop)
+    flash(_("Stop removed."), "success")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/move")
+@with_tour
+def stop_move(tour, stop):
+    """Reorder by hand (drag, or the up/down buttons); the times are recomputed in the new order."""
+    _owner_only(tour)
+    rows = services.stops_of(get_session(), tour)
+    current = next(i for i, (s, _c) in enumerate(rows) if s.id == stop.id)
+    direction = request.form.get("direction")
+    if direction in ("up", "down"):
+        target = current + (-1 if direction == "up" else 1)
+    else:
+        try:
+            target = int(request.form.get("index", ""))
+        except ValueError:
+            abort(400)
+    try:
+        services.move_stop(get_session(), tour, stop, target, current_app.config)
+    except services.TourError as error:
+        flash(error_message(error), "error")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/state")
+@with_tour
+def stop_state(tour, stop):
+    """Done (then the quick visit log opens), skipped, or back to planned."""
+    _owner_only(tour)
+    state = request.form.get("state")
+    if state not in ("done", "skipped", "planned"):
+        abort(400)
+    services.set_state(get_session(), tour, stop, state)
+    if state == "done":
+        return redirect(quick_log_url(stop.client_id, next=url_for("tours.detail", tour_id=tour.id)), 303)
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.post("/tours/<int:tour_id>/start-here")
+@with_tour
+def start_here(tour):
+    """Start the day from the phone's current position."""
+    _owner_only(tour)
+    position = _position_from_form()
+    if position is None:
+        flash(_("Your position could not be read."), "error")
+    else:
+        services.set_place(get_session(), tour, "start", position[0], position[1], _("My position"))
+        flash(_("The day starts from your current position."), "success")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.get("/tours/<int:tour_id>/fill")
+@with_tour
+def fill(tour):
+    """"Fill my day": due clients that fit in the gaps with little detour, most overdue first."""
+    try:
+        suggestions = extras.fill_my_day(get_session(), current_user, tour, current_app.config)
+        error = None
+    except services.TourError as exc:
+        suggestions, error = [], error_message(exc)
+    return render("tours/fill.html", "tours/_fill.html", tour=tour, suggestions=suggestions, error=error,
+                  can_edit=access.can_edit_tour(current_user, tour))
+
+
+@bp.post("/tours/<int:tour_id>/stops")
+@with_tour
+def add_stops(tour):
+    """Add several clients at once (fill my day, a filter of the map)."""
+    _owner_only(tour)
+    db = get_session()
+    ids = []
+    for value in request.form.getlist("client_id"):
+        try:
+            ids.append(int(value))
+        except ValueError:
+            continue
+    clients = [access.get_client_or_404(db, current_user, i) for i in ids]
+    try:
+        added = services.add_stops(db, current_user, tour, clients)
+        flash(_("Stops added: %(n)s.", n=added), "success")
+    except services.TourError as error:
+        flash(error_message(error), "error")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.route("/tours/week", methods=["GET", "POST"])
+@login_required
+def week():
+    """Plan a week: spread the due clients (or a filter's) over several days, least total driving."""
+    from fieldcrm.maps.queries import MapFilters
+
+    db = get_session()
+    result = error = None
+    args = request.form if request.method == "POST" else request.args
+    filters = MapFilters.from_args(args)
+    try:
+        first = date.fromisoformat(args.get("first") or "")
+    except ValueError:
+        first = _today() + timedelta(days=1)
+    try:
+        days = min(max(int(args.get("days") or 5), 1), 6)
+    except ValueError:
+        days = 5
+    try:
+        max_per_day = min(max(int(args.get("max_per_day") or 0), 0), services.MAX_TOUR_STOPS) or None
+    except ValueError:
+        max_per_day = None
+    if request.method == "POST":
+        try:
+            result = extras.plan_week(db, current_user, first, days, filters, current_app.config,
+                                      max_per_day=max_per_day)
+        except services.TourError as exc:
+            error = error_message(exc)
+        except TooManyStops as exc:
+            error = _("Too many clients for %(days)s days (%(count)s): narrow the filter.", days=days,
+                      count=exc.count)
+        if result is not None:
+            flash(_("Week planned: one tour per day."), "success")
+    return render("tours/week.html", "tours/week.html", filters=filters, first=first, days=days, max_per_day=max_per_day,
+                  result=result, error=error, reasons=reason_labels())
+
+
+@bp.get("/tours/mileage")
+@login_required
+def mileage_log():
+    db = get_session()
+    month = request.args.get("month") or _today().strftime("%Y-%m")
+    try:
+        first = date.fromisoformat(month + "-01")
+    except ValueError:
+        first = _today().replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    try:
+        horsepower = int(request.args.get("cv") or 0)
+    except ValueError:
+        horsepower = 0
+    rows = queries.mileage_days(db, current_user, current_user, first, last)
+    year_rows = queries.mileage_days(db, current_user, current_user, first.replace(month=1, day=1), last)
+    total = round(sum(r.km for r in rows), 1)
+    year_km = round(sum(r.km for r in year_rows), 1)
+    allowance = mileage.french_allowance(year_km, horsepower) if horsepower else None
+    if request.args.get("format") == "csv":
+        body = mileage.to_csv(rows, (_("Date"), _("Kilometres"), _("Stops done"), _("Source")))
+        return Response(body, mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename=mileage-{first:%Y-%m}.csv"})
+    return render("tours/mileage.html", "tours/mileage.html", rows=rows, total=total, month=first,
+                  year_km=year_km, horsepower=horsepower, allowance=allowance,
+                  scale_year=mileage.SCALE_YEAR, horsepowers=sorted(mileage.FRENCH_CAR_SCALE))
+
+
+@bp.post("/tours/<int:tour_id>/agenda")
+@with_tour
+def add_agenda(tour):
+    """The day's appointments (fixed times) and follow-ups due that day become stops."""
+    _owner_only(tour)
+    if not extras.agenda_available():
+        abort(404)
+    try:
+        appointments, followups = extras.add_days_agenda(get_session(), current_user, tour, current_app.config)
+    except services.TourError as error:
+        flash(error_message(error), "error")
+    else:
+        flash(_("Added from the agenda: %(a)s appointments, %(f)s follow-ups.", a=appointments, f=followups),
+              "success")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.post("/tours/<int:tour_id>/segment")
+@with_tour
+def add_segment(tour):
+    """Every client of a saved segment becomes a stop."""
+    _owner_only(tour)
+    db = get_session()
+    try:
+        segment_id = int(request.form.get("segment_id", ""))
+    except ValueError:
+        abort(400)
+    clients = extras.segment_clients(db, current_user, segment_id, tour.day) if extras.segments_available() else None
+    if clients is None:
+        abort(404)
+    try:
+        added = services.add_stops(db, current_user, tour, clients)
+        flash(_("Stops added: %(n)s.", n=added), "success")
+    except services.TourError as error:
+        flash(error_message(error), "error")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.post("/tours/today/in-view")
+@login_required
+def add_in_view():
+    """From the map: the clients shown (same filters) inside the visible area join today's tour."""
+    from fieldcrm.maps.queries import MapFilters
+
+    db = get_session()
+    try:
+        bounds = tuple(float(request.form[k]) for k in ("south", "west", "north", "east"))
+    except (KeyError, ValueError):
+        flash(_("Zoom the map onto the clients to add, then try again."), "error")
+        return redirect(url_for("maps.index"), 303)
+    tour = services.tour_for_day(db, current_user, _today())
+    try:
+        clients = extras.clients_in_view(db, current_user, MapFilters.from_args(request.form), bounds, _today())
+        added = services.add_stops(db, current_user, tour, clients)
+    except services.TourError as error:
+        flash(error_message(error), "error")
+        return redirect(url_for("maps.index", **MapFilters.from_args(request.form).as_args()), 303)
+    flash(_("Stops added: %(n)s.", n=added), "success")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)

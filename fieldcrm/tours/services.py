@@ -1,0 +1,339 @@
+"""Tour use cases: build a day, add stops, optimise (VROOM via fieldcrm.tours.solver), reorder,
+drive it (done / skipped / re-optimise from here). Each use case commits once.
+
+Times of day are Europe/Paris wall-clock seconds from midnight, like the solver's."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from fieldcrm.accounts.models import User
+from fieldcrm.clients.models import Client, OpeningHours
+from fieldcrm.timeutil import utcnow
+from fieldcrm.tours.models import Tour, TourStop
+from fieldcrm.tours.planning import tour_problem
+from fieldcrm.tours.problem import (
+    LeftOut,
+    LeftOutReason,
+    LunchBreak,
+    Stop,
+    TooManyStops,
+    TourProblem,
+    TourSolution,
+)
+from fieldcrm.tours.solver import picked_order_cost, schedule_order, solve_tour
+
+MAX_TOUR_STOPS = 100  # what a rep can drive in a day, with margin; the solver itself takes 200
+CLOSED_THAT_DAY = "closed_that_day"
+LATE = "late"
+
+
+class TourError(ValueError):
+    """A tour that cannot be planned as asked; `code` picks the translated message."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def seconds(t: time | None) -> int | None:
+    return None if t is None else t.hour * 3600 + t.minute * 60 + t.second
+
+
+def local_now(config: Mapping) -> datetime:
+    return utcnow().astimezone(ZoneInfo(config.get("DEFAULT_TIMEZONE", "Europe/Paris")))
+
+
+# --- building a day --------------------------------------------------------------------------------
+
+def tour_for_day(db: Session, actor: User, day: date) -> Tour:
+    """The actor's tour for `day`, created on first use with the settings of their latest tour."""
+    tour = db.exec(select(Tour).where(Tour.owner_id == actor.id, Tour.day == day)
+                   .order_by(Tour.id)).first()
+    if tour is not None:
+        return tour
+    tour = Tour(owner_id=actor.id, day=day)
+    previous = db.exec(select(Tour).where(Tour.owner_id == actor.id).order_by(Tour.day.desc(), Tour.id.desc())).first()
+    if previous is not None:
+        for name in ("start_label", "start_lat", "start_lon", "end_mode", "end_label", "end_lat", "end_lon",
+                     "start_time", "end_time", "lunch_from", "lunch_until", "lunch_minutes"):
+            setattr(tour, name, getattr(previous, name))
+    db.add(tour)
+    db.commit()
+    return tour
+
+
+def stops_of(db: Session, tour: Tour) -> list[tuple[TourStop, Client]]:
+    rows = db.exec(select(TourStop, Client).join(Client, Client.id == TourStop.client_id)
+                   .where(TourStop.tour_id == tour.id, Client.deleted_at.is_(None))  # a deleted client leaves
+                   .order_by(TourStop.position, TourStop.id)).all()
+    return list(rows)
+
+
+def _touch(tour: Tour) -> None:
+    tour.updated_at = utcnow()
+    tour.version += 1
+
+
+def _clear_plan(db: Session, tour: Tour) -> None:
+    """The order changed: the stored plan no longer holds (ETAs are recomputed on the next plan)."""
+    tour.planned_at = None
+
+
+def add_stops(db: Session, actor: User, tour: Tour, clients: Sequence[Client], *,
+              visit_minutes: int | None = None) -> int:
+    """Add clients (already scope-checked) at the end of the tour; returns how many were new.
+    Each stop gets the global visit duration (setting TOUR_VISIT_MINUTES, 30 by default)."""
+    if visit_minutes is None:
+        from flask import current_app, has_app_context
+
+        visit_minutes = int(current_app.config.get("TOUR_VISIT_MINUTES", 30)) if has_app_context() else 30
+    existing = {s.client_id for s in db.exec(select(TourStop).where(TourStop.tour_id == tour.id)).all()}
+    new = [c for c in clients if c.id not in existing]
+    if len(existing) + len(new) > MAX_TOUR_STOPS:
+        raise TourError("too_many", limit=MAX_TOUR_STOPS, count=len(existing) + len(new))
+    last = db.exec(select(func.max(TourStop.position)).where(TourStop.tour_id == tour.id)).one() or 0
+    for offset, client in enumerate(new, start=1):
+        db.add(TourStop(tour_id=tour.id, client_id=client.id, position=last + offset, service_minutes=visit_minutes))
+    if new:
+        _clear_plan(db, tour)
+        _touch(tour)
+        db.add(tour)
+    db.commit()
+    return len(new)
+
+
+def remove_stop(db: Session, tour: Tour, stop: TourStop) -> None:
+    db.delete(stop)
+    _clear_plan(db, tour)
+    _touch(tour)
+    db.add(tour)
+    db.commit()
+
+
+def update_stop(db: Session, tour: Tour, stop: TourStop, *, service_minutes: int, priority: int,
+                appointment_at: time | None) -> None:
+    stop.service_minutes, stop.priority, stop.appointment_at = service_minutes, priority, appointment_at
+    db.add(stop)
+    _clear_plan(db, tour)
+    _touch(tour)
+    db.add(tour)
+    db.commit()
+
+
+def update_settings(db: Session, tour: Tour, data: dict) -> None:
+    """Start/end places, working hours and lunch (validated by the form)."""
+    for key, value in data.items():
+        setattr(tour, key, value)
+    _clear_plan(db, tour)
+    _touch(tour)
+    db.add(tour)
+    db.commit()
+
+
+def set_state(db: Session, tour: Tour, stop: TourStop, state: str) -> None:
+    """Mark a stop done or skipped (or back to planned)."""
+    stop.state = state
+    stop.done_at = utcnow() if state == "done" else None
+    db.add(stop)
+    _touch(tour)
+    db.add(tour)
+    db.commit()
+
+
+# --- planning --------------------------------------------------------------------------------------
+
+def _windows(hours: list[OpeningHours], service: int) -> tuple[tuple[int, int], ...]:
+    """Opening spans of the day -> when a visit may start so that it ends before closing."""
+    windows = []
+    for span in hours:
+        opens, closes = seconds(span.opens), seconds(span.closes)
+        windows.append((opens, max(opens, closes - service)))
+    return tuple(windows)
+
+
+@dataclass
+class PlanOutcome:
+    """What the planner did, for the page: totals, savings, and what was left out and why."""
+
+    optimised: bool
+    left_out: list[tuple[TourStop, Client, str]] = field(default_factory=list)
+    notice: str | None = None
+    fell_back: bool = False
+
+
+def _hours_by_client(db: Session, client_ids: list[int], weekday: int) -> tuple[dict, set[int]]:
+    rows = db.exec(select(OpeningHours).where(OpeningHours.client_id.in_(client_ids))
+                   .order_by(OpeningHours.opens)).all() if client_ids else []
+    with_hours = {r.client_id for r in rows}
+    today = {}
+    for r in rows:
+        if r.weekday == weekday:
+            today.setdefault(r.client_id, []).append(r)
+    return today, with_hours
+
+
+def build_problem(db: Session, tour: Tour, rows: list[tuple[TourStop, Client]], config: Mapping, *,
+           start: tuple[float, float], shift_start: int, lunch: bool = True):
+    """Stops of the solver for `rows`, the stops that cannot be visited that day, and the problem."""
+    hours, with_hours = _hours_by_client(db, [c.id for _, c in rows], tour.day.weekday())
+    stops, closed = [], []
+    positions = {}
+    for stop, client in rows:
+        service = max(stop.service_minutes, 0) * 60
+        if stop.appointment_at is not None:
+            solver_stop = Stop.appointment(stop.id, None, seconds(stop.appointment_at), service)
+        elif client.id in with_hours and client.id not in hours:
+            closed.append((stop, client))
+            continue
+        else:
+            solver_stop = Stop(stop.id, None, service, _windows(hours.get(client.id, []), service),
+                               priority=min(max(stop.priority, 0), 100))
+        stops.append(solver_stop)
+        positions[stop.id] = (client.latitude, client.longitude) if client.latitude is not None else None
+    if tour.end_mode == "last_stop":
+        end = None
+    elif tour.end_mode == "elsewhere" and tour.end_lat is not None:
+        end = (tour.end_lat, tour.end_lon)
+    else:
+        end = start
+    lunch_break = None
+    lunch_from, lunch_until = seconds(tour.lunch_from), seconds(tour.lunch_until)
+    if lunch and lunch_from is not None and lunch_until is not None and tour.lunch_minutes > 0 \
+            and lunch_until > shift_start:
+        duration = tour.lunch_minutes * 60
+        earliest = max(lunch_from, shift_start)
+        lunch_break = LunchBreak(earliest, max(earliest, lunch_until - duration), duration)
+    shift_end = seconds(tour.end_time)
+    if shift_start >= shift_end:
+        raise TourError("start_after_end")
+    problem, travel, points = tour_problem(
+        stops, positions, start=start, end=end, shift_start=shift_start, shift_end=shift_end,
+        lunch=lunch_break, routing_url=config.get("ROUTING_URL") or None,
+        timeout=float(config.get("ROUTING_TIMEOUT", 5)))
+    return problem, travel, closed
+
+
+def _start_of(tour: Tour) -> tuple[float, float]:
+    if tour.start_lat is None or tour.start_lon is None:
+        raise TourError("no_start")
+    return (tour.start_lat, tour.start_lon)
+
+
+def _store(db: Session, tour: Tour, problem: TourProblem, solution: TourSolution,
+           by_id: dict[int, tuple[TourStop, Client]], first_position: int,
+           closed: list[tuple[TourStop, Client]], travel, picked_order: list[int]) -> PlanOutcome:
+    position = first_position
+    for visit in solution.visits:
+        stop, _client = by_id[visit.stop.id]
+        stop.position = position
+        position += 1
+        stop.arrival_s, stop.start_s, stop.departure_s = visit.arrival, visit.start, visit.departure
+        stop.leg_duration_s, stop.leg_distance_m = visit.travel_duration, visit.travel_distance
+        stop.left_out_reason = LATE if visit.late else None
+        db.add(stop)
+    outcome = PlanOutcome(optimised=True, notice=travel.notice, fell_back=travel.fell_back)
+    left = [(by_id[item.stop.id], str(item.reason)) for item in solution.left_out]
+    left += [((stop, client), CLOSED_THAT_DAY) for stop, client in closed]
+    for (stop, client), reason in left:
+        stop.position = position
+        position += 1
+        stop.arrival_s = stop.start_s = stop.departure_s = stop.leg_duration_s = stop.leg_distance_m = None
+        stop.left_out_reason = reason
+        db.add(stop)
+        outcome.left_out.append((stop, client, reason))
+    picked_duration, picked_distance = picked_order_cost(problem, [i for i in picked_order
+                                                                  if i in {s.id for s in problem.stops}])
+    tour.picked_duration_s, tour.picked_distance_m = picked_duration, picked_distance
+    tour.duration_s, tour.distance_m = solution.travel_duration, solution.travel_distance
+    tour.lunch_at_s = solution.lunch_start
+    tour.return_at_s = solution.arrival if problem.end is not None else None
+    tour.travel_source = travel.source
+    tour.travel_notice = ("fallback" if travel.fell_back else "estimated") if travel.estimated else None
+    tour.planned_at = utcnow()
+    _touch(tour)
+    db.add(tour)
+    db.commit()
+    return outcome
+
+
+def plan(db: Session, tour: Tour, config: Mapping, *, optimise: bool = True,
+         from_position: tuple[float, float] | None = None, now_s: int | None = None) -> PlanOutcome:
+    """Plan the tour's stops still to visit.
+
+    `optimise`: VROOM picks the order (least driving within windows, appointments and the end of
+    day); otherwise the current order is kept and only the times are computed (late stops flagged).
+    `from_position`/`now_s`: re-plan the rest of the day from where the rep stands, now."""
+    rows = stops_of(db, tour)
+    finished = [(s, c) for s, c in rows if s.state != "planned"]
+    todo = [(s, c) for s, c in rows if s.state == "planned"]
+    if len(todo) > MAX_TOUR_STOPS:
+        raise TooManyStops(len(todo), MAX_TOUR_STOPS)
+    start = from_position or _start_of(tour)
+    shift_start = seconds(tour.start_time)
+    if now_s is not None:
+        shift_start = max(shift_start, now_s)
+    lunch = not (now_s is not None and tour.lunch_until is not None and now_s >= seconds(tour.lunch_until))
+    problem, travel, closed = build_problem(db, tour, todo, config, start=start, shift_start=shift_start, lunch=lunch)
+    by_id = {s.id: (s, c) for s, c in todo}
+    picked_order = [s.id for s, _ in todo]
+    if optimise:
+        solution = solve_tour(problem)
+    else:
+        located = [s.id for s in problem.stops if s.location is not None]
+        missing = [LeftOut(s, LeftOutReason.NO_POSITION) for s in problem.stops if s.location is None]
+        solution = dataclasses.replace(schedule_order(problem, located), left_out=missing)
+    for position, (stop, _client) in enumerate(finished):
+        stop.position = position
+        db.add(stop)
+    outcome = _store(db, tour, problem, solution, by_id, len(finished), closed, travel, picked_order)
+    outcome.optimised = optimise
+    return outcome
+
+
+def move_stop(db: Session, tour: Tour, stop: TourStop, new_index: int, config: Mapping) -> PlanOutcome | None:
+    """Reorder by hand: put `stop` at `new_index` among the tour's stops and recompute the times."""
+    rows = stops_of(db, tour)
+    ordered = [s for s, _ in rows if s.id != stop.id]
+    new_index = min(max(new_index, 0), len(ordered))
+    ordered.insert(new_index, stop)
+    for position, item in enumerate(ordered):
+        item.position = position
+        db.add(item)
+    _touch(tour)
+    db.add(tour)
+    db.commit()
+    if tour.start_lat is None:
+        return None
+    return plan(db, tour, config, optimise=False)
+
+
+def picked_saving(tour: Tour) -> tuple[int, int | None] | None:
+    """(seconds, metres) the plan saves over the order as picked; None before a plan."""
+    if tour.planned_at is None or tour.duration_s is None or tour.picked_duration_s is None:
+        return None
+    metres = None
+    if tour.distance_m is not None and tour.picked_distance_m is not None:
+        metres = tour.picked_distance_m - tour.distance_m
+    return tour.picked_duration_s - tour.duration_s, metres
+
+
+def set_place(db: Session, tour: Tour, which: str, lat: float, lon: float, label: str) -> None:
+    """Set the start or end of the day to a position (e.g. the phone's current position)."""
+    setattr(tour, f"{which}_lat", lat)
+    setattr(tour, f"{which}_lon", lon)
+    setattr(tour, f"{which}_label", label[:200])
+    if which == "end":
+        tour.end_mode = "elsewhere"
+    _clear_plan(db, tour)
+    _touch(tour)
+    db.add(tour)
+    db.commit()

@@ -1,0 +1,1 @@
+"""Interactions (visits, calls, notes…): the quick log, quick phrases, the client timeline."""

@@ -1,0 +1,154 @@
+"""Reading what the rep sent (the log sheet, or the phone's offline queue as JSON): every problem
+gets a message in the user's language, and the raw values are sent back so nothing typed is lost."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from fieldcrm.agenda import clock
+from fieldcrm.timeutil import UTC
+from fieldcrm.visits.models import KINDS, NOTE_MAX, OUTCOMES
+
+UID = re.compile(r"^[0-9a-fA-F-]{8,36}$")
+DURATION_MAX = 24 * 60
+EARLIEST = date(2000, 1, 1)
+
+
+def kind_labels() -> dict[str, str]:
+    return {"visit": _l("Visit"), "phone": _l("Phone call"), "email": _l("Email"), "sms": _l("SMS"),
+            "note": _l("Note"), "other": _l("Other")}
+
+
+def outcome_labels() -> dict[str, str]:
+    return {"reached": _l("Reached"), "not_reached": _l("Not reached / absent"),
+            "call_back": _l("Call back on a date"), "appointment_set": _l("Appointment set"),
+            "order_taken": _l("Order taken"), "not_interested": _l("Not interested"), "other": _l("Other")}
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Parsed:
+    data: dict = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_date(raw: str | None, errors: dict, key: str, *, required: bool = False) -> date | None:
+    raw = (raw or "").strip()
+    if not raw:
+        if required:
+            errors[key] = _("Choose a date.")
+        return None
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        errors[key] = _("“%(value)s” is not a date that exists.", value=raw[:20])
+        return None
+    if value < EARLIEST or value.year > 2100:
+        errors[key] = _("This date is out of range.")
+        return None
+    return value
+
+
+def parse_time(raw: str | None, errors: dict, key: str) -> time | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        errors[key] = _("“%(value)s” is not a time of day (hh:mm).", value=raw[:20])
+        return None
+
+
+def parse_local_datetime(raw: str | None, errors: dict, key: str, *, required: bool = False):
+    """'2026-11-23T14:30' typed in the user's zone -> aware UTC."""
+    raw = (raw or "").strip()
+    if not raw:
+        if required:
+            errors[key] = _("Choose a date and a time.")
+        return None
+    try:
+        naive = datetime.fromisoformat(raw)
+    except ValueError:
+        errors[key] = _("“%(value)s” is not a date and time that exist.", value=raw[:30])
+        return None
+    if naive.date() < EARLIEST or naive.year > 2100:
+        errors[key] = _("This date is out of range.")
+        return None
+    if naive.tzinfo is not None:
+        return naive.astimezone(UTC)
+    return clock.local_datetime(naive.date(), naive.time())
+
+
+def parse_log(form: Mapping, contact_ids: set[int]) -> Parsed:
+    """The interaction a log sheet (or a queued JSON log) describes."""
+    result = Parsed()
+    errors, data = result.errors, result.data
+    uid = (form.get("uid") or "").strip()
+    if not UID.match(uid):
+        errors["uid"] = _("This form is incomplete. Reload the page and try again.")
+    data["uid"] = uid.lower()
+
+    kind = form.get("kind") or "visit"
+    if kind not in KINDS:
+        errors["kind"] = _("Choose a type of contact.")
+    data["kind"] = kind
+    outcome = form.get("outcome") or ""
+    if outcome not in OUTCOMES:
+        errors["outcome"] = _("Choose how it went.")
+    data["outcome"] = outcome
+
+    occurred = parse_local_datetime(form.get("occurred_at"), errors, "occurred_at")
+    now = clock.now()
+    if occurred is not None and occurred > now + timedelta(hours=1):
+        errors["occurred_at"] = _("A contact cannot be logged in the future. Set a follow-up instead.")
+    data["occurred_at"] = occurred or now
+
+    note = (form.get("note") or "").strip()
+    if len(note) > NOTE_MAX:
+        errors["note"] = _("The note is too long: %(count)d characters, %(max)d at most.",
+                           count=len(note), max=NOTE_MAX)
+    data["note"] = note or None
+
+    contact = (form.get("contact_id") or "").strip()
+    data["contact_id"] = None
+    if contact:
+        if not contact.isdigit() or int(contact) not in contact_ids:
+            errors["contact_id"] = _("Choose one of this client's contact people.")
+        else:
+            data["contact_id"] = int(contact)
+
+    duration = str(form.get("duration_minutes") or "").strip()
+    data["duration_minutes"] = None
+    if duration:
+        if not duration.isdigit() or not 0 < int(duration) <= DURATION_MAX:
+            errors["duration_minutes"] = _("Duration: a number of minutes between 1 and %(max)d.",
+                                           max=DURATION_MAX)
+        else:
+            data["duration_minutes"] = int(duration)
+
+    if outcome == "call_back":
+        data["follow_up_on"] = parse_date(form.get("follow_up_on"), errors, "follow_up_on", required=True)
+        data["follow_up_time"] = parse_time(form.get("follow_up_time"), errors, "follow_up_time")
+        if data["follow_up_on"] and data["follow_up_on"] < clock.today():
+            errors["follow_up_on"] = _("The call-back date is already past.")
+    if outcome == "appointment_set":
+        start = parse_local_datetime(form.get("appointment_at"), errors, "appointment_at", required=True)
+        data["appointment_at"] = start
+        if start is not None and start < now - timedelta(hours=1):
+            errors["appointment_at"] = _("The appointment is already past.")
+    return result

@@ -1,0 +1,84 @@
+"""Read-only selects for interactions: quick phrases, the client timeline. The client passed in was
+loaded through access.get_client_or_404 (its timeline is visible exactly when it is)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlmodel import Session, select
+
+from fieldcrm.accounts.models import User
+from fieldcrm.agenda import clock
+from fieldcrm.clients.models import Client, ContactPerson
+from fieldcrm.followups.models import Appointment, FollowUp
+from fieldcrm.visits.models import PHRASE_MAX, Interaction, QuickPhrase
+
+TIMELINE_PAGE = 15
+RECENT_PHRASES = 6
+
+
+def shared_phrases(db: Session) -> list[str]:
+    return list(db.exec(select(QuickPhrase.text).order_by(QuickPhrase.position, QuickPhrase.id)).all())
+
+
+def recent_phrases(db: Session, actor: User, exclude: list[str] | None = None) -> list[str]:
+    """The actor's own short notes, most recent first (the phrases they keep typing)."""
+    rows = db.exec(select(Interaction.note).where(Interaction.author_id == actor.id,
+                                                  Interaction.note.is_not(None))
+                   .order_by(Interaction.created_at.desc()).limit(40)).all()
+    skip = {p.lower() for p in exclude or []}
+    phrases: list[str] = []
+    for note in rows:
+        text = note.strip()
+        if text and len(text) <= PHRASE_MAX and "\n" not in text and text.lower() not in skip:
+            skip.add(text.lower())
+            phrases.append(text)
+        if len(phrases) == RECENT_PHRASES:
+            break
+    return phrases
+
+
+def contacts_for_log(db: Session, client: Client) -> list[ContactPerson]:
+    return list(db.exec(select(ContactPerson).where(ContactPerson.client_id == client.id)
+                        .order_by(ContactPerson.last_name, ContactPerson.id)).all())
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "interaction" | "followup" | "appointment"
+    at: datetime
+    record: object
+    author: str | None = None
+
+
+@dataclass
+class Timeline:
+    entries: list[TimelineEntry]
+    page: int
+    has_more: bool
+
+
+def _followup_moment(f: FollowUp) -> datetime:
+    return clock.local_datetime(f.due_date, f.due_time or time(9, 0))
+
+
+def timeline(db: Session, client: Client, page: int = 1, page_size: int = TIMELINE_PAGE) -> Timeline:
+    """Interactions, follow-ups and appointments of one client, newest (or furthest ahead) first."""
+    page = max(page, 1)
+    need = page * page_size + 1
+    interactions = db.exec(select(Interaction, User.name).join(User, User.id == Interaction.author_id)
+                           .where(Interaction.client_id == client.id)
+                           .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(need)).all()
+    followups = db.exec(select(FollowUp, User.name).join(User, User.id == FollowUp.assignee_id)
+                        .where(FollowUp.client_id == client.id)
+                        .order_by(FollowUp.due_date.desc(), FollowUp.id.desc()).limit(need)).all()
+    appointments = db.exec(select(Appointment, User.name).join(User, User.id == Appointment.owner_id)
+                           .where(Appointment.client_id == client.id)
+                           .order_by(Appointment.starts_at.desc(), Appointment.id.desc()).limit(need)).all()
+    entries = [TimelineEntry("interaction", i.occurred_at, i, name) for i, name in interactions]
+    entries += [TimelineEntry("followup", _followup_moment(f), f, name) for f, name in followups]
+    entries += [TimelineEntry("appointment", a.starts_at, a, name) for a, name in appointments]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    start = (page - 1) * page_size
+    return Timeline(entries[start:start + page_size], page, has_more=len(entries) > start + page_size)

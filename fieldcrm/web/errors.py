@@ -1,0 +1,53 @@
+"""Friendly error pages in the user's language; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from fieldcrm.web.htmx import is_htmx
+
+log = logging.getLogger(__name__)
+
+
+def _page(status: int, title: str, message: str):
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
+    response = render_template(template, status=status, title=title, message=message)
+    return response, status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_err):
+        return _page(
+            400,
+            _("Form expired"),
+            _("This form has expired or was sent from elsewhere. Reload the page and try again."),
+        )
+
+    @app.errorhandler(404)
+    def not_found(_err):
+        return _page(404, _("Not found"), _("This page does not exist or is not in your client file."))
+
+    @app.errorhandler(413)
+    def too_large(_err):
+        return _page(413, _("File too large"), _("The file is too large."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(err):
+        return _page(err.code or 500, _("Error"), _("The request could not be handled."))
+
+    @app.errorhandler(Exception)
+    def unexpected(err):
+        if isinstance(err, HTTPException):
+            return http_error(err)
+        log.exception("Unhandled error")
+        return _page(
+            500,
+            _("Something went wrong"),
+            _("An unexpected error occurred. Nothing was saved half-way; please try again."),
+        )

@@ -1,0 +1,42 @@
+"""Locale and time zone selection, and Jinja filters formatting per locale."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_login import current_user
+
+LOCALES = ("fr", "en")
+
+
+def select_locale() -> str:
+    """The user's setting, else the browser's preference, else French."""
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+        return current_user.locale
+    best = request.accept_languages.best_match(LOCALES) if request else None
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def euros(amount) -> str:
+    return format_currency(amount or 0, "EUR")
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else ""
+    app.jinja_env.filters["euros"] = euros
+    app.jinja_env.filters["decimal1"] = lambda n: format_decimal(n, "#,##0.0") if n is not None else ""
+    app.jinja_env.filters["decimal0"] = lambda n: format_decimal(n, "#,##0") if n is not None else ""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+    @app.context_processor
+    def locale_context():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale() or "fr")}

@@ -1,0 +1,40 @@
+// FieldCRM: small progressive enhancements. The app works without this file.
+(function () {
+  "use strict";
+
+  // The service worker caches the app shell and shows an offline page.
+  if ("serviceWorker" in navigator && document.body.dataset.sw) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(document.body.dataset.sw, { scope: "/" }).catch(function () {});
+    });
+  }
+
+  // Client form: show the company fields only for a company.
+  function syncKind(root) {
+    var checked = root.querySelector("input[name=kind]:checked");
+    if (!checked) return;
+    root.querySelectorAll("[data-kind]").forEach(function (el) {
+      el.classList.toggle("hidden", el.dataset.kind !== checked.value);
+    });
+  }
+  function setup(root) {
+    root.querySelectorAll("form").forEach(function (form) {
+      if (!form.querySelector("input[name=kind]")) return;
+      syncKind(form);
+      form.addEventListener("change", function (e) {
+        if (e.target.name === "kind") syncKind(form);
+      });
+    });
+  }
+  // After a refused form, bring the first field to fix into view and focus.
+  function focusFirstError(root) {
+    var bad = root.querySelector("[aria-invalid=true]");
+    if (!bad) return;
+    var details = bad.closest("details");
+    if (details) details.open = true;
+    bad.focus({ preventScroll: true });
+    bad.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("DOMContentLoaded", function () { setup(document); focusFirstError(document); });
+  document.addEventListener("htmx:load", function (e) { setup(e.target); });
+})();

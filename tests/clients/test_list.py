@@ -1,0 +1,123 @@
+"""The client list: search as you type, status chips, sorting, paging, empty states."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.factories import make_client, make_user
+
+
+def names(response) -> list[str]:
+    return re.findall(r'class="client-name">([^<]+)<', response.get_data(as_text=True))
+
+
+@pytest.fixture
+def rep_with_clients(db, app):
+    from fieldcrm.clients import services
+
+    rep = make_user(db)
+    make_client(db, rep, company_name="Boulangerie Hélène", city="Lyon", postal_code="69001",
+                phone="+33478112233", status="client", email="contact@helene.fr")
+    make_client(db, rep, company_name="Garage Durand", city="Nantes", postal_code="44000",
+                mobile="+33612345678", status="prospect")
+    make_client(db, rep, kind="person", last_name="Étienne", first_name="Zoé", city="Brest",
+                postal_code="29200", status="lead")
+    cave = make_client(db, rep, company_name="Cave Saint-Émilion", city="Bordeaux", postal_code="33000",
+                       status="former_client")
+    with app.test_request_context():
+        services.save_contact(db, rep, cave, {"first_name": "Agnès", "last_name": "Mériadec",
+                                              "mobile": "+33698765432", "email": "agnes@cave.fr"})
+    return rep
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("helene", ["Boulangerie Hélène"]),
+    ("HÉLÈNE", ["Boulangerie Hélène"]),
+    ("lyon", ["Boulangerie Hélène"]),
+    ("69001", ["Boulangerie Hélène"]),
+    ("contact@helene", ["Boulangerie Hélène"]),
+    ("04 78 11 22 33", ["Boulangerie Hélène"]),
+    ("04.78.11.22.33", ["Boulangerie Hélène"]),
+    ("+33 4 78 11 22 33", ["Boulangerie Hélène"]),
+    ("0033478112233", ["Boulangerie Hélène"]),
+    ("06 12 34", ["Garage Durand"]),
+    ("meriadec", ["Cave Saint-Émilion"]),  # a contact person's name
+    ("06 98 76 54 32", ["Cave Saint-Émilion"]),  # a contact person's mobile
+    ("agnes@cave", ["Cave Saint-Émilion"]),
+    ("zoe etienne", ["Étienne Zoé"]),
+    ("saint emilion", ["Cave Saint-Émilion"]),
+])
+def test_search_ignores_accents_case_and_phone_formatting(app, login, rep_with_clients, query, expected):
+    http = app.test_client()
+    login(rep_with_clients, http=http)
+    assert names(http.get("/clients", query_string={"q": query})) == expected
+
+
+def test_search_is_an_htmx_fragment_with_count(app, login, rep_with_clients):
+    http = app.test_client()
+    login(rep_with_clients, http=http)
+    r = http.get("/clients", query_string={"q": "a"}, headers={"HX-Request": "true"})
+    body = r.get_data(as_text=True)
+    assert "<html" not in body and 'class="result-count"' in body
+    assert "HX-Request" in r.headers.get("Vary", "")
+    # A history restore gets the full page.
+    r = http.get("/clients", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in r.get_data(as_text=True)
+
+
+def test_status_chips_filter_and_count(app, login, rep_with_clients):
+    http = app.test_client()
+    login(rep_with_clients, http=http)
+    r = http.get("/clients", query_string={"status": "prospect"})
+    assert names(r) == ["Garage Durand"]
+    body = r.get_data(as_text=True)
+    assert re.search(r'status-client"[^>]*>\s*\S+\s*<span class="count">1</span>', body)
+    assert re.search(r'class="result-count">\s*1 client\s*<', body)
+
+
+def test_sorting(app, login, rep_with_clients):
+    http = app.test_client()
+    login(rep_with_clients, http=http)
+    assert names(http.get("/clients", query_string={"sort": "name"})) == [
+        "Boulangerie Hélène", "Cave Saint-Émilion", "Étienne Zoé", "Garage Durand"]
+    assert names(http.get("/clients", query_string={"sort": "city"})) == [
+        "Cave Saint-Émilion", "Étienne Zoé", "Boulangerie Hélène", "Garage Durand"]
+    assert names(http.get("/clients", query_string={"sort": "updated"}))[0] == "Cave Saint-Émilion"
+
+
+def test_paging_with_infinite_scroll(app, db, login):
+    rep = make_user(db)
+    for i in range(65):
+        make_client(db, rep, company_name=f"Client {i:03d}")
+    http = app.test_client()
+    login(rep, http=http)
+    first = http.get("/clients")
+    assert len(names(first)) == 30
+    assert 'hx-trigger="revealed"' in first.get_data(as_text=True)
+    second = http.get("/clients/rows", query_string={"page": 2}, headers={"HX-Request": "true"})
+    third = http.get("/clients/rows", query_string={"page": 3}, headers={"HX-Request": "true"})
+    seen = names(first) + names(second) + names(third)
+    assert seen == [f"Client {i:03d}" for i in range(65)]
+    assert 'hx-trigger="revealed"' not in third.get_data(as_text=True)
+    assert "65" in first.get_data(as_text=True)
+
+
+def test_empty_states_tell_what_to_do(app, db, login, rep_with_clients):
+    http = app.test_client()
+    login(rep_with_clients, http=http)
+    body = http.get("/clients", query_string={"q": "zzzz"}).get_data(as_text=True)
+    assert "/clients/new" in body and "zzzz" in body
+    newbie = make_user(db)
+    http2 = app.test_client()
+    login(newbie, http=http2)
+    body = http2.get("/clients").get_data(as_text=True)
+    assert 'class="empty"' in body and "/clients/new" in body
+
+
+def test_bad_paging_input_does_not_crash(app, login, rep_with_clients):
+    http = app.test_client()
+    login(rep_with_clients, http=http)
+    assert http.get("/clients", query_string={"page": "abc", "sort": "drop table", "status": "x"}).status_code == 200
+    assert http.get("/clients", query_string={"q": "%_\\"}).status_code == 200

@@ -1,0 +1,114 @@
+"""Plain factory functions that go through the same services as the app."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+
+from sqlmodel import Session
+
+from fieldcrm.accounts import services as accounts
+from fieldcrm.accounts.models import Team, User
+from fieldcrm.clients import services as clients
+from fieldcrm.clients.models import Client
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+def in_app_context(fn):
+    """Run the factory inside a request context of the session's app, popped right after."""
+
+    @functools.wraps(fn)
+    def wrapper(db, *args, **kwargs):
+        with db.info["app"].test_request_context():
+            return fn(db, *args, **kwargs)
+
+    return wrapper
+
+
+@in_app_context
+def make_team(db: Session, name: str | None = None) -> Team:
+    return accounts.create_team(db, name or f"Team {next(_seq)}")
+
+
+@in_app_context
+def make_user(db: Session, role: str = "rep", team: Team | None = None, name: str | None = None,
+              email: str | None = None, locale: str | None = None) -> User:
+    n = next(_seq)
+    return accounts.create_user(db, email=email or f"user{n}@example.fr", name=name or f"User {n}",
+                                password=PASSWORD, role=role, team_id=team.id if team else None,
+                                locale=locale)
+
+
+@in_app_context
+def make_client(db: Session, owner: User, **fields) -> Client:
+    data = {"kind": "company", "company_name": f"Client {next(_seq)}", "status": "client",
+            "country": "FR", "owner_id": owner.id, "tags": []}
+    contacts = fields.pop("contacts", ())
+    hours = fields.pop("hours", None)
+    consents = fields.pop("consents", None)
+    data.update(fields)
+    return clients.create_client(db, owner, data, contacts=contacts, hours=hours, consents=consents)
+
+
+@in_app_context
+def portfolio_world(db: Session) -> dict:
+    """Two teams: rep_a and rep_b with manager_a in team A, rep_c in team B; an admin."""
+    team_a, team_b = make_team(db, "Ouest"), make_team(db, "Sud-Est")
+    world = {
+        "admin": make_user(db, "admin", name="Ada Admin"),
+        "manager_a": make_user(db, "manager", team_a, name="Manon Manager"),
+        "rep_a": make_user(db, "rep", team_a, name="Rémi Rep"),
+        "rep_b": make_user(db, "rep", team_a, name="Bea Rep"),
+        "rep_c": make_user(db, "rep", team_b, name="Cyril Rep"),
+    }
+    world["client_a"] = make_client(db, world["rep_a"], company_name="Boulangerie Hélène",
+                                    postal_code="69001", city="Lyon", phone="+33478000001")
+    world["client_b"] = make_client(db, world["rep_b"], company_name="Garage Bernard")
+    world["client_c"] = make_client(db, world["rep_c"], company_name="Cave Castagné")
+    return world
+
+
+@in_app_context
+def make_tour(db: Session, owner: User, clients, day=None, **settings):
+    """Issue 5: a tour for `owner` on `day` (default: 2026-11-23) holding `clients` in that order."""
+    from datetime import date
+
+    from fieldcrm.tours import services as tours
+
+    tour = tours.tour_for_day(db, owner, day or date(2026, 11, 23))
+    if settings:
+        tours.update_settings(db, tour, settings)
+    tours.add_stops(db, owner, tour, list(clients))
+    return tour, [stop for stop, _client in tours.stops_of(db, tour)]
+
+
+# --- issue 4: interactions, follow-ups, appointments (through the app's own services) ----------------
+
+@in_app_context
+def make_interaction(db: Session, author: User, client: Client, **fields):
+    """A logged interaction (default: a visit, reached, now) through visits.services.log_interaction."""
+    import uuid
+
+    from fieldcrm.agenda import clock
+    from fieldcrm.visits import services as visits
+
+    data = {"uid": str(uuid.uuid4()), "kind": "visit", "outcome": "reached", "occurred_at": clock.now(),
+            "note": None, "contact_id": None, "duration_minutes": None}
+    data.update(fields)
+    return visits.log_interaction(db, author, client, data).interaction
+
+
+@in_app_context
+def make_followup(db: Session, actor: User, client: Client, due_date, **fields):
+    from fieldcrm.followups import services as followups
+
+    return followups.create_followup(db, actor, client, due_date=due_date, **fields)
+
+
+@in_app_context
+def make_appointment(db: Session, actor: User, client: Client, starts_at, **fields):
+    from fieldcrm.followups import services as followups
+
+    return followups.create_appointment(db, actor, client, starts_at=starts_at, **fields).appointment

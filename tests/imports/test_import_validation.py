@@ -1,0 +1,226 @@
+"""Each normaliser, then whole rows, with the values French spreadsheets really contain."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from fieldcrm.imports import validation as v
+from fieldcrm.imports.validation import InvalidValue, normalise_row
+
+TODAY = date(2024, 6, 15)
+
+
+def invalid(function, *args, **kwargs) -> str:
+    with pytest.raises(InvalidValue) as caught:
+        function(*args, **kwargs)
+    return caught.value.args[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1 234,56", "1234.56"), ("1\u00a0234,56", "1234.56"), ("1\u202f234,56 €", "1234.56"),
+        ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("-3,2", "-3.2"), ("12", "12"),
+        (12.5, "12.5"), (7, "7"), ("1.234.567", "1234567"),
+    ],
+)
+def test_parse_decimal(raw, expected):
+    assert v.parse_decimal(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize("raw", ["douze", "1,2,3", "", True])
+def test_parse_decimal_refuses(raw):
+    assert invalid(v.parse_decimal, raw) == v.INVALID_NUMBER
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("03/09/2018", date(2018, 9, 3)), ("3/9/2018", date(2018, 9, 3)), ("03/09/18", date(2018, 9, 3)),
+        ("03/09/95", date(1995, 9, 3)), ("03-09-2018", date(2018, 9, 3)), ("03.09.2018", date(2018, 9, 3)),
+        ("2018-09-03", date(2018, 9, 3)), ("2018-09-03T10:30:00Z", date(2018, 9, 3)),
+        ("03/09/2018 14:05", date(2018, 9, 3)),
+        (datetime(2018, 9, 3, 14, 5), date(2018, 9, 3)), (date(2018, 9, 3), date(2018, 9, 3)),
+        (43346, date(2018, 9, 3)), (43346.75, date(2018, 9, 3)), ("43346", date(2018, 9, 3)),
+    ],
+)
+def test_parse_date(raw, expected):
+    assert v.parse_date(raw, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("raw", ["31/02/2020", "09/13/2020", "2020", "hier", "12", True, 30])
+def test_parse_date_refuses(raw):
+    assert invalid(v.parse_date, raw, today=TODAY) == v.INVALID_DATE
+
+
+def test_year_only_is_accepted_for_client_since():
+    assert v.parse_date("2015", today=TODAY, allow_year_only=True) == date(2015, 1, 1)
+    assert v.parse_date(2015, today=TODAY, allow_year_only=True) == date(2015, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "raw", ["06 12 34 56 78", "06.12.34.56.78", "+33 6 12 34 56 78", "0033612345678", "06-12-34-56-78",
+            "+33 (0)6 12 34 56 78", 612345678, 612345678.0, "33612345678"],
+)
+def test_french_mobile_written_any_way_is_the_same_e164(raw):
+    assert v.normalise_phone(raw, "FR") == "+33612345678"
+
+
+def test_phone_region_follows_the_row_country():
+    assert v.normalise_phone("0470 12 34 56", "BE") == "+32470123456"
+    assert v.normalise_phone("06 12 34 56 78", "BE", fallback_region="FR") == "+33612345678"
+    assert invalid(v.normalise_phone, "06 12 34 56 78", "BE") == v.INVALID_PHONE
+
+
+@pytest.mark.parametrize("raw", ["12", "06 12 34", "pas de tel", "06 12 34 56 78 / 01 23 45 67 89"])
+def test_phone_refuses(raw):
+    assert invalid(v.normalise_phone, raw) == v.INVALID_PHONE
+
+
+def test_email():
+    assert v.normalise_email(" Jean.Dupont@EXEMPLE.FR ") == "Jean.Dupont@exemple.fr"
+    assert v.normalise_email("mailto:a@b.fr") == "a@b.fr"
+    for raw in ["jean.dupont", "jean@", "a@b@c.fr", "jean dupont@x.fr", "a@b.fr; c@d.fr"]:
+        assert invalid(v.normalise_email, raw) == v.INVALID_EMAIL
+
+
+def test_siret():
+    assert v.normalise_siret("732 829 320 00074") == "73282932000074"
+    assert v.normalise_siret(73282932000074) == "73282932000074"
+    assert invalid(v.normalise_siret, "732 829 320 00075") == v.INVALID_SIRET
+    assert invalid(v.normalise_siret, "732 829 320") == v.SIREN_NOT_SIRET
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [(1000, "01000"), (1000.0, "01000"), ("1000", "01000"), ("75 001", "75001"),
+                          ("F-75001", "75001"), ("97400", "97400"), ("20000", "20000")],
+)
+def test_french_postal_code_keeps_its_leading_zero(raw, expected):
+    assert v.normalise_postal_code(raw, "FR") == expected
+
+
+@pytest.mark.parametrize("raw", ["750", "750011", "00999", "99000", "ABCDE"])
+def test_french_postal_code_refuses(raw):
+    assert invalid(v.normalise_postal_code, raw, "FR") == v.INVALID_POSTAL_CODE
+
+
+def test_foreign_postal_codes_are_kept_as_written():
+    assert v.normalise_postal_code(1000, "BE") == "1000"
+    assert v.normalise_postal_code("sw1a 1aa", "GB") == "SW1A1AA"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Suspect", "suspect"), ("lead", "lead"), ("Prospect", "prospect"), ("CLIENT", "client"),
+     ("Client actif", "client"), ("Customer", "client"), ("Ancien client", "former_client"),
+     ("ex-client", "former_client"), ("Former client", "former_client"), ("former_client", "former_client")],
+)
+def test_status_words(raw, expected):
+    assert v.normalise_status(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("M.", "M"), ("M", "M"), ("Monsieur", "M"), ("Mr", "M"), ("Mr.", "M"),
+     ("Mme", "MME"), ("Mme.", "MME"), ("Madame", "MME"), ("Mrs", "MME"), ("Ms", "MME"), ("Mlle", "MME")],
+)
+def test_civility_words(raw, expected):
+    assert v.normalise_civility(raw) == expected
+
+
+def test_unknown_words_are_refused():
+    assert invalid(v.normalise_status, "VIP") == v.INVALID_STATUS
+    assert invalid(v.normalise_civility, "Dr") == v.INVALID_CIVILITY
+    assert invalid(v.normalise_kind, "animal") == v.INVALID_KIND
+
+
+def test_tags_split_on_comma_semicolon_and_pipe():
+    assert v.split_tags("bio, VIP;Bio | local ;; ") == ["bio", "VIP", "local"]
+
+
+def test_country_website_and_cadence():
+    assert [v.normalise_country(c) for c in ("France", "belgique", "Royaume-Uni", "ch", "La Réunion")] == [
+        "FR", "BE", "GB", "CH", "RE"]
+    assert v.normalise_website("www.boulangerie.fr") == "https://www.boulangerie.fr"
+    assert v.normalise_website("http://x.fr/page") == "http://x.fr/page"
+    assert invalid(v.normalise_website, "javascript:alert(1)") == v.INVALID_WEBSITE
+    assert invalid(v.normalise_website, "pas de site") == v.INVALID_WEBSITE
+    assert [v.parse_cadence_days(x) for x in (30, "30 jours", "4 semaines", "2 mois", "Mensuel", "14,0")] == [
+        30, 30, 28, 60, 30, 14]
+
+
+@pytest.mark.parametrize(
+    ("raw", "formula"),
+    [
+        ('=HYPERLINK("http://evil.example","clic")', True), ("=cmd|' /C calc'!A0", True),
+        ("@SUM(1+9)*cmd|' /C calc'!A0", True), ("+cmd|' /C calc'!A0", True), ("-2+3+cmd|' /C calc'!A0", True),
+        ("  =1+1", True), ("+33 6 12 34 56 78", False), ("-12,5", False), ("@dupont", False),
+        ("Dupont", False), (-5, False),
+    ],
+)
+def test_detect_formula(raw, formula):
+    assert v.detect_formula(raw) is formula
+
+
+@pytest.mark.parametrize(
+    ("value", "exported"),
+    [("=1+1", "'=1+1"), ("+cmd|x", "'+cmd|x"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("\t=1", "'\t=1"), ("\rx", "'\rx"), ("-12,5", "-12,5"), ("+33 6 12 34 56 78", "+33 6 12 34 56 78"),
+     (-12.5, -12.5), (3, 3), (None, None), ("Dupont", "Dupont"), ("", "")],
+)
+def test_spreadsheet_safe_for_export(value, exported):
+    assert v.spreadsheet_safe(value) == exported
+
+
+def test_a_full_french_row():
+    raw = {
+        "company_name": " Boulangerie  Lefèvre ", "siret": "732 829 320 00074", "civility": "Mme",
+        "first_name": "Hélène", "last_name": "Lefèvre", "street": "3 rue de la Gare", "postal_code": 1000,
+        "city": "Bourg-en-Bresse", "phone": "04.74.12.34.56", "mobile": "06 12 34 56 78",
+        "email": "Contact@Boulangerie-Lefevre.FR", "website": "boulangerie-lefevre.fr", "status": "Client",
+        "tags": "pain; bio", "client_since": "03/09/2018", "birth_date": 29221, "owner_email": "rep@fieldcrm.fr",
+        "visit_cadence_days": "30", "notes": "Livraison\r\nle mardi", "custom:ca_2023": "12 345,50",
+        "custom:newsletter": "Oui", "ignore": "whatever",
+    }
+    clean, errors = normalise_row(raw, custom_types={"ca_2023": "number", "newsletter": "boolean"}, today=TODAY)
+
+    assert errors == []
+    assert clean == {
+        "kind": "company", "company_name": "Boulangerie Lefèvre", "siret": "73282932000074", "civility": "MME",
+        "first_name": "Hélène", "last_name": "Lefèvre", "street": "3 rue de la Gare", "postal_code": "01000",
+        "city": "Bourg-en-Bresse", "phone": "+33474123456", "mobile": "+33612345678",
+        "email": "Contact@boulangerie-lefevre.fr", "website": "https://boulangerie-lefevre.fr",
+        "status": "client", "tags": ["pain", "bio"], "client_since": date(2018, 9, 3),
+        "birth_date": date(1980, 1, 1), "owner_email": "rep@fieldcrm.fr", "visit_cadence_days": 30,
+        "notes": "Livraison\nle mardi", "custom:ca_2023": Decimal("12345.50"), "custom:newsletter": True,
+    }
+
+
+def test_a_bad_row_reports_each_cell_and_keeps_the_good_ones():
+    raw = {"last_name": "Martin", "email": "martin@", "phone": "12", "siret": "732829320", "postal_code": "750",
+           "birth_date": "01/01/2090", "status": "VIP", "owner_email": "Jean Dupont", "country": "Atlantide",
+           "city": "Paris", "notes": "=1+1"}
+    clean, errors = normalise_row(raw, today=TODAY)
+
+    assert clean == {"kind": "person", "last_name": "Martin", "city": "Paris", "notes": "=1+1"}
+    assert {(e.target, e.message_key, e.level) for e in errors} == {
+        ("email", v.INVALID_EMAIL, "error"), ("phone", v.INVALID_PHONE, "error"),
+        ("siret", v.SIREN_NOT_SIRET, "warning"), ("postal_code", v.INVALID_POSTAL_CODE, "error"),
+        ("birth_date", v.DATE_IN_FUTURE, "error"), ("status", v.INVALID_STATUS, "error"),
+        ("owner_email", v.OWNER_NOT_EMAIL, "error"), ("country", v.INVALID_COUNTRY, "error"),
+        ("notes", v.FORMULA_AS_TEXT, "warning"),
+    }
+
+
+def test_kind_is_guessed_or_taken_from_the_row_and_a_name_is_required():
+    assert normalise_row({"last_name": "Durand"})[0]["kind"] == "person"
+    assert normalise_row({"siret": "73282932000074", "last_name": "X"})[0]["kind"] == "company"
+    assert normalise_row({"kind": "Particulier", "company_name": "Chez Jo"})[0]["kind"] == "person"
+    _, errors = normalise_row({"email": "a@b.fr", "first_name": "Jean"})
+    assert [e.message_key for e in errors] == [v.NAME_REQUIRED]
+
+
+def test_unknown_target_is_a_programming_error():
+    with pytest.raises(ValueError, match="unknown import target"):
+        normalise_row({"last_name": "X", "shoe_size": "42"})
