@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from fieldcrm.timeutil import utcnow
@@ -60,6 +60,8 @@ class Client(SQLModel, table=True):
     birth_date: date | None = None
     gender: str | None = Field(default=None, max_length=10)
     visit_cadence_days: int | None = None
+    # How long a visit here usually lasts; a tour stop starts with it (else the global default).
+    visit_minutes: int | None = None
     notes: str | None = Field(default=None, sa_column=Column(Text))
     # Maintained by visits.services.log_interaction, in the same transaction as the interaction.
     last_contact_at: datetime | None = Field(default=None, index=True)
@@ -75,6 +77,10 @@ class Client(SQLModel, table=True):
     version: int = Field(default=1)
     deleted_at: datetime | None = Field(default=None, index=True)
     deleted_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# The list sorted by city walks one rep's portfolio in index order.
+Index("ix_client_owner_city", Client.owner_id, Client.city, Client.sort_name)
 
 
 class ContactPerson(SQLModel, table=True):

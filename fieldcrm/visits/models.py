@@ -36,6 +36,9 @@ class Interaction(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact_person.id", ondelete="SET NULL")
     duration_minutes: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # Set when the author (or their manager) corrects the log afterwards.
+    updated_at: datetime | None = None
+    updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class QuickPhrase(SQLModel, table=True):
