@@ -16,6 +16,7 @@ from fieldcrm.clients.models import (
     Tag,
 )
 from fieldcrm.followups.models import Appointment, FollowUp
+from fieldcrm.geo.models import ProviderPace
 from fieldcrm.imports.models import ImportJob
 from fieldcrm.maps.models import GeocodeRun
 from fieldcrm.privacy.models import OrgSettings
@@ -27,8 +28,9 @@ from fieldcrm.visits.models import Interaction, QuickPhrase
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Appointment", "AuditEvent", "AuthEvent", "CadenceRule", "CalendarFeed", "Campaign", "CampaignRecipient",
-    "ChannelConsent", "Client", "ClientTag", "ContactPerson", "CustomFieldDef", "CustomFieldValue",
-    "FollowUp", "GeocodeRun", "ImportJob", "Interaction", "LoginThrottle", "OpeningHours", "OrgSettings",
-    "Purchase", "QuickPhrase", "Segment", "Tag", "Team", "Tour", "TourStop", "User", "UserSession", "metadata",
+    "Appointment", "AuditEvent", "AuthEvent", "CadenceRule", "CalendarFeed", "Campaign",
+    "CampaignRecipient", "ChannelConsent", "Client", "ClientTag", "ContactPerson", "CustomFieldDef",
+    "CustomFieldValue", "FollowUp", "GeocodeRun", "ImportJob", "Interaction", "LoginThrottle",
+    "OpeningHours", "OrgSettings", "ProviderPace", "Purchase", "QuickPhrase", "Segment", "Tag", "Team",
+    "Tour", "TourStop", "User", "UserSession", "metadata",
 ]

@@ -4,14 +4,24 @@ Public services set rules (Nominatim: at most 1 request per second; BAN: 50 per 
 A ``Throttle`` spaces the calls made through it by a minimum interval, from any number of threads,
 and remembers when the service asked us to back off (HTTP 429) or stopped answering.
 
-The pacing is per process: with several gunicorn workers, each worker has its own throttle.
+Inside an app, the pace is also kept in the database (table ``provider_pace``): every gunicorn
+worker, every job-queue thread and every host of the deployment takes its turn from the same row, so
+several processes together still send Nominatim at most one request per second, and a 429 seen by one
+pauses them all. Outside an app (or if that table cannot be reached) the pacing is per process.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+logger = logging.getLogger(__name__)
 
 # After this many failures in a row (timeouts, connection refused, 5xx) the endpoint is skipped…
 FAILURES_BEFORE_PAUSE = 3
@@ -68,19 +78,131 @@ class Throttle:
                 self._paused_until = max(self._paused_until, self._clock() + PAUSE_AFTER_FAILURES_SECONDS)
 
 
+# --- one pace for the whole deployment -------------------------------------------------------------
+
+def _table():
+    from fieldcrm.geo.models import ProviderPace
+
+    return ProviderPace.__table__
+
+
+def _greatest(conn: Connection, *values):
+    # PostgreSQL's GREATEST; SQLite's scalar max() with several arguments does the same.
+    return (func.greatest if conn.dialect.name == "postgresql" else func.max)(*values)
+
+
+def _ensure_row(conn: Connection, key: str) -> None:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    conn.execute(insert(_table()).values(key=key, next_slot_at=0.0, paused_until=0.0).on_conflict_do_nothing())
+
+
+def reserve_slot(engine: Engine, key: str, min_interval: float, now: float) -> float:
+    """Take the next free turn for ``key`` and return when it starts (a Unix time, ``now`` or later).
+
+    One atomic UPDATE … RETURNING moves the row's next slot on by the interval, so two processes
+    asking at the same moment get turns ``min_interval`` apart, on SQLite and on PostgreSQL alike."""
+    table = _table()
+    with engine.begin() as conn:
+        for _attempt in range(2):
+            taken = conn.execute(
+                update(table).where(table.c.key == key)
+                .values(next_slot_at=_greatest(conn, table.c.next_slot_at, now) + min_interval)
+                .returning(table.c.next_slot_at)
+            ).scalar()
+            if taken is not None:
+                return float(taken) - min_interval
+            _ensure_row(conn, key)
+    raise RuntimeError(f"no pace row for {key}")  # pragma: no cover - the insert above makes it
+
+
+def shared_paused_until(engine: Engine, key: str) -> float:
+    table = _table()
+    with engine.connect() as conn:
+        return float(conn.execute(select(table.c.paused_until).where(table.c.key == key)).scalar() or 0.0)
+
+
+def shared_pause(engine: Engine, key: str, until: float) -> None:
+    table = _table()
+    with engine.begin() as conn:
+        _ensure_row(conn, key)
+        conn.execute(update(table).where(table.c.key == key)
+                     .values(paused_until=_greatest(conn, table.c.paused_until, until)))
+
+
+def _app_engine() -> Engine | None:
+    from flask import current_app, has_app_context
+
+    return current_app.extensions.get("fieldcrm.engine") if has_app_context() else None
+
+
+class SharedThrottle(Throttle):
+    """A ``Throttle`` whose turns and pauses are taken from the database when an app is running.
+
+    Failures in a row are still counted per process (a dead service is noticed by each one)."""
+
+    def __init__(self, key: str, min_interval: float, *, engine: Callable[[], Engine | None] = _app_engine,
+                 wall_clock: Callable[[], float] = time.time, **kwargs) -> None:
+        super().__init__(min_interval, **kwargs)
+        self.key, self._engine, self._wall_clock = key, engine, wall_clock
+        self._warned = False
+
+    def _shared(self, action: Callable[[Engine], float | None]):
+        engine = self._engine()
+        if engine is None:
+            return None
+        try:
+            return action(engine)
+        except SQLAlchemyError:
+            if not self._warned:
+                self._warned = True
+                logger.warning("Geocoder pacing for %s falls back to this process only (database unavailable)",
+                               self.key, exc_info=True)
+            return None
+
+    def wait(self) -> None:
+        now = self._wall_clock()
+        slot = self._shared(lambda engine: reserve_slot(engine, self.key, self.min_interval, now))
+        if slot is None:
+            super().wait()
+        elif slot > now:
+            self._sleep(slot - now)
+
+    def paused_for(self) -> float:
+        local = super().paused_for()
+        until = self._shared(lambda engine: shared_paused_until(engine, self.key))
+        return max(local, (until or 0.0) - self._wall_clock())
+
+    def pause(self, seconds: float) -> None:
+        super().pause(seconds)
+        until = self._wall_clock() + max(0.0, seconds)
+        self._shared(lambda engine: shared_pause(engine, self.key, until))
+
+    def record_failure(self) -> None:
+        before = super().paused_for()
+        super().record_failure()
+        paused = super().paused_for()
+        if paused > before:  # this process just gave up on the endpoint: so do the others
+            until = self._wall_clock() + paused
+            self._shared(lambda engine: shared_pause(engine, self.key, until))
+
+
 _throttles: dict[str, Throttle] = {}
 _throttles_lock = threading.Lock()
 
 
 def shared_throttle(key: str, min_interval: float) -> Throttle:
-    """The process-wide throttle for an endpoint (e.g. ``"nominatim https://…"``).
+    """The throttle for an endpoint (e.g. ``"nominatim https://…"``), one per process, paced through
+    the database inside an app (see the module's docstring).
 
     Chains built from the same settings share it, so building a chain per request is safe.
     """
     with _throttles_lock:
         throttle = _throttles.get(key)
         if throttle is None:
-            throttle = _throttles[key] = Throttle(min_interval)
+            throttle = _throttles[key] = SharedThrottle(key, min_interval)
         else:
             throttle.min_interval = max(0.0, min_interval)
         return throttle
