@@ -41,6 +41,9 @@ def from_environment(instance_path: str) -> dict:
         "NOMINATIM_USER_AGENT": env.get("NOMINATIM_USER_AGENT", "fieldcrm"),
         "GEOCODER_TIMEOUT": float(env.get("GEOCODER_TIMEOUT", "3")),
         "GEOCODER_INLINE_TIMEOUT": float(env.get("GEOCODER_INLINE_TIMEOUT", "2")),
+        # Seconds between two requests to a provider, for the whole deployment (geo.throttle).
+        "NOMINATIM_MIN_INTERVAL": float(env.get("NOMINATIM_MIN_INTERVAL", "1")),
+        "BAN_MIN_INTERVAL": float(env.get("BAN_MIN_INTERVAL", "0.025")),
         "ROUTING_URL": env.get("ROUTING_URL", ""),
         "ROUTING_TIMEOUT": float(env.get("ROUTING_TIMEOUT", "5")),
         "TOUR_VISIT_MINUTES": int(env.get("FIELDCRM_TOUR_VISIT_MINUTES", "30")),
