@@ -63,7 +63,7 @@ def demo_command(host, port, no_serve):
     with session_scope() as db:
         users = db.exec(select(User.email, User.role).order_by(User.role, User.email)).all()
     if not users:
-        click.echo("Loading the demo data (about 20 seconds)…")
+        click.echo("Loading the demo data (about 10 seconds)…")
         _load_demo()
         with session_scope() as db:
             users = db.exec(select(User.email, User.role).order_by(User.role, User.email)).all()
@@ -81,18 +81,21 @@ def demo_command(host, port, no_serve):
 @click.command("purge-deleted")
 @with_appcontext
 def purge_deleted_command():
-    """Erase for good the clients deleted longer ago than the undo period."""
+    """Erase for good the clients deleted longer ago than the undo period, and forget the content of
+    the logs (interactions) deleted that long ago."""
     from fieldcrm.clients.models import Client
     from fieldcrm.clients.services import purge_client
     from fieldcrm.timeutil import utcnow
+    from fieldcrm.visits.services import purge_deleted_logs
 
     limit = utcnow() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
     with session_scope() as db:
         ids = db.exec(select(Client.id).where(Client.deleted_at < limit)).all()
         for client_id in ids:
             purge_client(db, client_id)
+        logs = purge_deleted_logs(db, limit)
         db.commit()
-    click.echo(f"Clients erased: {len(ids)}.")
+    click.echo(f"Clients erased: {len(ids)}. Deleted logs forgotten: {logs}.")
 
 
 @click.command("geocode")

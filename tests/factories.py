@@ -112,3 +112,19 @@ def make_appointment(db: Session, actor: User, client: Client, starts_at, **fiel
     from fieldcrm.followups import services as followups
 
     return followups.create_appointment(db, actor, client, starts_at=starts_at, **fields).appointment
+
+
+def logged_in_http(app, user, password: str = PASSWORD):
+    """A test client of `app` logged in as `user`: one more independent browser session."""
+    http = app.test_client()
+    assert http.post("/login", data={"email": user.email, "password": password}).status_code == 303
+    return http
+
+
+def make_located_client(db: Session, owner: User, name: str, lat: float, lon: float, **fields) -> Client:
+    """A client (in Lyon unless told otherwise) already placed at a street-precision position."""
+    client = make_client(db, owner, company_name=name, **{"postal_code": "69001", "city": "Lyon", **fields})
+    client.latitude, client.longitude, client.geo_precision = lat, lon, "street"
+    db.add(client)
+    db.commit()
+    return client

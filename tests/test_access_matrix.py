@@ -12,7 +12,8 @@ DOWNLOADS = {"exports.vcard", "exports.campaign_csv", "imports.error_report"}  #
 # Routes that change state when the request is allowed: only their refusals are walked with POST.
 STATE_CHANGING = {"clients.delete", "clients.restore", "clients.contact_delete", "clients.edit",
                   "clients.contact_new", "clients.contact_edit", "accounts.user_active",
-                  "accounts.user_password", "accounts.user_portfolio", "accounts.user_edit"}
+                  "accounts.user_password", "accounts.user_portfolio", "accounts.user_edit",
+                  "visits.interaction_edit", "visits.interaction_delete", "visits.interaction_restore"}  # issue 4
 
 
 @pytest.fixture
@@ -41,12 +42,18 @@ def _issue4_world(db, w):
     w["interaction_a"] = make_interaction(db, w["rep_a"], w["client_a"], note="Cave Castagné? no: secret")
     w["followup_a"] = make_followup(db, w["rep_a"], w["client_a"], date(2026, 11, 30), reason="Relance")
     w["appointment_a"] = make_appointment(db, w["rep_a"], w["client_a"], datetime(2026, 12, 1, 9, tzinfo=UTC))
+    # A log rep_a deleted: its undo (the audit event keeping it) is reached through client_a.
+    from fieldcrm.visits import services as visits
+
+    removed = make_interaction(db, w["rep_a"], w["client_a"], note="Cave Castagné, supprimé")
+    with db.info["app"].test_request_context():
+        w["deletion_a"] = visits.delete_interaction(db, w["rep_a"], removed)
 
 
 def id_routes(app):
     rules = [r for r in app.url_map.iter_rules()
              if r.arguments & {"client_id", "user_id", "contact_id", "tour_id", "stop_id",
-                               "interaction_id", "followup_id", "appointment_id",  # issue 4
+                               "interaction_id", "followup_id", "appointment_id", "deletion_id",  # issue 4
                                "import_id", "campaign_id", "merge_id", "purchase_id", "other_id"}]  # issue 6
     assert len(rules) >= 10, "the matrix must walk every route taking an id"
     return rules
@@ -64,7 +71,7 @@ def url_for_rule(app, rule, world):
         values["tour_id"] = world["tour_a"].id
     if "stop_id" in rule.arguments:
         values["stop_id"] = world["stop_a"].id
-    for kind in ("interaction", "followup", "appointment"):  # issue 4
+    for kind in ("interaction", "followup", "appointment", "deletion"):  # issue 4
         if f"{kind}_id" in rule.arguments:
             values[f"{kind}_id"] = world[f"{kind}_a"].id
     for kind in ("import", "campaign", "merge", "purchase", "other"):  # issue 6
@@ -218,6 +225,38 @@ def test_map_pins_never_show_another_portfolio(app, world, login, db):
         assert {n for n in ("Boulangerie Hélène", "Garage Bernard", "Cave Castagné") if n in nearby} == names
 
 
+def test_a_zone_drawn_on_the_map_never_takes_another_portfolio(app, world, login, db):
+    import json
+
+    from sqlmodel import select
+
+    from fieldcrm.clients.models import Client
+    from fieldcrm.tours.models import Tour, TourStop
+
+    for key in ("client_a", "client_b", "client_c"):
+        row = db.get(Client, world[key].id)
+        row.latitude, row.longitude, row.geo_precision = 45.76, 4.83, "street"
+        db.add(row)
+    db.commit()
+    zone = json.dumps([[45.7, 4.7], [45.8, 4.7], [45.8, 4.9], [45.7, 4.9]])  # all three clients inside
+    expected = {"rep_a": {"Boulangerie Hélène"}, "rep_b": {"Garage Bernard"}, "rep_c": {"Cave Castagné"},
+                "manager_a": {"Boulangerie Hélène", "Garage Bernard"},
+                "admin": {"Boulangerie Hélène", "Garage Bernard", "Cave Castagné"}}
+    for who, names in expected.items():
+        http = app.test_client()
+        login(world[who], http=http)
+        preview = http.post("/map/zone", data={"zone": zone}, headers=HTMX).get_data(as_text=True)
+        assert {n for n in ("Boulangerie Hélène", "Garage Bernard", "Cave Castagné") if n in preview} == names, who
+        assert http.post("/tours/zone", data={"zone": zone}).status_code == 303
+        today = db.exec(select(Tour).where(Tour.owner_id == world[who].id).order_by(Tour.id.desc())).first()
+        added = set(db.exec(select(Client.company_name).join(TourStop, TourStop.client_id == Client.id)
+                            .where(TourStop.tour_id == today.id)).all())
+        assert added == names, who
+    anonymous = app.test_client()
+    assert anonymous.post("/map/zone", data={"zone": zone}).status_code in (302, 303)
+    assert anonymous.post("/tours/zone", data={"zone": zone}).status_code in (302, 303)
+
+
 def test_tours_are_seen_by_their_rep_manager_and_admin_only(app, world, login):
     tour_url = f"/tours/{world['tour_a'].id}"
     for who, status in (("rep_a", 200), ("manager_a", 200), ("admin", 200), ("rep_b", 404), ("rep_c", 404)):
@@ -327,6 +366,8 @@ def test_segments_are_private_or_shared_with_the_team_only(app, world, login):
             expected = 200 if segment_id in visible else 404
             assert http.get("/clients", query_string={"segment": segment_id}).status_code == expected, who
             assert http.get(f"/exports/clients.csv?segment={segment_id}").status_code == expected, who
+            for url in ("/map", "/map/pins.json"):  # issue 6: the map filtered and coloured by a saved segment
+                assert http.get(url, query_string={"saved_segment": segment_id}).status_code == expected, who
             editable = segment_id == mine and who in ("rep_a", "admin") or segment_id == shared and who in ("rep_b", "admin")
             assert http.get(f"/segments/{segment_id}/edit").status_code == (200 if editable else 404), who
             assert http.get(f"/segments/{segment_id}/edit", headers=HTMX).status_code == (200 if editable else 404)
@@ -335,6 +376,9 @@ def test_segments_are_private_or_shared_with_the_team_only(app, world, login):
         # A shared segment shows each user only their own portfolio.
         body = http.get("/clients", query_string={"segment": shared}).get_data(as_text=True)
         assert {n for n in NAMES if n in body} <= EXPECTED[who], who
+        pins = http.get("/map/pins.json", query_string={"colour_by": "segment"}).get_json()
+        assert {x["label"] for x in pins["legend"][:-1]} == {s.name for s in (world["segment_a"], world["segment_b"])
+                                                             if s.id in visible}, who
 
 
 def test_exports_duplicates_and_campaigns_never_show_another_portfolio(app, world, login):

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from fieldcrm import access
-from fieldcrm.analyses import queries
+from fieldcrm.analyses import queries, services
 from fieldcrm.db import get_session
-from fieldcrm.timeutil import utcnow
+from fieldcrm.followups.models import REASON_MAX
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("analyses", __name__)
 
 
 def _today():
-    return utcnow().date()
+    """Today where the user works (Europe/Paris by default), as the tours and follow-ups count it."""
+    from fieldcrm.tours.services import local_now
 
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
-    return min(max(int(raw), low), high) if raw.isdigit() else default
+    return local_now(current_app.config).date()
 
 
 @bp.get("/analyses")
@@ -63,36 +64,130 @@ def rfm():
     return render("analyses/rfm.html", "analyses/_rfm.html", groups=groups, labels=RFM_LABELS)
 
 
+DORMANT_LISTS = ("no_purchase", "no_contact")
+MAX_BULK = 200  # the dormant lists show at most this many clients each
+
+
+def _dormant_args(source) -> tuple[int, int]:
+    def number(name, default, low, high):
+        raw = (source.get(name) or "").strip()
+        return min(max(int(raw), low), high) if raw.isdigit() else default
+
+    return number("months", 6, 1, 120), number("days", 90, 1, 3650)
+
+
+def default_reason(which: str, months: int, days: int) -> str:
+    """The follow-up reason prefilled for a dormant list (the user may rewrite it)."""
+    if which == "no_purchase":
+        return ngettext("No purchase for %(num)d month: win the client back",
+                        "No purchase for %(num)d months: win the client back", months)
+    return ngettext("No contact for %(num)d day: get back in touch", "No contact for %(num)d days: get back in touch",
+                    days)
+
+
+def _dormant_page(months: int, days: int, status: int = 200, posted: dict | None = None):
+    """The dormant lists with their bulk actions; after a refused action, `posted` keeps what the user did
+    (the list, the ticks, the dates and reason typed, and the messages)."""
+    today = _today()
+    no_purchase, no_contact = queries.dormant(get_session(), current_user, today, months, days)
+    values = {which: {"due_date": (today + timedelta(days=7)).isoformat(), "day": today.isoformat(),
+                      "reason": default_reason(which, months, days), "ticked": None, "errors": {}}
+              for which in DORMANT_LISTS}
+    if posted:
+        values[posted["list"]].update(posted)
+    return render("analyses/dormant.html", "analyses/_dormant.html", status=status, months=months, days=days,
+                  no_purchase=no_purchase, no_contact=[(c, c.last_contact_at) for c in no_contact], values=values,
+                  has_followups="followups.new" in current_app.view_functions)
+
+
 @bp.get("/analyses/dormant")
 @login_required
 def dormant():
-    months, days = _int_arg("months", 6, 1, 120), _int_arg("days", 90, 1, 3650)
-    no_purchase, no_contact = queries.dormant(get_session(), current_user, _today(), months, days)
-    return render("analyses/dormant.html", "analyses/_dormant.html", months=months, days=days,
-                  no_purchase=no_purchase, no_contact=no_contact,
-                  has_tours="tours.add_today" in current_app.view_functions,
-                  has_followups="followups.new" in current_app.view_functions)
+    months, days = _dormant_args(request.args)
+    return _dormant_page(months, days)
+
+
+def _ticked_clients():
+    """The list the form came from and its ticked clients (all in the actor's reach, or 404)."""
+    which = request.form.get("list")
+    which = which if which in DORMANT_LISTS else "no_purchase"
+    ids = {int(i) for i in request.form.getlist("client_id") if i.isdigit()}
+    clients = access.get_clients_or_404(get_session(), current_user, ids) if len(ids) <= MAX_BULK else None
+    return which, ids, clients
+
+
+def _parse_day(raw: str | None):
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def _refused(which, ids, months, days, errors: dict, **typed):
+    posted = {"list": which, "ticked": ids, "errors": errors, **typed}
+    return _dormant_page(months, days, status=422, posted=posted)
+
+
+@bp.post("/analyses/dormant/followups")
+@login_required
+def dormant_followups():
+    """One tap: a follow-up for each ticked dormant client, given to its owner, due on the chosen day."""
+    months, days = _dormant_args(request.form)
+    which, ids, clients = _ticked_clients()
+    due, reason = _parse_day(request.form.get("due_date")), (request.form.get("reason") or "").strip()
+    errors = {}
+    if not clients:
+        errors["client_id"] = _("Tick at least one client.") if clients is not None else \
+            _("Choose at most %(max)s clients at a time.", max=MAX_BULK)
+    if due is None:
+        errors["due_date"] = _("Enter the due date.")
+    elif due < _today():
+        errors["due_date"] = _("The due date cannot be in the past.")
+    if not reason:
+        errors["reason"] = _("Say why the client is to be followed up.")
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = _("Keep the reason under %(max)s characters.", max=REASON_MAX)
+    if errors:
+        return _refused(which, ids, months, days, errors, due_date=request.form.get("due_date", ""), reason=reason)
+    made = services.followups_for(get_session(), current_user, clients, due_date=due, reason=reason)
+    flash(ngettext("%(num)d follow-up created, due %(day)s.", "%(num)d follow-ups created, due %(day)s.",
+                   made.created, day=format_date(due)), "success")
+    if made.already_open:
+        flash(ngettext("%(num)d client already had an open follow-up: no second one was added.",
+                       "%(num)d clients already had an open follow-up: no second one was added.",
+                       made.already_open), "info")
+    return redirect(url_for("analyses.dormant", months=months, days=days), 303)
 
 
 @bp.post("/analyses/dormant/tour")
 @login_required
 def dormant_to_tour():
-    """One tap: the dormant clients chosen (or all listed) added to today's tour."""
-    db = get_session()
-    ids = [int(i) for i in request.form.getlist("client_id") if i.isdigit()][:50]
-    clients = [access.get_client_or_404(db, current_user, i) for i in ids]
-    if not clients:
-        flash(_("Choose at least one client."), "error")
-        return redirect(url_for("analyses.dormant"), 303)
-    from fieldcrm.tours import services as tours
+    """One tap: the ticked dormant clients added to the actor's tour of the chosen day."""
+    from fieldcrm.tours.routes import error_message
+    from fieldcrm.tours.services import TourError
 
-    tour = tours.tour_for_day(db, current_user, _today())
-    try:
-        added = tours.add_stops(db, current_user, tour, clients)
-    except Exception as exc:  # a full tour, a day already closed: the tour module says why
-        db.rollback()
-        flash(_("The clients could not be added to today's tour."), "error")
-        current_app.logger.info("dormant to tour: %r", exc)
-        return redirect(url_for("analyses.dormant"), 303)
-    flash(_("%(num)s clients added to today's tour.", num=added), "success")
-    return redirect(url_for("analyses.dormant"), 303)
+    months, days = _dormant_args(request.form)
+    which, ids, clients = _ticked_clients()
+    day = _parse_day(request.form.get("day"))
+    errors = {}
+    if not clients:
+        errors["client_id"] = _("Tick at least one client.") if clients is not None else \
+            _("Choose at most %(max)s clients at a time.", max=MAX_BULK)
+    if day is None:
+        errors["day"] = _("Enter the day of the tour.")
+    elif day < _today():
+        errors["day"] = _("Choose today or a later day.")
+    if not errors:
+        try:
+            added = services.add_to_tour(get_session(), current_user, clients, day)
+        except TourError as error:
+            get_session().rollback()
+            errors["day"] = error_message(error)
+    if errors:
+        return _refused(which, ids, months, days, errors, day=request.form.get("day", ""))
+    flash(ngettext("%(num)d client added to the tour of %(day)s.", "%(num)d clients added to the tour of %(day)s.",
+                   added.added, day=format_date(day, "full")), "success")
+    if added.already_there:
+        flash(ngettext("%(num)d client was already on that tour.", "%(num)d clients were already on that tour.",
+                       added.already_there), "info")
+    return redirect(url_for("tours.detail", tour_id=added.tour_id), 303)

@@ -30,6 +30,7 @@ from fieldcrm.geo import communes
 COUNTRIES = ("FR", "BE", "CH", "LU", "MC", "DE", "ES", "IT", "NL", "PT", "GB", "AT", "US", "CA")
 NOTES_MAX = 10_000
 WEEKDAYS = range(7)
+VISIT_MINUTES_RANGE = (5, 480)  # a visit lasts at least 5 minutes and at most a working day
 _HOURS = re.compile(r"^\s*(\d{1,2})[:hH.]?(\d{2})?\s*[-–à]\s*(\d{1,2})[:hH.]?(\d{2})?\s*$")
 
 
@@ -74,6 +75,25 @@ def parse_hours(text: str) -> list[tuple[str, str]]:
     return spans
 
 
+class VisitMinutesField(IntegerField):
+    """Whole minutes, 5 to 480: one clear message for "45.5", "une heure" and 900 alike."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        if not text.isdigit():
+            self.data = None
+            raise ValueError(visit_minutes_message())
+        self.data = int(text)
+
+
+def visit_minutes_message():
+    low, high = VISIT_MINUTES_RANGE
+    return _l("Give the visit duration in whole minutes, from %(low)s to %(high)s.", low=low, high=high)
+
+
 class ClientForm(FlaskForm):
     kind = RadioField(_l("Kind"), choices=[("company", _l("Company")), ("person", _l("Private person"))],
                       default="company")
@@ -107,6 +127,7 @@ class ClientForm(FlaskForm):
                                                  ("other", _l("Other"))], validators=[Optional()])
     visit_cadence_days = IntegerField(_l("Visit every (days)"),
                                       validators=[Optional(), NumberRange(min=1, max=730)])
+    visit_minutes = VisitMinutesField(_l("Visit duration (minutes)"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=NOTES_MAX)])
     version = HiddenField()
 
@@ -175,6 +196,11 @@ class ClientForm(FlaskForm):
                 raise ValidationError(_l("This city does not match postal code %(cp)s. Did you mean: %(names)s?",
                                          cp=code, names=names))
 
+    def validate_visit_minutes(self, field):
+        low, high = VISIT_MINUTES_RANGE
+        if field.data is not None and not low <= field.data <= high:
+            raise ValidationError(visit_minutes_message())
+
     def validate_website(self, field):
         value = (field.data or "").strip()
         if value and not re.match(r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", value, re.I):
@@ -223,7 +249,7 @@ class ClientForm(FlaskForm):
             "kind", "company_name", "siret", "civility", "first_name", "last_name", "status", "sector",
             "segment", "loyalty_programme", "client_since", "source", "street", "street2", "postal_code",
             "city", "country", "email", "website", "do_not_contact", "birth_date", "gender",
-            "visit_cadence_days", "notes")}
+            "visit_cadence_days", "visit_minutes", "notes")}
         for key, value in data.items():
             if isinstance(value, str):
                 data[key] = value.strip() or None

@@ -57,6 +57,22 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
     return stmt, counts_stmt
 
 
+def matching_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
+                     sort: str = "name", stale: int | None = None, segment=None, limit: int = 100,
+                     **_page) -> list[Client]:
+    """Every client of the list as filtered on screen (all pages, in the list's order), at most
+    ``limit`` + 1 of them so that a caller can tell "too many"."""
+    stmt, _counts = _filtered(actor, q, status, stale)
+    order = SORTS.get(sort, SORTS["name"])
+    if segment is not None:
+        from fieldcrm.segments.queries import apply_segment
+
+        stmt = apply_segment(stmt, segment)
+    if sort in REVENUE_SORTS:
+        stmt, order = revenue_sort(stmt, sort)
+    return list(db.exec(stmt.order_by(*order).limit(limit + 1)).all())
+
+
 def list_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
                  sort: str = "name", page: int = 1, page_size: int = PAGE_SIZE,
                  stale: int | None = None, segment=None) -> ClientPage:

@@ -36,8 +36,9 @@ def client_helpers():
     return {"status_labels": labels, "format_phone": format_phone, "links": links}
 
 
-def _list_args() -> dict:
-    args = request.args
+def list_args(args=None) -> dict:
+    """The list's filters from the query string (or a form that repeats them, e.g. "add to my tour")."""
+    args = request.args if args is None else args
     try:
         page = max(int(args.get("page", 1)), 1)
     except ValueError:
@@ -53,7 +54,7 @@ def _list_args() -> dict:
 @bp.get("/clients")
 @login_required
 def index():
-    args = _list_args()
+    args = list_args()
     result = queries.list_clients(get_session(), current_user, **args)
     return render("clients/index.html", "clients/_results.html", result=result, args=args)
 
@@ -62,7 +63,7 @@ def index():
 @login_required
 def rows():
     """The next page of rows for infinite scroll (a fragment only)."""
-    args = _list_args()
+    args = list_args()
     result = queries.list_clients(get_session(), current_user, **args)
     return render("clients/_rows.html", "clients/_rows.html", result=result, args=args)
 

@@ -26,7 +26,7 @@ CLIENT_FIELDS = (
     "kind", "company_name", "siret", "civility", "first_name", "last_name", "status", "sector", "segment",
     "loyalty_programme", "client_since", "source", "owner_id", "street", "street2", "postal_code", "city",
     "country", "phone", "mobile", "email", "website", "do_not_contact", "birth_date", "gender",
-    "visit_cadence_days", "notes",
+    "visit_cadence_days", "visit_minutes", "notes",
 )
 ADDRESS_FIELDS = ("street", "postal_code", "city", "country")
 
@@ -241,6 +241,9 @@ def purge_client(db: Session, client_id: int) -> None:
 
     for model in (FollowUp, Appointment, Interaction):  # follow-ups and appointments point at interactions
         db.execute(delete(model).where(model.client_id == client_id))
+    from fieldcrm.visits.services import erase_deleted_logs_of
+
+    erase_deleted_logs_of(db, client_id)  # issue 4: the copies kept for undoing a deleted log
     for model in (ClientTag, ChannelConsent, OpeningHours, CustomFieldValue, ContactPerson, TourStop):
         db.execute(delete(model).where(model.client_id == client_id))
     db.execute(delete(Client).where(Client.id == client_id))

@@ -12,13 +12,24 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, process
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.audit.models import AuditEvent
-from fieldcrm.clients.models import Client
+from fieldcrm.clients.models import (
+    CHANNELS,
+    ChannelConsent,
+    Client,
+    ClientTag,
+    ContactPerson,
+    CustomFieldDef,
+    CustomFieldValue,
+    Tag,
+)
 from fieldcrm.clients.normalise import fold
+from fieldcrm.dedupe.choices import default_consent, default_custom, same_consent
 
 NAME_CUTOFF = 88  # token_sort_ratio on folded names within one postal code
 MAX_GROUP = 12  # an email or phone shared by more cards is a head office or a switchboard, not a duplicate
@@ -139,3 +150,51 @@ def undoable_merges(db: Session, client) -> list[AuditEvent]:
     return list(db.exec(select(AuditEvent).where(AuditEvent.action == "merge", AuditEvent.subject_id == client.id,
                                                  AuditEvent.undone_at.is_(None))
                         .order_by(AuditEvent.created_at.desc())).all())
+
+
+@dataclass
+class MergeSides:
+    """What each card holds beyond its own fields, for the merge screen (only what differs is offered)."""
+
+    tags: list[tuple[int, str, bool, bool]]  # (tag id, name, on the survivor, on the other)
+    consents: list[dict]  # channel, mine, theirs (rows or None), default (mine/other), why
+    custom: list[dict]  # field (definition), mine, theirs (values or None), default
+    contacts: tuple[int, int]  # contact people on each card (all end up on the survivor)
+
+    @property
+    def tags_differ(self) -> bool:
+        return any(mine != theirs for _id, _name, mine, theirs in self.tags)
+
+
+def merge_sides(db: Session, survivor: Client, other: Client) -> MergeSides:
+    ids = (survivor.id, other.id)
+    tag_rows = db.exec(select(ClientTag.client_id, Tag.id, Tag.name).join(Tag, Tag.id == ClientTag.tag_id)
+                       .where(ClientTag.client_id.in_(ids)).order_by(Tag.name)).all()
+    names: dict[int, str] = {}
+    holders: dict[int, set[int]] = defaultdict(set)
+    for client_id, tag_id, name in tag_rows:
+        names[tag_id] = name
+        holders[tag_id].add(client_id)
+    tags = [(tag_id, name, survivor.id in holders[tag_id], other.id in holders[tag_id])
+            for tag_id, name in names.items()]
+    consents_by = defaultdict(dict)
+    for row in db.exec(select(ChannelConsent).where(ChannelConsent.client_id.in_(ids))).all():
+        consents_by[row.channel][row.client_id] = row
+    consents = []
+    for channel in CHANNELS:
+        mine, theirs = consents_by[channel].get(survivor.id), consents_by[channel].get(other.id)
+        if not same_consent(mine, theirs):
+            choice, why = default_consent(mine, theirs)
+            consents.append({"channel": channel, "mine": mine, "theirs": theirs, "default": choice, "why": why})
+    values = defaultdict(dict)
+    for row in db.exec(select(CustomFieldValue).where(CustomFieldValue.client_id.in_(ids))).all():
+        values[row.field_id][row.client_id] = row.value
+    custom = []
+    for definition in db.exec(select(CustomFieldDef).order_by(CustomFieldDef.position, CustomFieldDef.id)).all():
+        mine, theirs = values[definition.id].get(survivor.id), values[definition.id].get(other.id)
+        if (mine or None) != (theirs or None):
+            custom.append({"field": definition, "mine": mine, "theirs": theirs,
+                           "default": default_custom(mine, theirs)})
+    counts = dict(db.exec(select(ContactPerson.client_id, func.count()).where(ContactPerson.client_id.in_(ids))
+                          .group_by(ContactPerson.client_id)).all())
+    return MergeSides(tags, consents, custom, (counts.get(survivor.id, 0), counts.get(other.id, 0)))

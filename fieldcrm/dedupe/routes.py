@@ -11,9 +11,10 @@ from flask_login import current_user, login_required
 
 from fieldcrm import access
 from fieldcrm.accounts.models import User
-from fieldcrm.clients.forms import ClientForm, status_labels
+from fieldcrm.clients.forms import ClientForm, channel_labels, status_labels
 from fieldcrm.db import get_session
 from fieldcrm.dedupe import queries, services
+from fieldcrm.dedupe.choices import MINE, OTHER, MergeChoices
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
@@ -71,16 +72,20 @@ def merge(client, other_id: int):
     for name in services.MERGE_FIELDS:
         mine, theirs = _shown(client, name), _shown(other, name)
         if mine != theirs:
+            # Empty values give way; a "do not contact" opposition wins by default, like a consent's.
+            take = mine in ("", None) or (name == "do_not_contact" and other.do_not_contact)
             rows.append({"name": name, "label": labels.get(name, name), "mine": mine, "theirs": theirs,
-                         "take_other": mine in ("", None)})
+                         "take_other": take})
+    sides = queries.merge_sides(db, client, other)
     if request.method == "POST":
         if request.form.get("action") == "dismiss":
             services.dismiss_pair(db, current_user, client, other)
             flash(_("Marked as different clients."), "success")
             return redirect(url_for("dedupe.index"), 303)
-        take_other = {r["name"] for r in rows if request.form.get(f"f-{r['name']}") == "other"}
+        take_other = {r["name"] for r in rows
+                      if request.form.get(f"f-{r['name']}", OTHER if r["take_other"] else MINE) == OTHER}
         try:
-            services.merge_clients(db, current_user, client, other, take_other)
+            services.merge_clients(db, current_user, client, other, take_other, _choices(sides))
         except services.MergeError as exc:
             db.rollback()
             flash(_(str(exc)), "error")
@@ -88,7 +93,22 @@ def merge(client, other_id: int):
         flash(_("%(other)s was merged into %(name)s.", other=other.display_name, name=client.display_name),
               "success")
         return redirect(url_for("clients.detail", client_id=client.id), 303)
-    return render("dedupe/merge.html", "dedupe/_merge.html", client=client, other=other, rows=rows)
+    return render("dedupe/merge.html", "dedupe/_merge.html", client=client, other=other, rows=rows, sides=sides,
+                  channels=channel_labels())
+
+
+def _choices(sides) -> MergeChoices:
+    """The merge form's picks for tags, consents and custom fields; what is missing keeps the default."""
+    form = request.form
+    tags = None
+    if form.get("tags_shown"):  # unticked boxes are not sent: the marker says the choice was offered
+        offered = {tag_id for tag_id, *_rest in sides.tags}
+        tags = {int(v) for v in form.getlist("tag") if v.isdigit() and int(v) in offered}
+    consents = {c["channel"]: form[f"c-{c['channel']}"] for c in sides.consents
+                if form.get(f"c-{c['channel']}") in (MINE, OTHER)}
+    custom = {c["field"].id: form[f"cf-{c['field'].id}"] for c in sides.custom
+              if form.get(f"cf-{c['field'].id}") in (MINE, OTHER)}
+    return MergeChoices(tags=tags, consents=consents, custom=custom)
 
 
 @bp.post("/merges/<int:merge_id>/undo")

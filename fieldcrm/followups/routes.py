@@ -63,16 +63,31 @@ LIST_PAGE = 50
 @bp.get("/followups")
 @login_required
 def index():
-    """Every open follow-up of the actor, oldest due first (Today shows only the first ones)."""
+    """Open follow-ups, oldest due first (Today shows only the first ones). A rep sees their own; a
+    manager (or an admin) switches between theirs, the team's and one person's (`who`: "me",
+    "team" or a user id), each row then naming its assignee."""
     from fieldcrm.agenda.queries import open_followups
 
+    db = get_session()
     try:
         page = max(int(request.args.get("page", 1)), 1)
     except ValueError:
         page = 1
-    rows, total = open_followups(get_session(), current_user, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE)
+    people = access.followed_people(db, current_user)
+    who = request.args.get("who", "me") if people else "me"
+    if who not in ("me", "team"):
+        if not who.isdigit():
+            who = "me"
+        else:
+            person = access.get_followed_person_or_404(db, current_user, int(who))
+            who = "me" if person.id == current_user.id else person
+    rows, total = open_followups(db, current_user, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE, whose=who)
+    who_key = who if isinstance(who, str) else str(who.id)
+    names = {u.id: u.name for u in people} | {current_user.id: current_user.name} if who_key != "me" else {}
     return render("followups/index.html", "followups/_list.html", rows=rows, total=total, page_no=page,
-                  has_more=page * LIST_PAGE < total, day=SimpleNamespace(day=clock.today()))
+                  has_more=page * LIST_PAGE < total, day=SimpleNamespace(day=clock.today()), people=people,
+                  who=who_key, names=names,
+                  home=url_for("followups.index", who=who_key if who_key != "me" else None))
 
 
 def _followup_page(client, followup, values, errors, status=200):

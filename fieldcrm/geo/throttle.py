@@ -167,8 +167,10 @@ class SharedThrottle(Throttle):
         slot = self._shared(lambda engine: reserve_slot(engine, self.key, self.min_interval, now))
         if slot is None:
             super().wait()
-        elif slot > now:
-            self._sleep(slot - now)
+            return
+        delay = slot - self._wall_clock()  # measured after the reservation, which took its own time
+        if delay > 0:
+            self._sleep(delay)
 
     def paused_for(self) -> float:
         local = super().paused_for()

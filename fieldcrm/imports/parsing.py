@@ -55,6 +55,10 @@ FILE_ERRORS: dict[str, str] = {
     "too_many_rows": N_("Too many rows (maximum %(max)s): split the file."),
     "cell_too_long": N_("Row %(row)s, column “%(column)s”: the cell is too long (maximum %(max)s characters)."),
     "sheet_not_found": N_("Sheet “%(sheet)s” was not found in the file."),
+    "file_gone": N_("The uploaded file is no longer kept (it is deleted when an import ends, or after "
+                    "%(hours)s hours): upload it again."),
+    "expired": N_("This import was not finished within %(hours)s hours, so its file was deleted and nothing "
+                  "was imported. Upload the file again to import it."),
 }
 
 

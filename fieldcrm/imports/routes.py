@@ -25,7 +25,8 @@ bp = Blueprint("imports", __name__)
 
 
 def _limits() -> dict:
-    return {"max_mb": MAX_FILE_BYTES // (1024 * 1024), "max_rows": MAX_ROWS, "max_columns": MAX_COLUMNS}
+    return {"max_mb": MAX_FILE_BYTES // (1024 * 1024), "max_rows": MAX_ROWS, "max_columns": MAX_COLUMNS,
+            "report_days": services.ERROR_REPORT_DAYS, "leftover_hours": services.LEFTOVER_HOURS}
 
 
 def file_error_message(code: str | None, params: dict | None) -> str:
@@ -120,8 +121,11 @@ def mapping(job):
 def detail(job):
     errors = services.error_rows(job)[:100] if job.status in ("done", "refused") else []
     params = json.loads(job.error_params) if job.error_params else {}
+    expired = job.error_code == "expired"
     return render("imports/detail.html", "imports/_status.html", job=job, running=job.status in RUNNING_STATES,
-                  errors=errors, failure=file_error_message(job.error_code, params) if job.status == "failed" else None)
+                  errors=errors, report_until=services.report_kept_until(job),
+                  report_days=services.ERROR_REPORT_DAYS,
+                  failure=file_error_message(job.error_code, params) if job.status == "failed" or expired else None)
 
 
 @bp.post("/imports/<int:import_id>/cancel")
@@ -137,19 +141,21 @@ def cancel(job):
 @bp.get("/imports/<int:import_id>/errors.csv")
 @_with_import
 def error_report(job):
-    """The rows that were not imported, as in the file, with a reason column (French Excel ready)."""
-    rows = dict(services.error_rows(job))
+    """The rows that were not imported, as in the file, with a reason column (French Excel ready).
+    Built from the report kept after the import (the uploaded file itself is already deleted)."""
+    if job.status in ("done", "refused") and not services.report_available(job):
+        flash(_("The error report is no longer available: it is kept %(days)s days after the import.",
+                days=services.ERROR_REPORT_DAYS), "error")
+        return redirect(url_for("imports.detail", import_id=job.id), 303)
+    headers, rows = services.error_report(job)  # an import not run yet: nothing in it
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     labels = dict(target_labels(services.custom_fields(get_session()), job.kind))
-    with services.open_job_sheet(job) as sheet:
-        writer.writerow([_("Row"), *sheet.headers, _("Reason")])
-        for row in sheet.rows():
-            if row.number in rows:
-                reasons = "; ".join(f"{labels.get(t, t)}: {_(key)}" for t, key in rows[row.number])
-                writer.writerow([row.number, *(spreadsheet_safe("" if v is None else v) for v in row.values),
-                                 reasons])
+    writer.writerow([_("Row"), *headers, _("Reason")])
+    for number, cells, reasons in rows:
+        text = "; ".join(_("%(field)s: %(reason)s", field=labels.get(t, t), reason=_(key)) for t, key in reasons)
+        writer.writerow([number, *(spreadsheet_safe("" if v is None else v) for v in cells), text])
     name = re.sub(r"[^A-Za-z0-9_-]+", "_", job.filename.rsplit(".", 1)[0])[:60] or "import"
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}-errors.csv"'})

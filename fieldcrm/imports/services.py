@@ -2,15 +2,21 @@
 
 An import is one unit. A first pass validates every row (progress committed as it goes, cancellable);
 the second pass writes every client in ONE transaction: cancelled or failed, nothing is half-written.
+
+Uploaded personal data does not linger (RGPD): the uploaded file and the staged rows are deleted as soon as
+the import is done, refused, cancelled or failed; only the error report (the rows NOT imported, with their
+reasons) is kept, for ERROR_REPORT_DAYS. An import left on the mapping screen, or stuck, is closed and its
+files deleted after LEFTOVER_HOURS by the hourly `purge_leftovers` task (imports/tasks.py).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import pickle
+import os
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -21,9 +27,9 @@ from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import CustomFieldDef
 from fieldcrm.db import session_scope
-from fieldcrm.imports import N_
+from fieldcrm.imports import N_, staging
 from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, TARGETS, apply_mapping, guess_mapping
-from fieldcrm.imports.models import ImportJob
+from fieldcrm.imports.models import RUNNING_STATES, ImportJob
 from fieldcrm.imports.parsing import ImportFileError, ParsedSheet, open_sheet
 from fieldcrm.imports.purchases import (
     PURCHASE_TARGETS,
@@ -42,6 +48,8 @@ PROGRESS_EVERY = 500
 PREVIEW_ROWS = 10
 PREVIEW_SCAN_ROWS = 300
 STAGE_CHUNK = 1000
+ERROR_REPORT_DAYS = 7  # how long the error report of a finished import is kept
+LEFTOVER_HOURS = 24  # an upload not imported by then is deleted, its import closed
 
 
 class ImportCancelled(Exception):
@@ -141,7 +149,10 @@ def mapping_of(job: ImportJob) -> dict[int, str]:
 
 
 def open_job_sheet(job: ImportJob) -> ParsedSheet:
-    return open_sheet(file_path(job), job.sheet_name)
+    path = file_path(job)
+    if not path.exists():  # already purged: finished, or left for more than LEFTOVER_HOURS
+        raise ImportFileError("file_gone", {"hours": LEFTOVER_HOURS})
+    return open_sheet(path, job.sheet_name)
 
 
 def save_choices(db: Session, job: ImportJob, mapping: dict[int, str], error_mode: str) -> None:
@@ -216,6 +227,8 @@ def request_cancel(db: Session, job: ImportJob) -> bool:
         job.status, job.finished_at = "cancelled", utcnow()
     db.add(job)
     db.commit()
+    if job.status == "cancelled":
+        discard_files(job)
     return True
 
 
@@ -247,18 +260,21 @@ def run_import(job_id: int) -> None:
         _set(engine, job_id, status="saving", error_count=len(error_rows))
         result = _write(engine, job, actor, {n for n, _ in error_rows})
     except ImportCancelled:
+        discard_files(job)
         _set(engine, job_id, status="cancelled", finished_at=utcnow())
         return
     except ImportFileError as exc:
+        discard_files(job)
         _set(engine, job_id, status="failed", error_code=exc.code, error_params=json.dumps(exc.message_params),
              finished_at=utcnow())
         return
     except Exception:
         log.exception("import %s failed", job_id)
+        discard_files(job)
         _set(engine, job_id, status="failed", error_code="unexpected", finished_at=utcnow())
         return
     finally:
-        staged_path(job).unlink(missing_ok=True)
+        purge_upload(job)  # done or refused: only the error report stays
     _set(engine, job_id, status="done", created_count=result.created, updated_count=result.updated,
          skipped_count=result.skipped, processed_rows=job.total_rows, finished_at=utcnow())
     if result.new_ids and job.kind == "clients":
@@ -268,34 +284,38 @@ def run_import(job_id: int) -> None:
 
 
 def _validate(engine, job: ImportJob, actor: User) -> list[tuple[int, list]]:
-    """First pass: every row checked. The rows with errors are saved for the report; the clean values of
-    the others are staged (our own pickle stream, next to the upload) so the write pass does not
-    normalise everything a second time. Returns the rows with errors."""
+    """First pass: every row checked. The rows with errors are saved for the report (their original
+    cells and reasons); the clean values of the others are staged as JSON lines next to the upload, so
+    the write pass does not normalise everything a second time. Returns the rows with errors."""
     error_rows: list[tuple[int, list]] = []
+    report: list[tuple[int, list, list]] = []
     with session_scope(engine) as db:
         checker = checker_for(db, actor, job, mapping_of(job))
     count = 0
     chunk: list[tuple[int, dict]] = []
-    with open_job_sheet(job) as sheet, staged_path(job).open("wb") as staged:
+    staged = staged_path(job)
+    staged.unlink(missing_ok=True)
+    with open_job_sheet(job) as sheet:
+        headers = sheet.headers
         for row in sheet.rows():
             result = checker.check(row.number, row.values)
             if result.has_errors:
-                error_rows.append((row.number, [(e.target, e.message_key) for e in result.errors
-                                                if e.level == "error"]))
+                reasons = [(e.target, e.message_key) for e in result.errors if e.level == "error"]
+                error_rows.append((row.number, reasons))
+                report.append((row.number, list(row.values), reasons))
             else:
                 chunk.append((row.number, result.clean))
                 if len(chunk) == STAGE_CHUNK:
-                    pickle.dump(chunk, staged, protocol=pickle.HIGHEST_PROTOCOL)
+                    staging.write_rows(staged, chunk)
                     chunk = []
             count += 1
             if count % PROGRESS_EVERY == 0:
                 if _cancelled(engine, job.id):
                     raise ImportCancelled
                 _set(engine, job.id, processed_rows=count)
-        if chunk:
-            pickle.dump(chunk, staged, protocol=pickle.HIGHEST_PROTOCOL)
+        staging.write_rows(staged, chunk)
         total = count
-    errors_path(job).write_text(json.dumps(error_rows), encoding="utf-8")
+    staging.write_report(errors_path(job), headers, report)
     if _cancelled(engine, job.id):
         raise ImportCancelled
     _set(engine, job.id, processed_rows=total, total_rows=total)
@@ -304,12 +324,7 @@ def _validate(engine, job: ImportJob, actor: User) -> list[tuple[int, list]]:
 
 
 def _staged_rows(job: ImportJob):
-    with staged_path(job).open("rb") as staged:
-        while True:
-            try:
-                yield from pickle.load(staged)  # written by _validate above, never by a user
-            except EOFError:
-                return
+    return staging.read_rows(staged_path(job))
 
 
 def _write(engine, job: ImportJob, actor: User, skip: set[int]):
@@ -338,14 +353,83 @@ def _write(engine, job: ImportJob, actor: User, skip: set[int]):
     return result
 
 
+def error_report(job: ImportJob):
+    """(headers, [(row number, original cells, [(target, message key)])]) of the rows not imported."""
+    return staging.read_report(errors_path(job))
+
+
 def error_rows(job: ImportJob) -> list[tuple[int, list[tuple[str, str]]]]:
-    path = errors_path(job)
-    if not path.exists():
-        return []
-    return [(n, [tuple(e) for e in errs]) for n, errs in json.loads(path.read_text(encoding="utf-8"))]
+    return [(number, reasons) for number, _cells, reasons in error_report(job)[1]]
+
+
+def report_available(job: ImportJob) -> bool:
+    return errors_path(job).exists()
+
+
+def report_kept_until(job: ImportJob) -> datetime | None:
+    """When the error report of a finished import will be deleted (None: there is none)."""
+    if job.finished_at is None or not report_available(job):
+        return None
+    return job.finished_at + timedelta(days=ERROR_REPORT_DAYS)
+
+
+def purge_upload(job: ImportJob) -> None:
+    """Delete the uploaded file and the staged rows (the error report stays)."""
+    file_path(job).unlink(missing_ok=True)
+    staged_path(job).unlink(missing_ok=True)
 
 
 def discard_files(job: ImportJob) -> None:
-    file_path(job).unlink(missing_ok=True)
+    """Delete everything an import stored: upload, staged rows and error report."""
+    purge_upload(job)
     errors_path(job).unlink(missing_ok=True)
-    staged_path(job).unlink(missing_ok=True)
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def purge_leftovers(db: Session, now: datetime | None = None) -> dict[str, int]:
+    """The hourly clean-up (RGPD): imports left unfinished for LEFTOVER_HOURS are closed and their files
+    deleted; error reports older than ERROR_REPORT_DAYS are deleted; any other file in the import folder
+    older than LEFTOVER_HOURS that no open import needs (an orphan) is deleted. Returns what was done."""
+    now = _aware(now or utcnow())
+    cutoff, report_cutoff = now - timedelta(hours=LEFTOVER_HOURS), now - timedelta(days=ERROR_REPORT_DAYS)
+    done = {"closed": 0, "files": 0}
+    stale = db.exec(select(ImportJob).where(ImportJob.status.in_(("mapping", *RUNNING_STATES)),
+                                            ImportJob.created_at < cutoff)).all()
+    for job in stale:
+        job.status = "cancelled" if job.status in ("mapping", "queued") else "failed"
+        job.error_code, job.finished_at, job.cancel_requested = "expired", now, True
+        job.error_params = json.dumps({"hours": LEFTOVER_HOURS})
+        db.add(job)
+        done["closed"] += 1
+    db.commit()
+    for job in stale:
+        discard_files(job)
+    folder = storage_dir()
+    files = [p for p in folder.iterdir() if p.is_file()]
+    names = {p.name.split(".", 1)[0] for p in files}
+    jobs: dict[str, ImportJob] = {}
+    names_list = sorted(names)
+    for start in range(0, len(names_list), 500):
+        prefixes = names_list[start:start + 500]
+        candidates = [f"{n}.csv" for n in prefixes] + [f"{n}.xlsx" for n in prefixes]
+        for job in db.exec(select(ImportJob).where(ImportJob.stored_name.in_(candidates))).all():
+            jobs[job.stored_name.split(".", 1)[0]] = job
+    for path in files:
+        job = jobs.get(path.name.split(".", 1)[0])
+        modified = datetime.fromtimestamp(os.path.getmtime(path), tz=now.tzinfo)
+        if path.name.endswith(".errors.json"):  # kept while its import runs, then ERROR_REPORT_DAYS
+            finished = _aware(job.finished_at) if job is not None and job.finished_at else modified
+            expired = job is None or job.status in ("cancelled", "failed") or (
+                job.status in ("done", "refused") and finished < report_cutoff)
+        else:
+            open_import = job is not None and job.status in ("mapping", *RUNNING_STATES)
+            expired = modified < cutoff and not open_import
+        if expired:
+            path.unlink(missing_ok=True)
+            done["files"] += 1
+    return done

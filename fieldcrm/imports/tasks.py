@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
+from huey import crontab
 from sqlalchemy import update
 from sqlmodel import select
 
@@ -24,6 +25,16 @@ def run_import_task(job_id: int) -> None:
     from fieldcrm.imports.services import run_import
 
     run_import(job_id)
+
+
+@huey.periodic_task(crontab(minute="17"))
+@app_task
+def purge_import_leftovers_task() -> dict[str, int]:
+    """Hourly (RGPD): uploads and staged rows not imported within 24 h, and expired error reports, deleted."""
+    from fieldcrm.imports.services import purge_leftovers
+
+    with session_scope() as db:
+        return purge_leftovers(db)
 
 
 def geocode_after_import(job_id: int, client_ids: list[int]) -> None:

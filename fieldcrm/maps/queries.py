@@ -28,6 +28,7 @@ class MapFilters:
     tag: str | None = None
     due: bool = False
     quiet_days: int | None = None
+    saved_segment: int | None = None  # issue 6: a saved segment's id (segments.queries), in the actor's reach
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -38,14 +39,16 @@ class MapFilters:
         except ValueError:
             quiet_days = None
         status = args.get("status") or None
+        saved = (args.get("saved_segment") or "").strip()
         return cls(q=args.get("q", "")[:100], status=status if status in STATUSES else None,
                    sector=(args.get("sector") or None), segment=(args.get("segment") or None),
                    tag=(args.get("tag") or None), due=args.get("due") in ("1", "on", "true"),
-                   quiet_days=quiet_days)
+                   quiet_days=quiet_days, saved_segment=int(saved) if saved.isdigit() else None)
 
     def as_args(self) -> dict:
         args = {"q": self.q, "status": self.status, "sector": self.sector, "segment": self.segment,
-                "tag": self.tag, "due": "1" if self.due else None, "quiet_days": self.quiet_days}
+                "tag": self.tag, "due": "1" if self.due else None, "quiet_days": self.quiet_days,
+                "saved_segment": self.saved_segment}
         return {k: v for k, v in args.items() if v}
 
 
@@ -88,8 +91,12 @@ def overdue_days(client_cadence: int | None, last: datetime | None, today: date)
     return (today - last.date()).days - client_cadence
 
 
-def _filtered(actor: User, filters: MapFilters):
+def _filtered(actor: User, filters: MapFilters, db: Session | None = None):
     stmt = access.scope(select(Client), actor)
+    if filters.saved_segment is not None:  # issue 6: needs the session (both callers give it)
+        from fieldcrm.segments.queries import apply_saved_segment
+
+        stmt = apply_saved_segment(db, actor, stmt, filters.saved_segment)
     for token in search_tokens(filters.q):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
     if filters.status:
@@ -112,7 +119,7 @@ class PinSet:
 
 def map_pins(db: Session, actor: User, filters: MapFilters, today: date) -> PinSet:
     """The actor's clients matching the filters, as light pins; and how many have no position."""
-    stmt = _filtered(actor, filters)
+    stmt = _filtered(actor, filters, db)
     cols = stmt.with_only_columns(Client.id, Client.display_name, Client.status, Client.latitude,
                                   Client.longitude, Client.geo_precision, Client.visit_cadence_days)
     rows = db.execute(cols.order_by(Client.id)).all()
@@ -127,6 +134,15 @@ def map_pins(db: Session, actor: User, filters: MapFilters, today: date) -> PinS
              "a": 1 if r[5] == "city" else 0}
             for r in rows if r[3] is not None and r[4] is not None]
     return PinSet(pins=pins, not_located=len(rows) - len(pins))
+
+
+def pins_in_zone(db: Session, actor: User, filters: MapFilters, polygon, today: date) -> list[dict]:
+    """The map's pins (the actor's clients, same filters) inside a drawn zone (see maps.zone)."""
+    from fieldcrm.maps import zone
+
+    pins = map_pins(db, actor, filters, today).pins
+    keep = set(zone.inside(polygon, [(p["id"], p["lat"], p["lon"]) for p in pins]))
+    return [p for p in pins if p["id"] in keep]
 
 
 def filter_choices(db: Session, actor: User) -> dict[str, list[str]]:
@@ -147,7 +163,7 @@ def nearest_clients(db: Session, actor: User, lat: float, lon: float, filters: M
     """The actor's located clients nearest to (lat, lon), with the distance in km (as the crow flies)."""
     box = 0.5  # first look within ~50 km, then everywhere
     for degrees in (box, None):
-        stmt = _filtered(actor, filters).where(Client.latitude.is_not(None), Client.longitude.is_not(None))
+        stmt = _filtered(actor, filters, db).where(Client.latitude.is_not(None), Client.longitude.is_not(None))
         if degrees is not None:
             stmt = stmt.where(Client.latitude.between(lat - degrees, lat + degrees),
                               Client.longitude.between(lon - degrees * 1.5, lon + degrees * 1.5))

@@ -3,16 +3,20 @@ admin's bulk geocoding screen. Leaflet is driven by static/js/map.js (no inline 
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
+
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
-from fieldcrm.maps import queries, services
+from fieldcrm.maps import queries, services, zone
 from fieldcrm.maps.queries import MapFilters
-from fieldcrm.tours.services import local_now
+from fieldcrm.tours.services import MAX_TOUR_STOPS, local_now
 from fieldcrm.web.guards import admin_required, with_client
 from fieldcrm.web.htmx import is_htmx, render
 
@@ -45,20 +49,90 @@ def map_helpers():
 @login_required
 def index():
     filters = MapFilters.from_args(request.args)
+    _saved_segment(filters)
     choices = queries.filter_choices(get_session(), current_user)
     return render("maps/index.html", "maps/index.html", filters=filters, choices=choices,
-                  visits_available=queries.last_contacts_available())
+                  visits_available=queries.last_contacts_available(),
+                  today=local_now(current_app.config).date())
+
+
+def pins_label(on_map: int, not_located: int) -> str:
+    """"12 clients on the map, 3 not located", with each number's plural."""
+    shown = ngettext("%(num)d client on the map", "%(num)d clients on the map", on_map)
+    if not not_located:
+        return shown
+    return _("%(on_map)s, %(not_located)s", on_map=shown,
+             not_located=ngettext("%(num)d not located", "%(num)d not located", not_located))
 
 
 @bp.get("/map/pins.json")
 @login_required
 def pins():
     """The pins of the actor's visible clients matching the filters (what map.js draws)."""
+    from fieldcrm.segments.colours import pin_colouring
+
     filters = MapFilters.from_args(request.args)
-    found = queries.map_pins(get_session(), current_user, filters, local_now(current_app.config).date())
-    response = jsonify({"pins": found.pins, "not_located": found.not_located})
+    segment, today = _saved_segment(filters), local_now(current_app.config).date()
+    found = queries.map_pins(get_session(), current_user, filters, today)
+    colouring = pin_colouring(get_session(), current_user, found.pins, request.args.get("colour_by"), segment, today)
+    response = jsonify({"pins": found.pins, "not_located": found.not_located,
+                        "label": pins_label(len(found.pins), found.not_located),
+                        "colour_by": colouring.mode, "legend": colouring.legend, "legend_note": colouring.note})
     response.vary.add("Cookie")
     return response
+
+
+def _saved_segment(filters: MapFilters):
+    """Issue 6: the saved segment filtering the map, if any (404 when out of the actor's reach)."""
+    if filters.saved_segment is None:
+        return None
+    from fieldcrm import access
+
+    return access.get_segment_or_404(get_session(), current_user, filters.saved_segment)
+
+
+# --- "Draw a zone": the phone sends the corners, the server decides who is inside ---------------------
+
+ZONE_DAYS_AHEAD = 366
+
+
+def zone_error_message(code: str) -> str:
+    messages = {
+        "too_few": _("Tap at least 3 points on the map around the clients to draw the zone."),
+        "too_many": _("A zone has at most %(n)s points: cancel it and draw it with fewer taps.",
+                      n=zone.MAX_POINTS),
+        "out_of_range": _("A point of the zone is off the map: cancel the zone and draw it again."),
+        "flat": _("The points of the zone are on one line: tap around the clients to enclose them."),
+        "bad_day": _("Pick the day of the tour: today or a later day, within a year."),
+    }
+    return messages.get(code, _("The zone could not be read: cancel it and draw it again."))
+
+
+def read_zone_form(form, today: date) -> tuple[list[zone.LatLon], MapFilters, date]:
+    """The zone, the map's filters and the tour's day from a submitted form; ZoneError if unusable."""
+    polygon = zone.parse_zone(form.get("zone"))
+    text = (form.get("day") or "").strip()
+    try:
+        day = date.fromisoformat(text) if text else today
+    except ValueError as exc:
+        raise zone.ZoneError("bad_day") from exc
+    if not today <= day <= today + timedelta(days=ZONE_DAYS_AHEAD):
+        raise zone.ZoneError("bad_day")
+    return polygon, MapFilters.from_args(form), day
+
+
+@bp.post("/map/zone")
+@login_required
+def zone_preview():
+    """How many of the actor's clients (map filters) the drawn zone holds, and the button to add them."""
+    today = local_now(current_app.config).date()
+    try:
+        polygon, filters, day = read_zone_form(request.form, today)
+    except zone.ZoneError as error:
+        return render("maps/zone_page.html", "maps/_zone.html", status=422, error=zone_error_message(error.code))
+    pins = queries.pins_in_zone(get_session(), current_user, filters, polygon, today)
+    return render("maps/zone_page.html", "maps/_zone.html", error=None, pins=pins, day=day, filters=filters,
+                  zone_json=json.dumps([[lat, lon] for lat, lon in polygon]), max_stops=MAX_TOUR_STOPS)
 
 
 @bp.get("/map/clients/<int:client_id>")

@@ -27,6 +27,7 @@ from fieldcrm.clients.models import (
 from fieldcrm.clients.normalise import fold, search_tokens
 from fieldcrm.sales.models import Purchase
 from fieldcrm.sales.queries import purchase_stats
+from fieldcrm.web.templating import N_
 
 KEYS = ("status", "sector", "segment", "tag", "loyalty", "departments", "city", "near_lat", "near_lon", "near_km",
         "no_contact_days", "purchase_within_months", "no_purchase_months", "revenue_min", "revenue_max",
@@ -45,9 +46,9 @@ def _number(filters: dict, key: str, cast=Decimal):
     try:
         value = cast(str(raw).replace(",", ".").replace(" ", ""))
     except (InvalidOperation, ValueError):
-        raise FilterError(key, "Enter a number.") from None
+        raise FilterError(key, N_("Enter a number.")) from None
     if value < 0:
-        raise FilterError(key, "Enter a positive number.")
+        raise FilterError(key, N_("Enter a positive number."))
     return value
 
 
@@ -78,7 +79,7 @@ def clean(raw) -> tuple[dict, dict[str, str]]:
         if value is not None:
             filters[key] = str(value) if isinstance(value, Decimal) else value
     if "near_km" in filters and not {"near_lat", "near_lon"} <= filters.keys():
-        errors["near_km"] = "Choose the point: latitude and longitude."
+        errors["near_km"] = N_("Choose the point: latitude and longitude.")
     if filters.get("consent_channel") and filters["consent_channel"] not in CHANNELS:
         filters.pop("consent_channel")
     return filters, errors

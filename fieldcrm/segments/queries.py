@@ -44,3 +44,16 @@ def count(db: Session, actor: User, filters: dict, today: date | None = None) ->
 
 def segments_for(db: Session, actor: User) -> list[Segment]:
     return list(db.exec(access.visible_segments(select(Segment), actor).order_by(Segment.name)).all())
+
+
+def visible_segment(db: Session, actor: User, segment_id: int) -> Segment | None:
+    """A saved segment `actor` may use, or None (for filters that must not fail: the map's)."""
+    return db.exec(access.visible_segments(select(Segment).where(Segment.id == segment_id), actor)).first()
+
+
+def apply_saved_segment(db: Session, actor: User, stmt, segment_id: int, today: date | None = None):
+    """Narrow a select over Client by the saved segment `segment_id`; one out of reach gives no client."""
+    from sqlalchemy import false
+
+    segment = visible_segment(db, actor, segment_id)
+    return stmt.where(false()) if segment is None else apply_segment(stmt, segment, today)

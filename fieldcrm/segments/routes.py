@@ -16,14 +16,17 @@ from fieldcrm.segments import filters as segment_filters
 from fieldcrm.segments import queries, services
 from fieldcrm.segments.models import COLOURS
 from fieldcrm.web.htmx import render
+from fieldcrm.web.templating import N_
 
 bp = Blueprint("segments", __name__)
 
 
 def _context(filters, errors=None, segment=None, name="", shared=False, colour=COLOURS[0], status=200):
     db = get_session()
+    from fieldcrm.segments.colours import colour_labels
+
     return dict(status=status, filters=filters, errors=errors or {}, segment=segment, name=name, shared=shared,
-                colour=colour, colours=COLOURS, statuses=status_labels(), channels=channel_labels(),
+                colour=colour, colours=colour_labels(), statuses=status_labels(), channels=channel_labels(),
                 owners=access.assignable_owners(db, current_user), custom_fields=active_fields(db),
                 count=queries.count(db, current_user, filters) if not errors else None)
 
@@ -51,7 +54,10 @@ def _builder(segment=None):
     name = request.form.get("name", "").strip()
     shared, colour = request.form.get("shared") == "1", request.form.get("colour", COLOURS[0])
     if not name:
-        errors["name"] = "Give the segment a name."
+        errors["name"] = N_("Give the segment a name.")
+    if colour not in COLOURS:  # only the palette: each colour has its CSS class and its name
+        errors["colour"] = N_("Choose one of the colours offered.")
+        colour = segment.colour if segment is not None else COLOURS[0]
     if errors:
         return render("segments/form.html", "segments/_form.html",
                       **_context(filters, errors, segment, name, shared, colour, status=422))
@@ -92,3 +98,17 @@ def count():
 
 
 __all__ = ["bp", "json"]
+
+
+@bp.app_template_global()
+def segment_colour_class(colour: str | None) -> str:
+    """CSS class of a segment's colour (no inline style: strict CSP)."""
+    from fieldcrm.segments.colours import colour_class
+
+    return colour_class(colour)
+
+
+@bp.app_template_global()
+def map_saved_segments() -> list:
+    """The saved segments the current user may filter and colour the map with."""
+    return queries.segments_for(get_session(), current_user)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from fieldcrm import access
 from fieldcrm.accounts.models import User
-from fieldcrm.clients.models import Client
+from fieldcrm.clients.models import Client, OpeningHours
 from fieldcrm.geo.bounds import distance_km
 from fieldcrm.maps import queries as map_queries
 from fieldcrm.maps.queries import MapFilters
@@ -70,7 +70,8 @@ def fill_my_day(db: Session, actor: User, tour: Tour, config: Mapping) -> list[S
         return []
     for stop, _c in rows:
         stop.priority = 100  # what is already planned stays planned
-    candidates = [(TourStop(id=-c.id, tour_id=tour.id, client_id=c.id, priority=max(1, 60 - rank * 4)), c)
+    candidates = [(TourStop(id=-c.id, tour_id=tour.id, client_id=c.id, priority=max(1, 60 - rank * 4),
+                            service_minutes=services.visit_minutes_for(c)), c)
                   for rank, (c, _o, _k) in enumerate(scored)]
     problem, _travel, closed = services.build_problem(db, tour, rows + candidates, config, start=start,
                                                shift_start=services.seconds(tour.start_time))
@@ -98,26 +99,46 @@ def _working_days(first: date, count: int) -> list[date]:
     return days
 
 
+def _weekly_hours(db: Session, client_ids: list[int]) -> dict[int, dict[int, list[OpeningHours]]]:
+    """client id -> weekday -> opening spans (only clients with hours on their card)."""
+    found: dict[int, dict[int, list[OpeningHours]]] = {}
+    if not client_ids:
+        return found
+    for row in db.exec(select(OpeningHours).where(OpeningHours.client_id.in_(client_ids))
+                       .order_by(OpeningHours.opens)).all():
+        found.setdefault(row.client_id, {}).setdefault(row.weekday, []).append(row)
+    return found
+
+
 def plan_week(db: Session, actor: User, first: date, count: int, filters: MapFilters,
               config: Mapping, *, max_per_day: int | None = None) -> WeekResult:
     """One tour per working day from `first`: the clients matching `filters` (or, with no filter, the
     due ones) plus what those tours already hold, appointments kept on their day."""
     days = _working_days(first, count)
-    tours = [services.tour_for_day(db, actor, d) for d in days]
+    # A day of the plan without a tour yet gets the settings of the last tour before the week (one
+    # day's own hours inside the week, e.g. a free morning, do not spread to the other days).
+    usual = services.latest_tour(db, actor, before=first) or services.latest_tour(db, actor)
+    tours = [services.tour_for_day(db, actor, d, like=usual) for d in days]
     if any(t.start_lat is None for t in tours):
         raise services.TourError("no_start")
+    if any(t.start_time >= t.end_time for t in tours):
+        raise services.TourError("start_after_end")
     if filters.as_args():
         found = map_queries.map_pins(db, actor, filters, first).pins
         clients = [db.get(Client, p["id"]) for p in found]
     else:
         clients = [c for c, _o in _due_clients(db, actor, first, set())]
     rows: dict[int, tuple[TourStop | None, Client, int | None]] = {}
+    handled = set()  # visited or skipped on one of these days already: not planned again
     for index, tour in enumerate(tours):
         for stop, client in services.stops_of(db, tour):
             if stop.state == "planned":
                 rows[client.id] = (stop, client, index if stop.appointment_at is not None else None)
+            else:
+                handled.add(client.id)
     for client in clients:
-        rows.setdefault(client.id, (None, client, None))
+        if client.id not in handled:
+            rows.setdefault(client.id, (None, client, None))
     if len(rows) > WEEK_MAX_CLIENTS:
         raise services.TourError("too_many", limit=WEEK_MAX_CLIENTS, count=len(rows))
     places = []
@@ -130,7 +151,7 @@ def plan_week(db: Session, actor: User, first: date, count: int, filters: MapFil
     points, indices = index_positions(places)
     travel = travel_matrix(points, config.get("ROUTING_URL") or None, timeout=float(config.get("ROUTING_TIMEOUT", 5)))
     work_days = []
-    for index, tour in enumerate(tours):
+    for index, tour in enumerate(tours):  # each day with its own tour's hours, lunch, start and end
         lunch = None
         if tour.lunch_from is not None and tour.lunch_until is not None and tour.lunch_minutes:
             duration = tour.lunch_minutes * 60
@@ -142,24 +163,32 @@ def plan_week(db: Session, actor: User, first: date, count: int, filters: MapFil
                                  shift_end=services.seconds(tour.end_time), lunch=lunch,
                                  max_visits=max_per_day))
     offset = 2 * len(tours)
-    stops = []
+    stops, day_windows = [], {}
+    hours = _weekly_hours(db, ids)
     for k, client_id in enumerate(ids):
         stop, client, pinned = rows[client_id]
-        service = (stop.service_minutes if stop else 30) * 60
+        service = (stop.service_minutes if stop else services.visit_minutes_for(client)) * 60
         if stop is not None and stop.appointment_at is not None:
             stops.append(Stop.appointment(client_id, indices[offset + k], services.seconds(stop.appointment_at),
                                           service, day=pinned))
-        else:
-            stops.append(Stop(client_id, indices[offset + k], service, priority=stop.priority if stop else 50))
+            continue
+        week = hours.get(client_id)  # opening hours on the card: each day of the plan has its own
+        closed = {d for d, day in enumerate(days) if week and day.weekday() not in week}
+        if week:
+            day_windows[client_id] = tuple(services.opening_windows(week.get(day.weekday(), []), service)
+                                           for day in days)
+        stops.append(Stop(client_id, indices[offset + k], service, priority=stop.priority if stop else 50,
+                          closed_days=closed))
     solution = solve_week(stops, work_days, travel.durations, travel.distances,
-                          time_limit=min(10.0, 2.0 + len(stops) / 20))
+                          time_limit=min(10.0, 2.0 + len(stops) / 20), day_windows=day_windows)
     result = WeekResult(tours=tours, duration_s=solution.travel_duration, distance_m=solution.travel_distance)
     for index, day_solution in enumerate(solution.days):
         tour = tours[index]
         for position, visit in enumerate(day_solution.visits):
             stop, client, _pinned = rows[visit.stop.id]
             if stop is None:
-                stop = TourStop(tour_id=tour.id, client_id=client.id)
+                stop = TourStop(tour_id=tour.id, client_id=client.id,
+                                service_minutes=services.visit_minutes_for(client))
             stop.tour_id, stop.position = tour.id, position
             db.add(stop)
     for item in solution.left_out:
@@ -258,6 +287,16 @@ def clients_in_view(db: Session, actor: User, filters: MapFilters, bounds: tuple
     south, west, north, east = bounds
     pins = map_queries.map_pins(db, actor, filters, today).pins
     ids = [p["id"] for p in pins if south <= p["lat"] <= north and west <= p["lon"] <= east]
+    if not ids:
+        return []
+    if len(ids) > services.MAX_TOUR_STOPS:
+        raise services.TourError("too_many", limit=services.MAX_TOUR_STOPS, count=len(ids))
+    return list(db.exec(access.scope(select(Client), actor).where(Client.id.in_(ids)).order_by(Client.id)).all())
+
+
+def clients_in_zone(db: Session, actor: User, filters: MapFilters, polygon, today: date) -> list[Client]:
+    """The map's pins (same filters) inside a zone drawn on the map; TourError beyond a tour's cap."""
+    ids = [p["id"] for p in map_queries.pins_in_zone(db, actor, filters, polygon, today)]
     if not ids:
         return []
     if len(ids) > services.MAX_TOUR_STOPS:

@@ -10,6 +10,7 @@ from functools import wraps
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from fieldcrm import access
@@ -19,13 +20,20 @@ from fieldcrm.clients.models import Client
 from fieldcrm.db import get_session
 from fieldcrm.geo.geocoding import geocode_address
 from fieldcrm.maps import services as map_services
-from fieldcrm.maps.routes import quick_log_url
+from fieldcrm.maps.queries import MapFilters
+from fieldcrm.maps.routes import quick_log_url, read_zone_form, zone_error_message
+from fieldcrm.maps.zone import ZoneError
 from fieldcrm.tours import extras, mileage, navigation, queries, services
 from fieldcrm.tours.forms import StopForm, TourSettingsForm
 from fieldcrm.tours.problem import TooManyStops
 from fieldcrm.web.htmx import is_partial, render
 
 bp = Blueprint("tours", __name__)
+
+
+@bp.app_context_processor
+def tour_helpers():
+    return {"tour_stop_cap": services.MAX_TOUR_STOPS}  # the client list offers "add these to my tour" below it
 
 
 def reason_labels() -> dict:
@@ -73,8 +81,11 @@ def _drive(value):
     return duration_text(value)
 
 
-def with_tour(fn):
-    """Load `tour_id` (and `stop_id`) in the actor's scope, or 404."""
+def with_tour(fn=None, *, allow_gone: bool = False):
+    """Load `tour_id` (and `stop_id`) in the actor's scope, or 404. A stop whose client left the
+    tour's scope is 404 too, unless `allow_gone` (removing it)."""
+    if fn is None:
+        return lambda f: with_tour(f, allow_gone=allow_gone)
 
     @wraps(fn)
     @login_required
@@ -82,7 +93,8 @@ def with_tour(fn):
         db = get_session()
         tour = access.get_tour_or_404(db, current_user, tour_id)
         if "stop_id" in kwargs:
-            kwargs["stop"] = access.get_tour_stop_or_404(db, current_user, tour, kwargs.pop("stop_id"))
+            kwargs["stop"] = access.get_tour_stop_or_404(db, current_user, tour, kwargs.pop("stop_id"),
+                                                         allow_gone=allow_gone)
         return fn(*args, tour=tour, **kwargs)
 
     return wrapper
@@ -175,9 +187,11 @@ def _route_data(tour, rows) -> str:
 
 def _detail_context(tour, outcome=None) -> dict:
     db = get_session()
-    rows = services.stops_of(db, tour)
+    rows = services.stops_of(db, tour, current_user)
+    gone = services.gone_stops(db, tour, current_user)
     nav = {}
     points = [(tour.start_lat, tour.start_lon)] if tour.start_lat is not None else []
+    first_stop = len(points)
     numbered = []
     for stop, client in rows:
         address = links.postal_address(client.street, client.postal_code, client.city, client.country)
@@ -186,14 +200,18 @@ def _detail_context(tour, outcome=None) -> dict:
             points.append((client.latitude, client.longitude))
         if stop.left_out_reason in (None, services.LATE):
             numbered.append(stop.id)
+    has_stops = len(points) > first_stop
     if tour.end_mode == "start" and tour.start_lat is not None:
         points.append((tour.start_lat, tour.start_lon))
     elif tour.end_mode == "elsewhere" and tour.end_lat is not None:
         points.append((tour.end_lat, tour.end_lon))
     owner = db.get(User, tour.owner_id)
-    return {"tour": tour, "rows": rows, "nav": nav, "owner": owner,
+    return {"tour": tour, "rows": rows, "gone": gone, "nav": nav, "owner": owner,
             "numbers": {stop_id: i for i, stop_id in enumerate(numbered, start=1)},
-            "whole_tour": navigation.google_directions_links(points) if tour.planned_at else [],
+            "whole_tour": navigation.google_directions_links(points) if tour.planned_at and has_stops else [],
+            # Gone stops that still hold times: the plan was made with them, the times need a new plan.
+            "gone_in_plan": tour.planned_at is not None and any(
+                s.state == "planned" and s.left_out_reason != services.CLIENT_GONE for s in gone),
             "saving": services.picked_saving(tour), "reasons": reason_labels(),
             "can_edit": access.can_edit_tour(current_user, tour), "route_data": _route_data(tour, rows),
             "outcome": outcome, "max_stops": services.MAX_TOUR_STOPS, "quick_log_url": quick_log_url,
@@ -225,9 +243,17 @@ def _plan(tour, **kwargs):
     return outcome
 
 
-def ngettext_left(count: int) -> str:
-    from flask_babel import ngettext
+def added_message(added: int, asked: int) -> tuple[str, str]:
+    """The flash after adding several clients: how many stops are new (the others were there)."""
+    if not asked:
+        return _("No client to add."), "info"
+    if not added:
+        return ngettext("This client is already in the tour.", "These %(num)d clients are already in the tour.",
+                        asked), "info"
+    return ngettext("%(num)d stop added to the tour.", "%(num)d stops added to the tour.", added), "success"
 
+
+def ngettext_left(count: int) -> str:
     return ngettext("%(num)d stop does not fit: see why below.", "%(num)d stops do not fit: see why below.", count)
 
 
@@ -346,7 +372,7 @@ def stop_edit(tour, stop):
 
 
 @bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/remove")
-@with_tour
+@with_tour(allow_gone=True)
 def stop_remove(tour, stop):
     _owner_only(tour)
     services.remove_stop(get_session(), tour, stop)
@@ -432,7 +458,7 @@ def add_stops(tour):
     clients = [access.get_client_or_404(db, current_user, i) for i in ids]
     try:
         added = services.add_stops(db, current_user, tour, clients)
-        flash(_("Stops added: %(n)s.", n=added), "success")
+        flash(*added_message(added, len(clients)))
     except services.TourError as error:
         flash(error_message(error), "error")
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
@@ -442,8 +468,6 @@ def add_stops(tour):
 @login_required
 def week():
     """Plan a week: spread the due clients (or a filter's) over several days, least total driving."""
-    from fieldcrm.maps.queries import MapFilters
-
     db = get_session()
     result = error = None
     args = request.form if request.method == "POST" else request.args
@@ -515,8 +539,9 @@ def add_agenda(tour):
     except services.TourError as error:
         flash(error_message(error), "error")
     else:
-        flash(_("Added from the agenda: %(a)s appointments, %(f)s follow-ups.", a=appointments, f=followups),
-              "success")
+        flash(_("Added from the agenda: %(appointments)s and %(followups)s.",
+                appointments=ngettext("%(num)d appointment", "%(num)d appointments", appointments),
+                followups=ngettext("%(num)d follow-up", "%(num)d follow-ups", followups)), "success")
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
 
 
@@ -535,9 +560,37 @@ def add_segment(tour):
         abort(404)
     try:
         added = services.add_stops(db, current_user, tour, clients)
-        flash(_("Stops added: %(n)s.", n=added), "success")
+        flash(*added_message(added, len(clients)))
     except services.TourError as error:
         flash(error_message(error), "error")
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.post("/tours/today/from-list")
+@login_required
+def add_from_list():
+    """From the client list: every client it shows (same search and filters, all pages) joins today's tour."""
+    from fieldcrm.clients import queries as client_queries
+    from fieldcrm.clients.routes import list_args
+
+    db = get_session()
+    args = list_args(request.form)
+    back = url_for("clients.index", **{k: v for k, v in (("q", args["q"]), ("status", args["status"]),
+                                                          ("sort", args["sort"]), ("stale", args["stale"]),
+                                                          ("segment", args["segment"].id if args["segment"] else None))
+                                         if v})
+    clients = client_queries.matching_clients(db, current_user, **args, limit=services.MAX_TOUR_STOPS)
+    if len(clients) > services.MAX_TOUR_STOPS:
+        flash(_("This list has more than %(max)d clients, more than a day's tour takes: narrow it (search, status, "
+                "segment) and try again.", max=services.MAX_TOUR_STOPS), "error")
+        return redirect(back, 303)
+    tour = services.tour_for_day(db, current_user, _today())
+    try:
+        added = services.add_stops(db, current_user, tour, clients)
+    except services.TourError as error:
+        flash(error_message(error), "error")
+        return redirect(back, 303)
+    flash(*added_message(added, len(clients)))
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
 
 
@@ -545,8 +598,6 @@ def add_segment(tour):
 @login_required
 def add_in_view():
     """From the map: the clients shown (same filters) inside the visible area join today's tour."""
-    from fieldcrm.maps.queries import MapFilters
-
     db = get_session()
     try:
         bounds = tuple(float(request.form[k]) for k in ("south", "west", "north", "east"))
@@ -560,5 +611,26 @@ def add_in_view():
     except services.TourError as error:
         flash(error_message(error), "error")
         return redirect(url_for("maps.index", **MapFilters.from_args(request.form).as_args()), 303)
-    flash(_("Stops added: %(n)s.", n=added), "success")
+    flash(*added_message(added, len(clients)))
+    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+
+@bp.post("/tours/zone")
+@login_required
+def add_zone():
+    """From the map: the clients inside a drawn zone (decided here, same filters) join the day's tour."""
+    db = get_session()
+    try:
+        polygon, filters, day = read_zone_form(request.form, _today())
+    except ZoneError as error:
+        flash(zone_error_message(error.code), "error")
+        return redirect(url_for("maps.index", **MapFilters.from_args(request.form).as_args()), 303)
+    try:
+        clients = extras.clients_in_zone(db, current_user, filters, polygon, _today())
+        tour = services.tour_for_day(db, current_user, day)
+        added = services.add_stops(db, current_user, tour, clients)
+    except services.TourError as error:
+        flash(error_message(error), "error")
+        return redirect(url_for("maps.index", **filters.as_args()), 303)
+    flash(*added_message(added, len(clients)))
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client, OpeningHours
 from fieldcrm.timeutil import utcnow
@@ -33,6 +34,7 @@ from fieldcrm.tours.solver import picked_order_cost, schedule_order, solve_tour
 MAX_TOUR_STOPS = 100  # what a rep can drive in a day, with margin; the solver itself takes 200
 CLOSED_THAT_DAY = "closed_that_day"
 LATE = "late"
+CLIENT_GONE = "client_gone"  # the client was given to another rep or deleted
 
 
 class TourError(ValueError):
@@ -54,14 +56,23 @@ def local_now(config: Mapping) -> datetime:
 
 # --- building a day --------------------------------------------------------------------------------
 
-def tour_for_day(db: Session, actor: User, day: date) -> Tour:
-    """The actor's tour for `day`, created on first use with the settings of their latest tour."""
+def latest_tour(db: Session, actor: User, before: date | None = None) -> Tour | None:
+    """The actor's latest tour (before `before`, when given)."""
+    stmt = select(Tour).where(Tour.owner_id == actor.id)
+    if before is not None:
+        stmt = stmt.where(Tour.day < before)
+    return db.exec(stmt.order_by(Tour.day.desc(), Tour.id.desc())).first()
+
+
+def tour_for_day(db: Session, actor: User, day: date, *, like: Tour | None = None) -> Tour:
+    """The actor's tour for `day`, created on first use with the settings (start, end, hours, lunch)
+    of `like`, by default their latest tour."""
     tour = db.exec(select(Tour).where(Tour.owner_id == actor.id, Tour.day == day)
                    .order_by(Tour.id)).first()
     if tour is not None:
         return tour
     tour = Tour(owner_id=actor.id, day=day)
-    previous = db.exec(select(Tour).where(Tour.owner_id == actor.id).order_by(Tour.day.desc(), Tour.id.desc())).first()
+    previous = like or latest_tour(db, actor)
     if previous is not None:
         for name in ("start_label", "start_lat", "start_lon", "end_mode", "end_label", "end_lat", "end_lon",
                      "start_time", "end_time", "lunch_from", "lunch_until", "lunch_minutes"):
@@ -71,11 +82,21 @@ def tour_for_day(db: Session, actor: User, day: date) -> Tour:
     return tour
 
 
-def stops_of(db: Session, tour: Tour) -> list[tuple[TourStop, Client]]:
-    rows = db.exec(select(TourStop, Client).join(Client, Client.id == TourStop.client_id)
-                   .where(TourStop.tour_id == tour.id, Client.deleted_at.is_(None))  # a deleted client leaves
-                   .order_by(TourStop.position, TourStop.id)).all()
-    return list(rows)
+def stops_of(db: Session, tour: Tour, viewer: User | None = None) -> list[tuple[TourStop, Client]]:
+    """The tour's stops with their clients, in order: only those whose client is still in the tour's
+    scope (a client given to another rep or deleted leaves; see gone_stops)."""
+    stmt = (select(TourStop, Client).join(Client, Client.id == TourStop.client_id)
+            .where(TourStop.tour_id == tour.id).order_by(TourStop.position, TourStop.id))
+    return list(db.exec(access.scope_tour_stops(stmt, db, tour, viewer)).all())
+
+
+def gone_stops(db: Session, tour: Tour, viewer: User | None = None) -> list[TourStop]:
+    """The tour's stops whose client left its scope (transferred to another rep, or deleted): kept
+    so that the rep sees a stop went, never with anything of the client; out of every route."""
+    kept = access.scope_tour_stops(select(TourStop.id).join(Client, Client.id == TourStop.client_id)
+                                   .where(TourStop.tour_id == tour.id), db, tour, viewer)
+    return list(db.exec(select(TourStop).where(TourStop.tour_id == tour.id, TourStop.id.not_in(kept))
+                        .order_by(TourStop.position, TourStop.id)).all())
 
 
 def _touch(tour: Tour) -> None:
@@ -88,21 +109,31 @@ def _clear_plan(db: Session, tour: Tour) -> None:
     tour.planned_at = None
 
 
+def default_visit_minutes() -> int:
+    """The global visit duration (setting TOUR_VISIT_MINUTES, 30 by default)."""
+    from flask import current_app, has_app_context
+
+    return int(current_app.config.get("TOUR_VISIT_MINUTES", 30)) if has_app_context() else 30
+
+
+def visit_minutes_for(client: Client) -> int:
+    """How long a new stop at `client` lasts: the client's own visit duration, else the global one."""
+    return client.visit_minutes or default_visit_minutes()
+
+
 def add_stops(db: Session, actor: User, tour: Tour, clients: Sequence[Client], *,
               visit_minutes: int | None = None) -> int:
     """Add clients (already scope-checked) at the end of the tour; returns how many were new.
-    Each stop gets the global visit duration (setting TOUR_VISIT_MINUTES, 30 by default)."""
-    if visit_minutes is None:
-        from flask import current_app, has_app_context
-
-        visit_minutes = int(current_app.config.get("TOUR_VISIT_MINUTES", 30)) if has_app_context() else 30
+    Each stop lasts `visit_minutes` if given, else the client's visit duration, else the global one
+    (the rep may still change it on the stop)."""
     existing = {s.client_id for s in db.exec(select(TourStop).where(TourStop.tour_id == tour.id)).all()}
     new = [c for c in clients if c.id not in existing]
     if len(existing) + len(new) > MAX_TOUR_STOPS:
         raise TourError("too_many", limit=MAX_TOUR_STOPS, count=len(existing) + len(new))
     last = db.exec(select(func.max(TourStop.position)).where(TourStop.tour_id == tour.id)).one() or 0
     for offset, client in enumerate(new, start=1):
-        db.add(TourStop(tour_id=tour.id, client_id=client.id, position=last + offset, service_minutes=visit_minutes))
+        db.add(TourStop(tour_id=tour.id, client_id=client.id, position=last + offset,
+                        service_minutes=visit_minutes or visit_minutes_for(client)))
     if new:
         _clear_plan(db, tour)
         _touch(tour)
@@ -151,7 +182,7 @@ def set_state(db: Session, tour: Tour, stop: TourStop, state: str) -> None:
 
 # --- planning --------------------------------------------------------------------------------------
 
-def _windows(hours: list[OpeningHours], service: int) -> tuple[tuple[int, int], ...]:
+def opening_windows(hours: list[OpeningHours], service: int) -> tuple[tuple[int, int], ...]:
     """Opening spans of the day -> when a visit may start so that it ends before closing."""
     windows = []
     for span in hours:
@@ -195,7 +226,7 @@ def build_problem(db: Session, tour: Tour, rows: list[tuple[TourStop, Client]], 
             closed.append((stop, client))
             continue
         else:
-            solver_stop = Stop(stop.id, None, service, _windows(hours.get(client.id, []), service),
+            solver_stop = Stop(stop.id, None, service, opening_windows(hours.get(client.id, []), service),
                                priority=min(max(stop.priority, 0), 100))
         stops.append(solver_stop)
         positions[stop.id] = (client.latitude, client.longitude) if client.latitude is not None else None
@@ -294,9 +325,19 @@ def plan(db: Session, tour: Tour, config: Mapping, *, optimise: bool = True,
     for position, (stop, _client) in enumerate(finished):
         stop.position = position
         db.add(stop)
+    _set_aside_gone(db, tour, first_position=len(rows))
     outcome = _store(db, tour, problem, solution, by_id, len(finished), closed, travel, picked_order)
     outcome.optimised = optimise
     return outcome
+
+
+def _set_aside_gone(db: Session, tour: Tour, first_position: int) -> None:
+    """Stops whose client left the tour's scope: no times, after every other stop, out of the plan."""
+    for position, stop in enumerate(gone_stops(db, tour), start=first_position):
+        stop.position = position
+        stop.arrival_s = stop.start_s = stop.departure_s = stop.leg_duration_s = stop.leg_distance_m = None
+        stop.left_out_reason = CLIENT_GONE
+        db.add(stop)
 
 
 def move_stop(db: Session, tour: Tour, stop: TourStop, new_index: int, config: Mapping) -> PlanOutcome | None:

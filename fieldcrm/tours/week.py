@@ -8,7 +8,7 @@ appointment pinned to a day only gets that day's window (plus a skill only that 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import vroom
@@ -78,18 +78,33 @@ def _allowed_days(stop: Stop, day_count: int) -> list[int]:
     return [d for d in range(day_count) if d not in stop.closed_days]
 
 
-def _week_windows(stop: Stop, days: Sequence[WorkDay], feasible: Sequence[int]) -> list[Window]:
+DayWindows = Mapping[Hashable, Sequence[tuple[Window, ...]]]
+
+
+def _on_day(stop: Stop, d: int, day_windows: DayWindows | None) -> Stop:
+    """The stop as it is on day ``d``: its windows of that day when they differ from day to day."""
+    per_day = day_windows.get(stop.id) if day_windows else None
+    return stop if per_day is None else dataclasses.replace(stop, windows=per_day[d])
+
+
+def _week_windows(stop: Stop, days: Sequence[WorkDay], feasible: Sequence[int],
+                  day_windows: DayWindows | None = None) -> list[Window]:
     windows: list[Window] = []
     for d in feasible:
-        daily = stop.windows or ((days[d].shift_start, days[d].shift_end),)
+        daily = _on_day(stop, d, day_windows).windows or ((days[d].shift_start, days[d].shift_end),)
         windows.extend((d * DAY + a, d * DAY + b) for a, b in daily)
     return windows
 
 
 def solve_week(stops: Sequence[Stop], days: Sequence[WorkDay], durations: MatrixLike,
                distances: MatrixLike | None = None, *, exploration_level: int | None = None,
-               threads: int = 2, time_limit: float | None = None) -> WeekSolution:
-    """Assign each stop to a day and order each day, minimising the week's total driving."""
+               threads: int = 2, time_limit: float | None = None,
+               day_windows: DayWindows | None = None) -> WeekSolution:
+    """Assign each stop to a day and order each day, minimising the week's total driving.
+
+    ``day_windows``: for stops whose opening hours differ from day to day, stop id -> one tuple of
+    windows per day of the plan (their ``windows`` are then ignored; closed days stay in
+    ``closed_days``)."""
     if not days:
         raise ValueError("a week plan needs at least one day")
     if len(stops) > MAX_STOPS * len(days):
@@ -100,7 +115,7 @@ def solve_week(stops: Sequence[Stop], days: Sequence[WorkDay], durations: Matrix
     candidates: list[Stop] = []
     for stop in stops:
         allowed = _allowed_days(stop, len(days))
-        reasons = {d: why_left_out(day_problems[d], stop) for d in allowed}
+        reasons = {d: why_left_out(day_problems[d], _on_day(stop, d, day_windows)) for d in allowed}
         fits = [d for d in allowed if reasons[d] is None]
         if fits:
             feasible_days[len(candidates) + 1] = fits
@@ -132,8 +147,8 @@ def solve_week(stops: Sequence[Stop], days: Sequence[WorkDay], durations: Matrix
             for j in order:
                 stop = by_job[j]
                 skills = {stop.day + 1} if stop.day is not None else set()
-                inp.add_job(vroom_job(j, stop, priorities[j], _week_windows(stop, days, feasible_days[j]),
-                                      skills))
+                inp.add_job(vroom_job(j, stop, priorities[j],
+                                      _week_windows(stop, days, feasible_days[j], day_windows), skills))
             return inp
 
         jobs = list(by_job)
@@ -155,7 +170,7 @@ def solve_week(stops: Sequence[Stop], days: Sequence[WorkDay], durations: Matrix
         if number not in served:
             reasons = set()
             for d in feasible_days[number]:
-                reasons.add(diagnose_left_out(day_problems[d], tours[d], stop, matrix))
+                reasons.add(diagnose_left_out(day_problems[d], tours[d], _on_day(stop, d, day_windows), matrix))
             reason = (LeftOutReason.OUTSIDE_OPENING_HOURS if LeftOutReason.OUTSIDE_OPENING_HOURS in reasons
                       else LeftOutReason.BEYOND_END_OF_DAY)
             left_out.append(LeftOut(stop, reason))

@@ -94,15 +94,10 @@ def parse_local_datetime(raw: str | None, errors: dict, key: str, *, required: b
     return clock.local_datetime(naive.date(), naive.time())
 
 
-def parse_log(form: Mapping, contact_ids: set[int]) -> Parsed:
-    """The interaction a log sheet (or a queued JSON log) describes."""
-    result = Parsed()
+def _parse_what_happened(form: Mapping, contact_ids: set[int], result: Parsed, *,
+                         occurred_required: bool = False) -> None:
+    """The fields a log and its later correction share: type, outcome, when, note, person, duration."""
     errors, data = result.errors, result.data
-    uid = (form.get("uid") or "").strip()
-    if not UID.match(uid):
-        errors["uid"] = _("This form is incomplete. Reload the page and try again.")
-    data["uid"] = uid.lower()
-
     kind = form.get("kind") or "visit"
     if kind not in KINDS:
         errors["kind"] = _("Choose a type of contact.")
@@ -112,7 +107,7 @@ def parse_log(form: Mapping, contact_ids: set[int]) -> Parsed:
         errors["outcome"] = _("Choose how it went.")
     data["outcome"] = outcome
 
-    occurred = parse_local_datetime(form.get("occurred_at"), errors, "occurred_at")
+    occurred = parse_local_datetime(form.get("occurred_at"), errors, "occurred_at", required=occurred_required)
     now = clock.now()
     if occurred is not None and occurred > now + timedelta(hours=1):
         errors["occurred_at"] = _("A contact cannot be logged in the future. Set a follow-up instead.")
@@ -141,6 +136,18 @@ def parse_log(form: Mapping, contact_ids: set[int]) -> Parsed:
         else:
             data["duration_minutes"] = int(duration)
 
+
+def parse_log(form: Mapping, contact_ids: set[int]) -> Parsed:
+    """The interaction a log sheet (or a queued JSON log) describes."""
+    result = Parsed()
+    errors, data = result.errors, result.data
+    uid = (form.get("uid") or "").strip()
+    if not UID.match(uid):
+        errors["uid"] = _("This form is incomplete. Reload the page and try again.")
+    data["uid"] = uid.lower()
+    _parse_what_happened(form, contact_ids, result)
+    outcome, now = data["outcome"], clock.now()
+
     if outcome == "call_back":
         data["follow_up_on"] = parse_date(form.get("follow_up_on"), errors, "follow_up_on", required=True)
         data["follow_up_time"] = parse_time(form.get("follow_up_time"), errors, "follow_up_time")
@@ -152,3 +159,16 @@ def parse_log(form: Mapping, contact_ids: set[int]) -> Parsed:
         if start is not None and start < now - timedelta(hours=1):
             errors["appointment_at"] = _("The appointment is already past.")
     return result
+
+
+def parse_correction(form: Mapping, contact_ids: set[int]) -> Parsed:
+    """A logged interaction corrected afterwards: the same rules and messages as the quick log, but
+    the date and time are required (the form shows the saved ones) and no next step is created."""
+    result = Parsed()
+    _parse_what_happened(form, contact_ids, result, occurred_required=True)
+    return result
+
+
+def local_input(moment: datetime) -> str:
+    """An aware datetime as the value of a datetime-local field, in the user's zone."""
+    return clock.to_local(moment).strftime("%Y-%m-%dT%H:%M")

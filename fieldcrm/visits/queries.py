@@ -50,6 +50,7 @@ class TimelineEntry:
     at: datetime
     record: object
     author: str | None = None
+    correctable: bool = False  # set by the route: the actor may edit or delete this log
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The quick log sheet, the next-step proposal, the client timeline and the shared quick phrases."""
+"""The quick log sheet, the next-step proposal, corrections (edit, delete, undo), the client timeline
+and the shared quick phrases."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from fieldcrm import access
+from fieldcrm.accounts.models import User
 from fieldcrm.agenda import clock
 from fieldcrm.db import get_session
 from fieldcrm.visits import forms, queries, services
@@ -36,16 +38,22 @@ def safe_next(target: str | None) -> str | None:
     return None
 
 
-def with_interaction(fn):
-    @wraps(fn)
-    @login_required
-    def wrapper(*args, interaction_id: int, **kwargs):
-        db = get_session()
-        interaction = access.get_interaction_or_404(db, current_user, interaction_id)
-        client = access.get_client_or_404(db, current_user, interaction.client_id)
-        return fn(*args, interaction=interaction, client=client, **kwargs)
+def with_interaction(view=None, *, for_correction: bool = False):
+    """Replace `interaction_id` by the loaded interaction and its client, or answer 404."""
 
-    return wrapper
+    def decorate(fn):
+        @wraps(fn)
+        @login_required
+        def wrapper(*args, interaction_id: int, **kwargs):
+            db = get_session()
+            interaction = access.get_interaction_or_404(db, current_user, interaction_id,
+                                                        for_correction=for_correction)
+            client = access.get_client_or_404(db, current_user, interaction.client_id)
+            return fn(*args, interaction=interaction, client=client, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view else decorate
 
 
 def _sheet_context(client, values: dict, errors: dict | None = None) -> dict:
@@ -159,8 +167,95 @@ def timeline(client):
     except ValueError:
         page = 1
     result = queries.timeline(get_session(), client, page)
+    can_edit = access.can_edit_client(current_user, client)
+    for entry in result.entries:
+        entry.correctable = (can_edit and entry.kind == "interaction"
+                             and access.can_correct_interaction(current_user, entry.record.author_id))
+    # After a correction, come back where the entry was: the card (the timeline is on it) or this page.
+    back = url_for("clients.detail", client_id=client.id) if is_partial() else \
+        url_for("visits.timeline", client_id=client.id)
     return render("visits/timeline.html", "visits/_timeline.html", client=client, timeline=result,
-                  can_edit=access.can_edit_client(current_user, client))
+                  can_edit=can_edit, back=back)
+
+
+# --- Corrections: edit or delete a logged interaction, and undo a deletion ---------------------------
+
+def _edit_context(client, interaction, values: dict, errors: dict | None = None) -> dict:
+    db = get_session()
+    author = db.get(User, interaction.author_id)
+    return {"client": client, "interaction": interaction, "values": values, "errors": errors or {},
+            "author_name": author.name if author else "",
+            "contacts": queries.contacts_for_log(db, client), "terms": list(sensitive_terms()),
+            "warnings": find_sensitive_terms(values.get("note", ""), sensitive_terms()),
+            "next": safe_next(values.get("next"))}
+
+
+def _back_to(client, next_url=None) -> str:
+    return safe_next(next_url) or url_for("clients.detail", client_id=client.id)
+
+
+@bp.route("/interactions/<int:interaction_id>/edit", methods=["GET", "POST"])
+@with_interaction(for_correction=True)
+def interaction_edit(interaction, client):
+    """Correct a log afterwards (its author, or a manager / admin): same checks as the quick log."""
+    db = get_session()
+    if request.method == "GET":
+        values = {"kind": interaction.kind, "outcome": interaction.outcome, "note": interaction.note or "",
+                  "occurred_at": forms.local_input(interaction.occurred_at),
+                  "contact_id": str(interaction.contact_id or ""),
+                  "duration_minutes": str(interaction.duration_minutes or ""),
+                  "version": services.version_token(interaction), "next": request.args.get("next", "")}
+        return render("visits/edit.html", "visits/_edit.html", **_edit_context(client, interaction, values))
+    values = request.form.to_dict()
+    contact_ids = {c.id for c in queries.contacts_for_log(db, client)}
+    parsed = forms.parse_correction(values, contact_ids)
+    if not parsed.ok:
+        return render("visits/edit.html", "visits/_edit.html", status=422,
+                      **_edit_context(client, interaction, values, parsed.errors))
+    if values.get("version") != services.version_token(interaction):
+        # Corrected by someone else since this form was opened: show it again, the typing kept.
+        values["version"] = services.version_token(interaction)
+        return render("visits/edit.html", "visits/_edit.html", status=409, **_edit_context(
+            client, interaction, values,
+            {"version": _("Someone corrected this log while you were typing. Check it and save again.")}))
+    data = parsed.data
+    if values.get("occurred_at", "").strip() == forms.local_input(interaction.occurred_at):
+        data["occurred_at"] = interaction.occurred_at  # untouched: keep the seconds it was logged at
+    changed = services.correct_interaction(db, current_user, interaction, data)
+    flash(_("Changes saved.") if changed else _("Nothing was changed."), "success")
+    warnings = find_sensitive_terms(interaction.note or "", sensitive_terms())
+    if changed and warnings:
+        flash(_("Careful: the client may one day read this note (GDPR access right). It mentions: %(words)s.",
+                words=", ".join(warnings)), "warning")
+    return redirect(_back_to(client, values.get("next")), 303)
+
+
+@bp.route("/interactions/<int:interaction_id>/delete", methods=["GET", "POST"])
+@with_interaction(for_correction=True)
+def interaction_delete(interaction, client):
+    """Delete a log after a confirmation; the flash offers the undo."""
+    if request.method == "GET":
+        return render("visits/delete.html", "visits/_delete.html", client=client, interaction=interaction,
+                      next=safe_next(request.args.get("next")))
+    event = services.delete_interaction(get_session(), current_user, interaction)
+    flash(_("The log was deleted."), f"undo-log:{event.id}")
+    return redirect(_back_to(client, request.form.get("next")), 303)
+
+
+@bp.post("/interactions/deleted/<int:deletion_id>/restore")
+@login_required
+def interaction_restore(deletion_id: int):
+    """Undo a deletion: the log comes back as it was (same uid; same id unless SQLite reused it)."""
+    db = get_session()
+    event = access.get_deleted_interaction_or_404(db, current_user, deletion_id)
+    limit = clock.now() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
+    try:
+        services.restore_interaction(db, current_user, event, not_before=limit)
+    except services.CorrectionError as error:
+        flash(_(str(error)), "error")
+    else:
+        flash(_("The log is back in the history."), "success")
+    return redirect(url_for("clients.detail", client_id=event.subject_id), 303)
 
 
 @bp.route("/admin/quick-phrases", methods=["GET", "POST"])

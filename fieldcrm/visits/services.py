@@ -3,19 +3,27 @@ for "call back" or "appointment set", creates the next step."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
-from fieldcrm.clients.models import Client
+from fieldcrm.agenda import clock
+from fieldcrm.audit.models import AuditEvent
+from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.followups import services as followups
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.visits.models import PHRASE_MAX, Interaction, QuickPhrase
+from fieldcrm.web.templating import N_
+
+DELETED_LOG = "interaction_delete"  # the audit action that keeps a deleted log, for its undo
+CORRECTED_FIELDS = ("kind", "outcome", "occurred_at", "note", "contact_id", "duration_minutes")
+_DATETIME_FIELDS = {"occurred_at", "created_at", "updated_at"}
 
 
 class UidTaken(Exception):
@@ -38,6 +46,30 @@ def counts_as_contact(kind: str, outcome: str) -> bool:
 
 def counts_as_visit(kind: str, outcome: str) -> bool:
     return kind == "visit" and outcome != "not_reached"
+
+
+# The same two rules in SQL, for recomputing the client's dates from its whole history.
+def _is_contact():
+    return and_(Interaction.kind != "note", Interaction.outcome != "not_reached")
+
+
+def _is_visit():
+    return and_(Interaction.kind == "visit", Interaction.outcome != "not_reached")
+
+
+def recompute_last_dates(db: Session, client_ids: int | list[int]) -> None:
+    """Set the clients' last contact and last visit from their interactions (after a correction or a
+    deletion, when moving forward only is not enough; after a bulk load). Runs in the caller's
+    transaction."""
+    ids = [client_ids] if isinstance(client_ids, int) else list(client_ids)
+
+    def latest(rule):
+        return (select(func.max(Interaction.occurred_at))
+                .where(Interaction.client_id == Client.id, rule).scalar_subquery())
+
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        db.execute(update(Client).where(Client.id.in_(ids[start:start + 500]))
+                   .values(last_contact_at=latest(_is_contact()), last_visit_at=latest(_is_visit())))
 
 
 def find_logged(db: Session, actor: User, client: Client, uid: str) -> LogResult | None:
@@ -141,3 +173,110 @@ def set_shared_phrases(db: Session, lines: list[str]) -> list[QuickPhrase]:
     db.add_all(phrases)
     db.commit()
     return phrases
+
+
+# --- Corrections: the author (or a manager / admin in reach) fixes or removes a log afterwards -------
+
+class CorrectionError(Exception):
+    """A correction or an undo that cannot be done; the message is an English key (N_) translated
+    when shown."""
+
+
+def version_token(interaction: Interaction) -> str:
+    """What the edit form saw: a second correction made meanwhile changes it."""
+    return interaction.updated_at.isoformat() if interaction.updated_at else "new"
+
+
+def correct_interaction(db: Session, actor: User, interaction: Interaction, data: dict) -> bool:
+    """Save the corrected fields, mark the log as edited and recompute the client's last contact and
+    last visit, in one transaction. Returns False (and changes nothing) when nothing differs."""
+    changes = {k: data[k] for k in CORRECTED_FIELDS if getattr(interaction, k) != data[k]}
+    if not changes:
+        return False
+    for key, value in changes.items():
+        setattr(interaction, key, value)
+    interaction.updated_at, interaction.updated_by_id = clock.now(), actor.id
+    db.add(interaction)
+    db.flush()
+    recompute_last_dates(db, interaction.client_id)
+    db.commit()
+    return True
+
+
+def _jsonable(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def delete_interaction(db: Session, actor: User, interaction: Interaction) -> AuditEvent:
+    """Remove a log from the client's history. The row, and the follow-ups and appointments it led
+    to, are written to the audit trail so the undo puts it back as it was (same uid, same id); the
+    follow-ups and appointments themselves stay. One transaction, client dates recomputed."""
+    row = {name: _jsonable(getattr(interaction, name)) for name in Interaction.model_fields}
+    linked = {"followups": list(db.exec(select(FollowUp.id).where(FollowUp.interaction_id == interaction.id)).all()),
+              "appointments": list(db.exec(select(Appointment.id)
+                                           .where(Appointment.interaction_id == interaction.id)).all())}
+    for model in (FollowUp, Appointment):
+        db.execute(update(model).where(model.interaction_id == interaction.id).values(interaction_id=None))
+    event = AuditEvent(action=DELETED_LOG, actor_id=actor.id, subject_id=interaction.client_id,
+                       other_id=interaction.id, created_at=clock.now(),
+                       payload=json.dumps({"interaction": row, "linked": linked}))
+    db.add(event)
+    db.delete(interaction)
+    db.flush()
+    recompute_last_dates(db, interaction.client_id)
+    db.commit()
+    return event
+
+
+def deleted_row(event: AuditEvent) -> dict:
+    """The deleted interaction's columns as they were (empty once the undo period is over)."""
+    return json.loads(event.payload or "{}").get("interaction") or {}
+
+
+def restore_interaction(db: Session, actor: User, event: AuditEvent, not_before: datetime) -> Interaction:
+    """Undo a deletion: the same row (id, uid, author, dates) back in the history, re-linked to the
+    follow-ups and appointments it had led to, and the client's dates recomputed."""
+    if event.undone_at is not None:
+        raise CorrectionError(N_("This log is already back in the history."))
+    row = deleted_row(event)
+    if not row or event.created_at < not_before:
+        raise CorrectionError(N_("This log was deleted too long ago to be put back."))
+    if db.exec(select(Interaction.id).where(Interaction.uid == row["uid"])).first():
+        raise CorrectionError(N_("This log is already back in the history."))
+    values = {k: (datetime.fromisoformat(v) if v is not None and k in _DATETIME_FIELDS else v)
+              for k, v in row.items() if k in Interaction.model_fields}
+    if db.get(Interaction, values["id"]) is not None:
+        values.pop("id")  # SQLite hands a freed id out again: the uid is the log's lasting identity
+    if values.get("contact_id") is not None and db.get(ContactPerson, values["contact_id"]) is None:
+        values["contact_id"] = None  # the person met was removed meanwhile; the log is kept without them
+    interaction = Interaction(**values)
+    try:
+        db.add(interaction)
+        db.flush()
+        linked = json.loads(event.payload).get("linked", {})
+        for model, ids in ((FollowUp, linked.get("followups")), (Appointment, linked.get("appointments"))):
+            if ids:
+                db.execute(update(model).where(model.id.in_(ids), model.client_id == interaction.client_id,
+                                               model.interaction_id.is_(None))
+                           .values(interaction_id=interaction.id))
+        event.undone_at, event.undone_by_id = clock.now(), actor.id
+        db.add(event)
+        recompute_last_dates(db, interaction.client_id)
+        db.commit()
+    except IntegrityError:  # restored (or its uid sent again) by a concurrent request meanwhile
+        db.rollback()
+        raise CorrectionError(N_("This log is already back in the history.")) from None
+    return interaction
+
+
+def purge_deleted_logs(db: Session, before: datetime) -> int:
+    """Forget the content of logs deleted before `before` (the undo period is over): the audit line
+    stays (who deleted what, when), the note and the rest of the row go. The caller commits."""
+    result = db.execute(update(AuditEvent).where(AuditEvent.action == DELETED_LOG, AuditEvent.created_at < before,
+                                                 AuditEvent.payload != "{}").values(payload="{}"))
+    return result.rowcount or 0
+
+
+def erase_deleted_logs_of(db: Session, client_id: int) -> None:
+    """A client erased for good takes its deleted logs' copies with it (notes are personal data)."""
+    db.execute(delete(AuditEvent).where(AuditEvent.action == DELETED_LOG, AuditEvent.subject_id == client_id))

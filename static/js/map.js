@@ -1,6 +1,7 @@
 // FieldCRM map: Leaflet + markercluster from static/vendor, fed by JSON (no inline script: strict CSP).
-// Modes (data-mode on #map): "clients" (pins with filters, mini card, around me), "place" (drag a pin
-// to fix a client's position), "tour" (the numbered route of a tour).
+// Modes (data-mode on #map): "clients" (pins with filters, mini card, around me, draw a zone to add the
+// clients inside it to a tour), "place" (drag a pin to fix a client's position), "tour" (the numbered
+// route of a tour).
 (function () {
   "use strict";
   var CLUSTER_FROM = 300;
@@ -11,11 +12,128 @@
     return map;
   }
 
+  // "Draw a zone": each tap on the map is a corner; the corners go to the server (the polygon only),
+  // which says how many of the rep's clients are inside and offers the button that adds them.
+  function zoneDrawing(map, el, filtersForm) {
+    var MAX_POINTS = 100;
+    var start = document.getElementById("draw-zone");
+    var panel = document.getElementById("zone-panel");
+    var form = document.getElementById("zone-form");
+    var result = document.getElementById("zone-result");
+    var undo = document.getElementById("zone-undo");
+    var cancel = document.getElementById("zone-cancel");
+    // what is not about the zone steps aside, so that the zone's buttons stay under the thumb
+    var hideWhileDrawing = [document.getElementById("add-in-view"), document.getElementById("sheet"),
+                            document.querySelector(".map-colours"), document.querySelector(".map-tools")];
+    var state = { drawing: false, add: add };
+    if (!start || !panel || !form) return state;
+    var corners = [];
+    var dots = L.layerGroup().addTo(map);
+    var shape = null;
+    var style = { color: "#0f5e6e", weight: 3, opacity: 0.9, fillColor: "#0f5e6e", fillOpacity: 0.15, interactive: false };
+
+    function round(x) { return Math.round(x * 1e6) / 1e6; }
+
+    function syncFilters() {
+      // the filters as they are now (the server applies the same ones as the pins)
+      Array.prototype.slice.call(form.querySelectorAll("input[data-filter]")).forEach(function (i) { i.remove(); });
+      if (!filtersForm) return;
+      new FormData(filtersForm).forEach(function (value, key) {
+        if (!value) return;
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = key; input.value = value; input.setAttribute("data-filter", "");
+        form.appendChild(input);
+      });
+    }
+
+    function preview() {
+      if (corners.length < 3) { result.innerHTML = ""; return; }
+      syncFilters();
+      if (window.htmx) window.htmx.trigger(form, "zonechange");
+    }
+
+    function redraw() {
+      dots.clearLayers();
+      if (shape) { map.removeLayer(shape); shape = null; }
+      corners.forEach(function (c, i) {
+        L.circleMarker(c, { radius: i === 0 ? 9 : 7, color: "#fff", weight: 3, fillColor: "#0f5e6e", fillOpacity: 1,
+                            interactive: false }).addTo(dots);
+      });
+      if (corners.length >= 3) shape = L.polygon(corners, style).addTo(map);
+      else if (corners.length === 2) shape = L.polyline(corners, style).addTo(map);
+      form.elements.zone.value = JSON.stringify(corners.map(function (c) { return [round(c.lat), round(c.lng)]; }));
+      undo.disabled = corners.length === 0;
+      el.dataset.zoneCorners = String(corners.length);
+      preview();
+    }
+
+    function add(latlng) {
+      if (!state.drawing || corners.length >= MAX_POINTS) return;
+      corners.push(L.latLng(latlng.lat, latlng.lng));
+      redraw();
+    }
+
+    function toggle(on) {
+      state.drawing = on;
+      panel.hidden = !on;
+      el.classList.toggle("map-drawing", on);
+      hideWhileDrawing.forEach(function (node) { if (node) node.classList.toggle("hidden", on); });
+      if (on) { map.doubleClickZoom.disable(); } else { map.doubleClickZoom.enable(); corners = []; redraw(); }
+      map.invalidateSize();
+    }
+
+    start.addEventListener("click", function () {
+      toggle(true);
+      // the map at the top of the screen, the zone's buttons and its outcome below it: no scrolling
+      // while the thumb taps corners
+      el.scrollIntoView({ block: "start" });
+    });
+    cancel.addEventListener("click", function () { toggle(false); });
+    undo.addEventListener("click", function () { corners.pop(); redraw(); });
+    map.on("click", function (e) { add(e.latlng); });
+    form.elements.day.addEventListener("change", preview);
+    form.addEventListener("submit", function (e) { e.preventDefault(); preview(); });
+    document.addEventListener("htmx:beforeSwap", function (e) {
+      // a zone the server refuses (422) still shows its message
+      if (e.detail.target === result && e.detail.xhr.status === 422) { e.detail.shouldSwap = true; e.detail.isError = false; }
+    });
+    el.addEventListener("pins:loaded", function () { if (state.drawing) preview(); });
+    return state;
+  }
+
+  // Issue 6: the look of a pin (its colour class and the words saying what the colour means) from the
+  // legend the server sends: by status (p.s) or by saved segment (p.g, index in the legend).
+  function pinLook(data, p) {
+    var legend = data.legend || [];
+    for (var i = 0; i < legend.length; i += 1) {
+      if (legend[i].key === (data.colour_by === "segment" ? p.g : p.s)) return legend[i];
+    }
+    return { cls: "pin-" + p.s, label: "" };
+  }
+
+  function showLegend(data) {
+    var list = document.getElementById("map-legend"), note = document.getElementById("map-legend-note");
+    if (!list) return;
+    list.textContent = "";
+    (data.legend || []).forEach(function (item) {
+      var li = document.createElement("li"), dot = document.createElement("span");
+      dot.className = "legend-pin pin " + item.cls;
+      dot.setAttribute("aria-hidden", "true");
+      dot.appendChild(document.createElement("span"));
+      li.appendChild(dot);
+      li.appendChild(document.createTextNode(item.label + " (" + item.count + ")"));
+      if (!item.count) li.className = "legend-empty";
+      list.appendChild(li);
+    });
+    if (note) note.textContent = data.legend_note || "";
+  }
+
   function clientsMode(el) {
     var map = baseMap(el);
     map.setView([46.6, 2.4], 6);
     var layer = null;
     var form = document.getElementById("map-filters");
+    var zone = zoneDrawing(map, el, form);
     var count = document.getElementById("map-count");
     var sheet = document.getElementById("sheet");
 
@@ -37,17 +155,20 @@
           var clustered = data.pins.length > CLUSTER_FROM && L.markerClusterGroup;
           layer = clustered ? L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 50 }) : L.featureGroup();
           var markers = data.pins.map(function (p) {
-            // A 44 px tap target around a small coloured dot (colours in app.css, by status class).
-            var icon = L.divIcon({ className: "pin pin-" + p.s + (p.a ? " pin-approx" : ""), html: "<span></span>",
+            // A 44 px tap target around a small coloured dot (colours in app.css, by status or segment class).
+            var look = pinLook(data, p);
+            var icon = L.divIcon({ className: "pin " + look.cls + (p.a ? " pin-approx" : ""), html: "<span></span>",
                                    iconSize: [44, 44], iconAnchor: [22, 22], tooltipAnchor: [12, 0] });
-            var m = L.marker([p.lat, p.lon], { icon: icon, title: p.n, keyboard: true });
-            m.on("click", function () { openMini(p.id); });
+            var m = L.marker([p.lat, p.lon], { icon: icon, title: p.n + (look.label ? " · " + look.label : ""), keyboard: true });
+            // While a zone is drawn, a tap on a pin is a corner of the zone, not its mini card.
+            m.on("click", function (e) { if (zone.drawing) zone.add(e.latlng); else openMini(p.id); });
             return m;
           });
           if (clustered) { layer.addLayers(markers); } else { markers.forEach(function (m) { layer.addLayer(m); }); }
           layer.addTo(map);
           el.dataset.pinCount = String(data.pins.length);
-          if (count) count.textContent = el.dataset.countLabel.replace("{n}", data.pins.length).replace("{m}", data.not_located);
+          if (count) count.textContent = data.label;
+          showLegend(data);
           if (data.pins.length) map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 15 });
           el.dispatchEvent(new CustomEvent("pins:loaded", { bubbles: true }));
         });
@@ -59,6 +180,10 @@
         var params = new URLSearchParams(new FormData(form)).toString();
         history.replaceState(null, "", form.action + (params ? "?" + params : ""));
         load();
+      });
+      // "Colour the pins by" sits by the map (form="map-filters"): a change redraws at once.
+      document.addEventListener("change", function (e) {
+        if (e.target.name === "colour_by" && e.target.form === form) form.requestSubmit();
       });
     }
     var around = document.getElementById("around-me");

@@ -36,8 +36,12 @@
       bar.setAttribute("role", "status");
       document.body.appendChild(bar);
     }
-    var source = document.querySelector("[data-queue-text]");
-    var template = source ? source.dataset.queueText : "Waiting for the network: %n";
+    // The page carries the phrase for one and for several, translated; the language says which is which.
+    var source = document.querySelector("[data-queue-one]");
+    var one = false;
+    try { one = new Intl.PluralRules(document.documentElement.lang || "fr").select(count) === "one"; }
+    catch (e) { one = count === 1; }
+    var template = source ? (one ? source.dataset.queueOne : source.dataset.queueOther) : "%n";
     bar.textContent = template.replace("%n", count);
   }
 
@@ -178,6 +182,13 @@
   }
 
   function setup(root) {
+    // A form that only needs the sensitive-words warning (correcting a log: no draft, no queue).
+    root.querySelectorAll("form[data-note-check]").forEach(function (form) {
+      if (form.dataset.ready) return;
+      form.dataset.ready = "1";
+      checkNote(form);
+      form.addEventListener("input", function (e) { if (e.target.name === "note") checkNote(form); });
+    });
     root.querySelectorAll("[data-log-form]").forEach(function (form) {
       if (form.dataset.ready) return;
       form.dataset.ready = "1";

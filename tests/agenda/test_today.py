@@ -31,7 +31,10 @@ def test_today_lists_overdue_today_and_appointments_in_time_order(as_rep, world,
     make_appointment(db, rep, client, datetime(2026, 11, 23, 8, tzinfo=UTC))
     make_appointment(db, rep, client, datetime(2026, 11, 23, 8, 30, tzinfo=UTC))  # overlaps the 8:00
     page = as_rep.get("/").get_data(as_text=True)
-    assert "Overdue follow-ups" in page and "3 days late" in page
+    # Headings agree with their counts (ngettext): one overdue, one today, three appointments.
+    assert '<span class="count">1</span> overdue follow-up</h2>' in page and "3 days late" in page
+    assert '<span class="count">1</span> follow-up today</h2>' in page
+    assert '<span class="count">3</span> appointments</h2>' in page
     assert page.index("Devis en retard") < page.index("Rappeler Martin")
     assert "Demain seulement" not in page and "Déjà fait" not in page
     times = [page.index(t) for t in ("09:00–10:00", "09:30–10:30", "16:00–17:00")]  # Paris time

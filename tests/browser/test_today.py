@@ -71,7 +71,7 @@ def test_today_on_a_phone(page: Page, live_app, live_url, live_db, log_in, scree
         assert db.exec(select(FollowUp.status).where(FollowUp.reason == "Devis à relancer")).one() == "done"
         assert db.exec(select(Interaction.kind).where(Interaction.client_id == world["client_a"].id)).all() == [
             "phone"]
-    page.locator("#log-sheet .btn-primary", has_text="Fait").tap()
+    page.locator("#log-sheet .btn-primary", has_text="Terminé").tap()
     page.wait_for_url(live_url("agenda.today"))
     expect(page.locator(".block-overdue")).to_have_count(0)
     screenshot(page, "02-today-after")

@@ -78,7 +78,8 @@ def test_cp1252_semicolon_csv_with_french_dates_through_mapping_preview_and_impo
     assert "helene" in helene.search_text
 
     status = client.get(f"/imports/{job.id}").get_data(as_text=True)
-    assert "3 created" in status or "3 créé" in status
+    assert "3 clients created" in status and "1 row skipped" in status
+    assert "kept until" in status  # the error report's retention is said
     report = client.get(f"/imports/{job.id}/errors.csv")
     assert report.status_code == 200 and report.data.startswith(b"\xef\xbb\xbf")
     text = report.data.decode("utf-8-sig")
@@ -148,7 +149,16 @@ def test_a_failure_while_saving_leaves_nothing_half_written(app, db, login, clie
     job = _job(db, job.id)
     assert job.status == "failed"
     assert db.exec(select(Client)).all() == [] and db.exec(select(ClientTag)).all() == []
-    assert "Nothing was imported" in client.get(f"/imports/{job.id}").get_data(as_text=True) or True
+    assert "Nothing was imported" in client.get(f"/imports/{job.id}").get_data(as_text=True)
+    _assert_no_file_left(app, job)
+
+
+def _assert_no_file_left(app, job):
+    from fieldcrm.imports import services
+
+    with app.app_context():
+        left = [p.name for p in services.storage_dir().iterdir() if p.name.startswith(job.stored_name)]
+    assert left == []
 
 
 def test_cancelled_import_writes_nothing(app, db, login, client, rep, monkeypatch):
@@ -161,6 +171,22 @@ def test_cancelled_import_writes_nothing(app, db, login, client, rep, monkeypatc
     client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run"))
     assert _job(db, job.id).status == "cancelled"
     assert db.exec(select(Client)).all() == []
+    _assert_no_file_left(app, job)  # cancelled: the upload, the staged rows and the report are deleted
+
+
+def test_cancelling_a_queued_import_deletes_its_file(app, db, login, client, rep):
+
+    login(rep)
+    _upload(client, CP1252_CSV, "clients.csv")
+    job = _job(db)
+    job.status = "queued"  # waiting for a worker (tests run tasks at once, so set it by hand)
+    db.add(job)
+    db.commit()
+    assert client.post(f"/imports/{job.id}/cancel").status_code == 303
+    job = _job(db, job.id)
+    assert job.status == "cancelled"
+    _assert_no_file_left(app, job)
+    assert "nothing was imported" in client.get(f"/imports/{job.id}").get_data(as_text=True)
 
 
 def test_mapping_errors_keep_the_users_choices(app, db, login, client, rep):
@@ -328,7 +354,9 @@ def test_purchases_import_finds_clients_and_never_adds_a_purchase_twice(app, db,
     assert "cave@ex.fr" in report and "No client of yours matches" in report
 
 
-def test_no_staged_copy_is_left_behind(app, db, login, client, rep):
+def test_no_upload_or_staged_copy_is_left_behind_but_the_error_report_works(app, db, login, client, rep):
+    """RGPD: once an import is done or refused, the uploaded file and the staged rows are gone; the
+    error report is still downloadable, built from the rows kept for it."""
     from fieldcrm.imports import services
 
     login(rep)
@@ -336,9 +364,20 @@ def test_no_staged_copy_is_left_behind(app, db, login, client, rep):
         _upload(client, CP1252_CSV, "clients.csv")
         job = _job(db)
         client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run", error_mode=mode))
+        job = _job(db, job.id)
+        assert job.status == ("refused" if mode == "refuse" else "done")
         with app.app_context():
             assert not services.staged_path(job).exists()
-            assert services.file_path(job).exists()  # kept for the error report
+            assert not services.file_path(job).exists()
+            assert services.errors_path(job).exists()
+            assert [p.name for p in services.storage_dir().iterdir() if p.name.startswith(job.stored_name)] \
+                == [services.errors_path(job).name]
+        report = client.get(f"/imports/{job.id}/errors.csv")
+        assert report.status_code == 200
+        lines = report.data.decode("utf-8-sig").strip().split("\r\n")
+        assert lines[0].startswith("Row;Raison sociale;Nom;Prénom;CP;Ville") and lines[0].endswith(";Reason")
+        assert len(lines) == 2 and lines[1].startswith("4;Café de l'Église;Léger;Noël;75004;Paris")
+        assert "Email: Invalid email address" in lines[1] and "Client since: Invalid date" in lines[1]
 
 
 @pytest.mark.parametrize("values", [

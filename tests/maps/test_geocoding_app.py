@@ -10,16 +10,10 @@ from sqlmodel import select
 from fieldcrm.clients.models import Client
 from fieldcrm.maps import services
 from fieldcrm.maps.models import GeocodeRun
-from tests.factories import make_client, make_user
+from tests.factories import logged_in_http, make_client, make_user
 
 FORM = {"kind": "company", "company_name": "Fromagerie Lefèvre", "status": "client", "country": "FR",
         "street": "3 place du Marché", "postal_code": "69001", "city": "Lyon"}
-
-
-def _login(app, user):
-    http = app.test_client()
-    assert http.post("/login", data={"email": user.email, "password": "correct horse battery staple"}).status_code == 303
-    return http
 
 
 def _client(db, name="Fromagerie Lefèvre") -> Client:
@@ -29,7 +23,7 @@ def _client(db, name="Fromagerie Lefèvre") -> Client:
 
 def test_create_geocodes_with_ban(geo_app, geo_db, fake_ban):
     fake_ban.reply_result(45.7676, 4.8344, kind="housenumber", postcode="69001", city="Lyon")
-    http = _login(geo_app, make_user(geo_db))
+    http = logged_in_http(geo_app, make_user(geo_db))
     assert http.post("/clients/new", data=FORM).status_code == 303
     client = _client(geo_db)
     assert (round(client.latitude, 4), round(client.longitude, 4)) == (45.7676, 4.8344)
@@ -39,7 +33,7 @@ def test_create_geocodes_with_ban(geo_app, geo_db, fake_ban):
 def test_save_succeeds_when_every_online_geocoder_fails(geo_app, geo_db, fake_ban, fake_nominatim):
     fake_ban.reply_status(429, retry_after=30)
     fake_nominatim.reply_slowly(3)  # longer than the inline timeout
-    http = _login(geo_app, make_user(geo_db))
+    http = logged_in_http(geo_app, make_user(geo_db))
     began = time.monotonic()
     assert http.post("/clients/new", data=FORM).status_code == 303
     assert time.monotonic() - began < 2.5  # short timeout: the rep is not kept waiting
@@ -52,7 +46,7 @@ def test_nonsense_answers_are_rejected_and_the_client_is_not_located(geo_app, ge
     fake_ban.reply_in_ocean()
     fake_nominatim.reply_in_ocean()
     rep = make_user(geo_db)
-    http = _login(geo_app, rep)
+    http = logged_in_http(geo_app, rep)
     data = dict(FORM, postal_code="", city="Nulle-Part-Sur-Mer")
     assert http.post("/clients/new", data=data).status_code in (303, 422)
     found = geo_db.exec(select(Client)).all()
@@ -63,7 +57,7 @@ def test_nonsense_answers_are_rejected_and_the_client_is_not_located(geo_app, ge
 def test_manual_pin_is_kept_until_the_address_changes(geo_app, geo_db, fake_ban):
     fake_ban.reply_result(45.7676, 4.8344, postcode="69001", city="Lyon")
     rep = make_user(geo_db)
-    http = _login(geo_app, rep)
+    http = logged_in_http(geo_app, rep)
     http.post("/clients/new", data=FORM)
     client = _client(geo_db)
     response = http.post(f"/clients/{client.id}/place", data={"lat": "45.7701", "lon": "4.8301"})
@@ -91,7 +85,7 @@ def test_manual_pin_is_kept_until_the_address_changes(geo_app, geo_db, fake_ban)
 
 def test_a_pin_outside_the_country_is_refused(geo_app, geo_db, fake_ban):
     fake_ban.reply_result(45.7676, 4.8344, postcode="69001", city="Lyon")
-    http = _login(geo_app, make_user(geo_db))
+    http = logged_in_http(geo_app, make_user(geo_db))
     http.post("/clients/new", data=FORM)
     client = _client(geo_db)
     response = http.post(f"/clients/{client.id}/place", data={"lat": "40.0", "lon": "-30.0"})
@@ -134,7 +128,7 @@ def test_admin_screen_runs_the_job_and_shows_progress(geo_app, geo_db, fake_ban)
         c.geo_precision = None
         geo_db.add(c)
     geo_db.commit()
-    http = _login(geo_app, admin)
+    http = logged_in_http(geo_app, admin)
     assert "3" in http.get("/admin/geocoding").get_data(as_text=True)
     assert http.post("/admin/geocoding", data={"action": "start"}).status_code == 303  # huey runs it (immediate in tests)
     run = geo_db.exec(select(GeocodeRun)).one()
@@ -142,7 +136,7 @@ def test_admin_screen_runs_the_job_and_shows_progress(geo_app, geo_db, fake_ban)
     page = http.get("/admin/geocoding").get_data(as_text=True)
     assert "<progress" in page and 'value="3"' in page
     assert "<html" not in http.get("/admin/geocoding/progress", headers={"HX-Request": "true"}).get_data(as_text=True)
-    rep_http = _login(geo_app, rep)
+    rep_http = logged_in_http(geo_app, rep)
     assert rep_http.get("/admin/geocoding").status_code == 404
 
 

@@ -5,15 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fieldcrm.maps.assets import map_assets
-from tests.factories import make_client, make_user
+from tests.factories import logged_in_http, make_client, make_user
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
-
-
-def _login(app, user):
-    http = app.test_client()
-    assert http.post("/login", data={"email": user.email, "password": "correct horse battery staple"}).status_code == 303
-    return http
 
 
 def _place(db, client, lat, lon, precision="street"):
@@ -27,7 +21,7 @@ def test_leaflet_and_markercluster_come_from_static_never_a_cdn(app, db):
     assert scripts[0].endswith("leaflet.js") and any("markercluster" in s for s in scripts)
     for path in scripts + styles:
         assert (STATIC / path).is_file(), path
-    http = _login(app, make_user(db))
+    http = logged_in_http(app, make_user(db))
     page = http.get("/map").get_data(as_text=True)
     assert "cdn" not in page and "unpkg" not in page
     assert "vendor/leaflet/leaflet.js" in page and "js/map.js" in page
@@ -37,7 +31,7 @@ def test_leaflet_and_markercluster_come_from_static_never_a_cdn(app, db):
 
 def test_tile_server_is_configurable(make_app, db):
     app = make_app(TILE_URL="https://tiles.example.org/{z}/{x}/{y}.png", TILE_ATTRIBUTION="© Example tiles")
-    http = _login(app, make_user(db))
+    http = logged_in_http(app, make_user(db))
     response = http.get("/map")
     assert "https://tiles.example.org/{z}/{x}/{y}.png" in response.get_data(as_text=True)
     assert "© Example tiles" in response.get_data(as_text=True)
@@ -53,7 +47,7 @@ def test_pins_follow_the_list_filters(app, db):
     for client, lat in ((a, 45.7), (b, 45.8), (c, 45.9)):
         _place(db, client, lat, 4.8)
     _place(db, c, 45.9, 4.8, "city")
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
 
     def names(**params):
         data = http.get("/map/pins.json", query_string=params).get_json()
@@ -77,7 +71,7 @@ def test_mini_card_and_around_me(app, db):
     far = make_client(db, rep, company_name="Far", postal_code="13001", city="Marseille")
     _place(db, near, 45.765, 4.835)
     _place(db, far, 43.296, 5.37)
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     mini = http.get(f"/map/clients/{near.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in mini
     assert "tel:+33478000001" in mini and "google.com/maps/dir" in mini
@@ -98,6 +92,6 @@ def test_many_pins_are_served_light(app, db):
         client.latitude, client.longitude = 44 + i / 100, 2.0
         db.add(client)
     db.commit()
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     pins = http.get("/map/pins.json").get_json()["pins"]
     assert len(pins) == 350 and set(pins[0]) == {"id", "n", "s", "lat", "lon", "a"}

@@ -11,19 +11,13 @@ from sqlmodel import select
 from fieldcrm.tours import navigation, services
 from fieldcrm.tours.models import Tour, TourStop
 from fieldcrm.tours.solver import schedule_order
-from tests.factories import make_client, make_tour, make_user
+from tests.factories import logged_in_http, make_client, make_tour, make_user
 from tests.fakes.osrm import FakeOsrm, closed_port_url
 
 DAY = date(2026, 11, 23)  # a Monday
 HOME = (45.7640, 4.8357)  # Lyon centre
 PLACES = [(45.7797, 4.8277), (45.7485, 4.8467), (45.7578, 4.8021), (45.7712, 4.8655), (45.7421, 4.8189),
           (45.7850, 4.8500)]
-
-
-def _login(app, user):
-    http = app.test_client()
-    assert http.post("/login", data={"email": user.email, "password": "correct horse battery staple"}).status_code == 303
-    return http
 
 
 def _located(db, owner, n, **fields):
@@ -58,7 +52,7 @@ def test_optimised_order_is_the_brute_force_optimum_with_windows_and_an_appointm
         db.commit()
     stop4 = stops[3]
     services.update_stop(db, tour, stop4, service_minutes=30, priority=50, appointment_at=time(10, 0))
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     assert http.post(f"/tours/{tour.id}/optimise").status_code == 303
     db.expire_all()
     tour = db.get(Tour, tour.id)
@@ -93,7 +87,7 @@ def test_stops_that_cannot_fit_are_listed_with_the_reason(app, db):
         client_services._set_hours(db, clients[1], {2: [("09:00", "12:00")]})  # open on Wednesdays only
         db.commit()
     tour, _stops = _tour(db, rep, clients)
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     http.post(f"/tours/{tour.id}/optimise")
     page = http.get(f"/tours/{tour.id}").get_data(as_text=True)
     assert "Closed that day" in page
@@ -107,13 +101,13 @@ def test_travel_times_come_from_osrm_and_fall_back_when_it_is_down(make_app, db_
         db = db_for(app)
         rep = make_user(db)
         tour, _ = _tour(db, rep, _located(db, rep, 4))
-        http = _login(app, rep)
+        http = logged_in_http(app, rep)
         http.post(f"/tours/{tour.id}/optimise")
         assert any(r.service == "table" for r in osrm.requests)
         db.expire_all()
         assert db.get(Tour, tour.id).travel_source == "osrm"
     down = make_app(ROUTING_URL=closed_port_url(), ROUTING_TIMEOUT=0.5)
-    http = _login(down, rep)
+    http = logged_in_http(down, rep)
     response = http.post(f"/tours/{tour.id}/optimise", follow_redirects=True)
     body = response.get_data(as_text=True)
     assert "routing server did not answer" in body
@@ -125,7 +119,7 @@ def test_bad_input_start_after_end_no_start_and_too_many_stops(app, db):
     rep = make_user(db)
     clients = _located(db, rep, 2)
     tour, _ = make_tour(db, rep, clients, day=DAY)
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     body = http.post(f"/tours/{tour.id}/optimise", follow_redirects=True).get_data(as_text=True)
     assert "Say where the day starts" in body
     response = http.post(f"/tours/{tour.id}/settings", data={
@@ -147,7 +141,7 @@ def test_reorder_done_skip_and_reoptimise_from_here(app, db):
     rep = make_user(db)
     clients = _located(db, rep, 4)
     tour, stops = _tour(db, rep, clients)
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     http.post(f"/tours/{tour.id}/optimise")
     first = services.stops_of(db, tour)[0][0]
     assert http.post(f"/tours/{tour.id}/stops/{first.id}/move", data={"direction": "down"}).status_code == 303
@@ -170,7 +164,7 @@ def test_reorder_done_skip_and_reoptimise_from_here(app, db):
 def test_add_from_the_map_and_navigation_links(app, db):
     rep = make_user(db)
     clients = _located(db, rep, 6)
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     for client in clients:
         assert http.post("/tours/today/stops", data={"client_id": client.id}).status_code == 303
     tour = db.exec(select(Tour).where(Tour.owner_id == rep.id)).one()
@@ -200,7 +194,7 @@ def test_fill_my_day_suggests_due_clients_most_overdue_first(app, db):
     db.add(due)
     db.add(far)
     db.commit()
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     body = http.get(f"/tours/{tour.id}/fill").get_data(as_text=True)
     assert "Overdue Bakery" in body and "Far Away" not in body
 
@@ -212,7 +206,7 @@ def test_plan_a_week_spreads_clients_over_days(app, db):
     # An appointment already on Wednesday's tour stays on Wednesday at its time.
     wednesday, wed_stops = make_tour(db, rep, [clients[0]], day=date(2026, 11, 25))
     services.update_stop(db, wednesday, wed_stops[0], service_minutes=30, priority=100, appointment_at=time(9, 0))
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     response = http.post("/tours/week", data={"first": "2026-11-24", "days": "2", "segment": "Boulangeries",
                                                 "max_per_day": "4"})
     assert response.status_code == 200 and "Week planned" in response.get_data(as_text=True)
@@ -229,7 +223,7 @@ def test_plan_a_week_spreads_clients_over_days(app, db):
 def test_mileage_log_and_export(app, db):
     rep = make_user(db)
     tour, stops = _tour(db, rep, _located(db, rep, 3))
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     http.post(f"/tours/{tour.id}/optimise")
     http.post(f"/tours/{tour.id}/stops/{stops[0].id}/state", data={"state": "done"})
     db.expire_all()
@@ -276,7 +270,7 @@ def test_stops_from_the_agenda_a_saved_segment_and_the_map_view(app, db):
         followups.add_followup(db, rep, clients[1], due_date=DAY)
         db.commit()
         segment = segments.save_segment(db, rep, {"sector": "Boulangerie"}, "Boulangeries", False, "")
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     assert http.post(f"/tours/{tour.id}/agenda").status_code == 303
     db.expire_all()
     stops = {s.client_id: s for s, _c in services.stops_of(db, tour)}
@@ -285,7 +279,7 @@ def test_stops_from_the_agenda_a_saved_segment_and_the_map_view(app, db):
     assert http.post(f"/tours/{tour.id}/segment", data={"segment_id": segment.id}).status_code == 303
     assert len(services.stops_of(db, tour)) == 5
     other = make_user(db)
-    http_other = _login(app, other)
+    http_other = logged_in_http(app, other)
     assert http_other.post(f"/tours/{tour.id}/segment", data={"segment_id": segment.id}).status_code == 404
 
 
@@ -293,9 +287,9 @@ def test_clients_in_the_map_view_join_todays_tour(app, db):
     rep = make_user(db)
     _located(db, rep, 5)
     stranger = make_user(db)
-    http_other = _login(app, stranger)
+    http_other = logged_in_http(app, stranger)
     assert http_other.post("/tours/today/in-view", data={"south": 45, "west": 4, "north": 46, "east": 5}).status_code == 303
-    http = _login(app, rep)
+    http = logged_in_http(app, rep)
     response = http.post("/tours/today/in-view", data={"south": 45.775, "west": 4.80, "north": 45.79, "east": 4.86})
     assert response.status_code == 303
     today = services.local_now(app.config).date()
@@ -315,7 +309,7 @@ def test_impossible_appointment_and_a_slow_routing_server(make_app, db_for):
         tour, stops = _tour(db, rep, clients)
         assert {s.service_minutes for s in stops} == {45}  # the global visit duration
         services.update_stop(db, tour, stops[2], service_minutes=30, priority=50, appointment_at=time(20, 0))
-        http = _login(app, rep)
+        http = logged_in_http(app, rep)
         body = http.post(f"/tours/{tour.id}/optimise", follow_redirects=True).get_data(as_text=True)
     assert "routing server did not answer" in body  # fell back with a notice, nothing lost
     assert "Does not fit before the end of the day." in body or "Cannot be reached while it is open." in body
