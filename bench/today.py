@@ -3,7 +3,7 @@
     .venv/bin/python bench/today.py [--clients 10000] [--interactions 200000] [--repeat 60]
                                     [--backends sqlite,postgresql]
 
-PostgreSQL goes to FIELDCRM_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/test_h4; its
+PostgreSQL goes to FIELDCRM_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/test; its
 schema is dropped). Server time = the whole request through the WSGI app (routing, auth, queries,
 template), no network. One rep owns every client (the worst case for a rep's Today)."""
 
@@ -32,7 +32,7 @@ from fieldcrm.demo import SEGMENTS  # noqa: E402
 from fieldcrm.followups.models import Appointment, FollowUp  # noqa: E402
 from fieldcrm.visits.models import KINDS, OUTCOMES, Interaction  # noqa: E402
 
-common.PG_URL = os.environ.get("FIELDCRM_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test_h4")
+common.PG_URL = os.environ.get("FIELDCRM_BENCH_PG", common.PG_URL)
 NOTES = ["Commande passée", "Gérant absent, revoir la semaine prochaine", "Catalogue remis", None, None,
          "Intéressé par la nouvelle gamme", "Devis à envoyer"]
 

@@ -25,7 +25,25 @@ bp = Blueprint("visits", __name__)
 
 @bp.app_context_processor
 def visit_helpers():
-    return {"kind_labels": forms.kind_labels(), "outcome_labels": forms.outcome_labels()}
+    return {"kind_labels": forms.kind_labels(), "outcome_labels": forms.outcome_labels(),
+            "card_timeline": card_timeline}
+
+
+def _mark_correctable(result, client) -> bool:
+    """Flag the entries the actor may correct; whether they may edit the client at all."""
+    can_edit = access.can_edit_client(current_user, client)
+    for entry in result.entries:
+        entry.correctable = (can_edit and entry.kind == "interaction"
+                             and access.can_correct_interaction(current_user, entry.record.author_id))
+    return can_edit
+
+
+def card_timeline(client):
+    """The history's first page, rendered within the client card: no second request, and nothing
+    below it jumps when it arrives (the card used to load it by htmx after the page)."""
+    result = queries.timeline(get_session(), client, 1)
+    _mark_correctable(result, client)
+    return result
 
 
 def sensitive_terms() -> tuple[str, ...]:
@@ -167,10 +185,7 @@ def timeline(client):
     except ValueError:
         page = 1
     result = queries.timeline(get_session(), client, page)
-    can_edit = access.can_edit_client(current_user, client)
-    for entry in result.entries:
-        entry.correctable = (can_edit and entry.kind == "interaction"
-                             and access.can_correct_interaction(current_user, entry.record.author_id))
+    can_edit = _mark_correctable(result, client)
     # After a correction, come back where the entry was: the card (the timeline is on it) or this page.
     back = url_for("clients.detail", client_id=client.id) if is_partial() else \
         url_for("visits.timeline", client_id=client.id)

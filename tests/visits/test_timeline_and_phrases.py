@@ -28,13 +28,16 @@ def test_timeline_mixes_everything_newest_first_and_pages(as_rep, world, db):
     assert "<html" in page and "Relance devis" in page
 
 
-def test_the_card_shows_last_contact_and_loads_the_timeline(as_rep, world, db):
+def test_the_card_shows_last_contact_and_the_timeline_in_one_response(as_rep, world, db):
     client = world["client_a"]
-    make_interaction(db, world["rep_a"], client)
+    make_interaction(db, world["rep_a"], client, note="Vitrine refaite, à revoir en mars")
+    make_interaction(db, world["rep_b"], world["client_b"], note="Note de Bea")
     card = as_rep.get(f"/clients/{client.id}").get_data(as_text=True)
     assert f'/clients/{client.id}/log' in card  # tap 1 of the quick log
-    assert f'hx-get="/clients/{client.id}/timeline"' in card
+    # The newest entries come with the card (no second request that would push the page down).
+    assert "Vitrine refaite, à revoir en mars" in card and 'class="tl-correct"' in card
     assert "Last contact" in card or "Dernier contact" in card
+    assert "Note de Bea" not in card  # one card, its own history
 
 
 def test_shared_and_recent_phrases_are_offered(app, as_rep, world, db, login):
