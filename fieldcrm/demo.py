@@ -202,7 +202,38 @@ def load_demo(db: Session, clients_per_rep: int = 80, seed: int = 2026) -> dict[
         db.commit()
     manager = db.exec(select(User).where(User.email == f"manager.ouest@{DEMO_DOMAIN}")).one()
     load_activity(db, rng, manager)
+    load_past_tours(db)
     return logins
+
+
+def load_past_tours(db: Session, stops_per_tour: int = 6) -> None:
+    """Each rep drove a tour on the last working day, from their office (the largest town of their
+    area): the mileage log has a day, and today's tour starts from the office instead of asking."""
+    from flask import current_app, has_app_context
+
+    from fieldcrm.agenda import clock
+    from fieldcrm.geo.bounds import distance_km
+    from fieldcrm.tours import services as tours
+
+    config = current_app.config if has_app_context() else {}
+    day = clock.today() - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    for _team, name, departments, _prefix in REPS:
+        rep = db.exec(select(User).where(User.name == name, User.email.endswith(f"@{DEMO_DOMAIN}"))).first()
+        if rep is None:
+            continue
+        office = max(communes_for(departments), key=lambda c: c.population)
+        mine = db.exec(select(Client).where(Client.owner_id == rep.id, Client.latitude.is_not(None))).all()
+        nearest = sorted(mine, key=lambda c: distance_km(office.lat, office.lon, c.latitude, c.longitude))
+        tour = tours.tour_for_day(db, rep, day)
+        tours.update_settings(db, tour, {"start_label": f"Bureau, {office.name}", "start_lat": office.lat,
+                                         "start_lon": office.lon, "end_mode": "start"})
+        tours.add_stops(db, rep, tour, nearest[:stops_per_tour])
+        tours.plan(db, tour, config)
+        for stop, _client in tours.stops_of(db, tour):
+            if stop.state == "planned" and stop.left_out_reason is None:
+                tours.set_state(db, tour, stop, "done")
 
 
 def _uid(rng: random.Random) -> str:

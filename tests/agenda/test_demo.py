@@ -102,3 +102,24 @@ def test_today_of_a_demo_rep_is_full(app, db, demo, login):
     team = boss.get("/followups", query_string={"who": "team"}).get_data(as_text=True)
     assert "Yann Le Bihan" in team and "Claire Moreau" in team and "Karim Benali" not in team
     assert "Point stock demandé par Marc" in team
+
+
+def test_each_rep_drove_a_tour_and_todays_starts_from_the_office(app, db, demo):
+    from fieldcrm.accounts.models import User
+    from fieldcrm.tours import services as tours
+    from fieldcrm.tours.models import Tour
+
+    reps = db.exec(select(User).where(User.role == "rep")).all()
+    assert len(reps) == 4
+    today = clock.today()
+    for rep in reps:
+        driven = db.exec(select(Tour).where(Tour.owner_id == rep.id)).all()
+        assert len(driven) == 1 and driven[0].day < today and driven[0].day.weekday() < 5
+        past = driven[0]
+        assert past.start_label.startswith("Bureau, ") and past.planned_at is not None and past.distance_m > 0
+        stops = tours.stops_of(db, past, rep)
+        assert len(stops) == 6 and all(stop.state == "done" for stop, _client in stops)
+        assert all(client.owner_id == rep.id for _stop, client in stops)
+        with app.test_request_context():
+            todays = tours.tour_for_day(db, rep, today)
+        assert (todays.start_label, todays.start_lat) == (past.start_label, past.start_lat)
