@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -87,9 +88,14 @@ def list_clients(db: Session, actor: User, *, q: str | None = None, status: str 
     if sort in REVENUE_SORTS:  # issue 6: figures derived from purchases, from sales.queries only
         stmt, order = revenue_sort(stmt, sort)
     rows = list(db.exec(stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1)).all())
-    counts_sub = counts_stmt.with_only_columns(Client.status).subquery()
-    status_counts = dict(db.exec(
-        select(counts_sub.c.status, func.count()).group_by(counts_sub.c.status)).all())
+    if page == 1 and status not in STATUSES and len(rows) <= page_size:
+        # Every match is on this first page (the usual end of a search as you type): count them here
+        # rather than scanning the portfolio a second time.
+        status_counts = dict(Counter(row.status for row in rows))
+    else:
+        counts_sub = counts_stmt.with_only_columns(Client.status).subquery()
+        status_counts = dict(db.exec(
+            select(counts_sub.c.status, func.count()).group_by(counts_sub.c.status)).all())
     total = status_counts.get(status, 0) if status in STATUSES else sum(status_counts.values())
     return ClientPage(rows=rows[:page_size], total=total, page=page, has_more=len(rows) > page_size,
                       status_counts=status_counts)

@@ -121,3 +121,27 @@ def test_bad_paging_input_does_not_crash(app, login, rep_with_clients):
     login(rep_with_clients, http=http)
     assert http.get("/clients", query_string={"page": "abc", "sort": "drop table", "status": "x"}).status_code == 200
     assert http.get("/clients", query_string={"q": "%_\\"}).status_code == 200
+
+
+def test_status_counts_are_the_same_whether_counted_on_the_page_or_in_the_database(app, db):
+    """A search whose matches all fit on the first page is counted from that page; a longer one by the
+    database. Both give the chips the same figures as a count over the whole portfolio."""
+    from collections import Counter
+
+    from fieldcrm.clients.queries import PAGE_SIZE, list_clients
+
+    rep, other = make_user(db), make_user(db)
+    statuses = ["client", "prospect", "lead", "client", "former_client", "suspect", "client"]
+    for i in range(PAGE_SIZE + 12):  # "rare" on a few cards, "commun" on every one
+        word = "rare commun" if i % 9 == 0 else "commun"
+        make_client(db, rep, company_name=f"{word} {i:03d}", status=statuses[i % len(statuses)])
+    make_client(db, other, company_name="rare commun d'un autre", status="client")  # never counted
+    expected = {word: Counter(statuses[i % len(statuses)] for i in range(PAGE_SIZE + 12)
+                              if word == "commun" or i % 9 == 0) for word in ("rare", "commun")}
+    with app.test_request_context():
+        few = list_clients(db, rep, q="rare")
+        many = list_clients(db, rep, q="commun")
+        filtered = list_clients(db, rep, q="rare", status="client")
+    assert not few.has_more and few.status_counts == dict(expected["rare"]) and few.total == len(few.rows)
+    assert many.has_more and many.status_counts == dict(expected["commun"]) and many.total == PAGE_SIZE + 12
+    assert filtered.status_counts == dict(expected["rare"]) and filtered.total == expected["rare"]["client"]
