@@ -123,6 +123,19 @@ def _parse_day(raw: str | None):
         return None
 
 
+def _checked(clients, day, day_field: str, missing: str, past: str) -> dict:
+    """What is wrong with a bulk action's ticked clients and its day (today or later)."""
+    errors = {}
+    if not clients:
+        errors["client_id"] = _("Tick at least one client.") if clients is not None else \
+            _("Choose at most %(max)s clients at a time.", max=MAX_BULK)
+    if day is None:
+        errors[day_field] = missing
+    elif day < _today():
+        errors[day_field] = past
+    return errors
+
+
 def _refused(which, ids, months, days, errors: dict, **typed):
     posted = {"list": which, "ticked": ids, "errors": errors, **typed}
     return _dormant_page(months, days, status=422, posted=posted)
@@ -135,14 +148,7 @@ def dormant_followups():
     months, days = _dormant_args(request.form)
     which, ids, clients = _ticked_clients()
     due, reason = _parse_day(request.form.get("due_date")), (request.form.get("reason") or "").strip()
-    errors = {}
-    if not clients:
-        errors["client_id"] = _("Tick at least one client.") if clients is not None else \
-            _("Choose at most %(max)s clients at a time.", max=MAX_BULK)
-    if due is None:
-        errors["due_date"] = _("Enter the due date.")
-    elif due < _today():
-        errors["due_date"] = _("The due date cannot be in the past.")
+    errors = _checked(clients, due, "due_date", _("Enter the due date."), _("The due date cannot be in the past."))
     if not reason:
         errors["reason"] = _("Say why the client is to be followed up.")
     elif len(reason) > REASON_MAX:
@@ -169,14 +175,7 @@ def dormant_to_tour():
     months, days = _dormant_args(request.form)
     which, ids, clients = _ticked_clients()
     day = _parse_day(request.form.get("day"))
-    errors = {}
-    if not clients:
-        errors["client_id"] = _("Tick at least one client.") if clients is not None else \
-            _("Choose at most %(max)s clients at a time.", max=MAX_BULK)
-    if day is None:
-        errors["day"] = _("Enter the day of the tour.")
-    elif day < _today():
-        errors["day"] = _("Choose today or a later day.")
+    errors = _checked(clients, day, "day", _("Enter the day of the tour."), _("Choose today or a later day."))
     if not errors:
         try:
             added = services.add_to_tour(get_session(), current_user, clients, day)

@@ -58,28 +58,10 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
     return stmt, counts_stmt
 
 
-def matching_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
-                     sort: str = "name", stale: int | None = None, segment=None, limit: int = 100,
-                     **_page) -> list[Client]:
-    """Every client of the list as filtered on screen (all pages, in the list's order), at most
-    ``limit`` + 1 of them so that a caller can tell "too many"."""
-    stmt, _counts = _filtered(actor, q, status, stale)
-    order = SORTS.get(sort, SORTS["name"])
-    if segment is not None:
-        from fieldcrm.segments.queries import apply_segment
-
-        stmt = apply_segment(stmt, segment)
-    if sort in REVENUE_SORTS:
-        stmt, order = revenue_sort(stmt, sort)
-    return list(db.exec(stmt.order_by(*order).limit(limit + 1)).all())
-
-
-def list_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
-                 sort: str = "name", page: int = 1, page_size: int = PAGE_SIZE,
-                 stale: int | None = None, segment=None) -> ClientPage:
-    """One page of the actor's clients matching the search, with the total and per-status counts."""
+def _listed(actor: User, q, status, stale, segment, sort):
+    """The list's select (as filtered on screen), the same without the status filter (for the status
+    chips), and the order."""
     stmt, counts_stmt = _filtered(actor, q, status, stale)
-    page = max(page, 1)
     order = SORTS.get(sort, SORTS["name"])
     if segment is not None:  # issue 6: a saved segment narrows the list and its counts
         from fieldcrm.segments.queries import apply_segment
@@ -87,6 +69,24 @@ def list_clients(db: Session, actor: User, *, q: str | None = None, status: str 
         stmt, counts_stmt = apply_segment(stmt, segment), apply_segment(counts_stmt, segment)
     if sort in REVENUE_SORTS:  # issue 6: figures derived from purchases, from sales.queries only
         stmt, order = revenue_sort(stmt, sort)
+    return stmt, counts_stmt, order
+
+
+def matching_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
+                     sort: str = "name", stale: int | None = None, segment=None, limit: int = 100,
+                     **_page) -> list[Client]:
+    """Every client of the list as filtered on screen (all pages, in the list's order), at most
+    ``limit`` + 1 of them so that a caller can tell "too many"."""
+    stmt, _counts, order = _listed(actor, q, status, stale, segment, sort)
+    return list(db.exec(stmt.order_by(*order).limit(limit + 1)).all())
+
+
+def list_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
+                 sort: str = "name", page: int = 1, page_size: int = PAGE_SIZE,
+                 stale: int | None = None, segment=None) -> ClientPage:
+    """One page of the actor's clients matching the search, with the total and per-status counts."""
+    stmt, counts_stmt, order = _listed(actor, q, status, stale, segment, sort)
+    page = max(page, 1)
     rows = list(db.exec(stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1)).all())
     if page == 1 and status not in STATUSES and len(rows) <= page_size:
         # Every match is on this first page (the usual end of a search as you type): count them here

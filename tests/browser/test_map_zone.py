@@ -11,18 +11,10 @@ from sqlmodel import select
 
 from tests.browser.test_client_journey import assert_fits_narrow_phone, assert_tap_targets
 from tests.browser.test_map_tour import _offline_edges
-from tests.factories import PASSWORD, make_client, make_tour, make_user
+from tests.factories import PASSWORD, make_located_client, make_tour, make_user
 
 INSIDE = [(45.7600, 4.8000), (45.7650, 4.8080), (45.7550, 4.8120), (45.7700, 4.8150)]
 OUTSIDE = [(45.8000, 4.8900), (45.7200, 4.7200)]  # north-east and south-west: the zone sits mid-map
-
-
-def _located(db, owner, name, lat, lon):
-    client = make_client(db, owner, company_name=name, postal_code="69001", city="Lyon")
-    client.latitude, client.longitude, client.geo_precision = lat, lon, "street"
-    db.add(client)
-    db.commit()
-    return client
 
 
 def _tap(page: Page, x: float, y: float) -> None:
@@ -42,10 +34,10 @@ def test_rep_draws_a_zone_and_adds_its_clients_to_tomorrows_tour(page: Page, liv
     from fieldcrm.tours.models import Tour
 
     rep, other = make_user(live_db, name="Rémi Rep"), make_user(live_db, name="Autre Rep")
-    inside = [_located(live_db, rep, f"Dans la zone {i + 1}", *p) for i, p in enumerate(INSIDE)]
+    inside = [make_located_client(live_db, rep, f"Dans la zone {i + 1}", *p) for i, p in enumerate(INSIDE)]
     for i, p in enumerate(OUTSIDE):
-        _located(live_db, rep, f"Hors zone {i + 1}", *p)
-    stranger = _located(live_db, other, "Client d'un autre", 45.7620, 4.8060)  # inside, another rep's
+        make_located_client(live_db, rep, f"Hors zone {i + 1}", *p)
+    stranger = make_located_client(live_db, other, "Client d'un autre", 45.7620, 4.8060)  # inside, another rep's
     make_tour(live_db, rep, [], day=date.today() - timedelta(days=1), start_lat=45.7640, start_lon=4.8357,
               start_label="Bureau Lyon", start_time=time(8, 30), end_time=time(18, 30))
     errors: list[str] = []
@@ -124,7 +116,7 @@ def test_rep_draws_a_zone_and_adds_its_clients_to_tomorrows_tour(page: Page, liv
 def test_cancelling_a_zone_gives_the_map_back(page: Page, live_url, live_db, log_in, screenshot):
     rep = make_user(live_db)
     for i, p in enumerate(INSIDE):
-        _located(live_db, rep, f"Client {i + 1}", *p)
+        make_located_client(live_db, rep, f"Client {i + 1}", *p)
     _offline_edges(page)
     log_in(page, rep, PASSWORD)
     page.goto(live_url("maps.index"))
