@@ -81,6 +81,13 @@ def close_session(_exc=None) -> None:
         session.close()
 
 
+def rollback_session() -> None:
+    """Give up the request's transaction after an error, keeping its session usable."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A standalone session for CLI commands and background jobs."""

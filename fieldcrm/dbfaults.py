@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,11 @@ def classify(error: BaseException) -> str | None:
     sqlstate = getattr(orig, "sqlstate", None)
     if sqlstate in _PG_BUSY:
         return BUSY
-    # No SQLSTATE at all: the server never answered (refused, reset, closed mid-query).
-    if sqlstate is None or sqlstate.startswith(_PG_UNREACHABLE_CLASSES):
-        return UNREACHABLE
-    return None
+    if sqlstate is not None:
+        return UNREACHABLE if sqlstate.startswith(_PG_UNREACHABLE_CLASSES) else None
+    # No SQLSTATE: the server never answered (refused, reset, closed mid-query), unless it is a
+    # mistake psycopg caught itself (a placeholder missing), which is not an operational error.
+    return UNREACHABLE if isinstance(error, OperationalError | InterfaceError) else None
 
 
 def retry_transient(*, idempotent: bool = False, budget: float = RETRY_BUDGET_SECONDS):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from fieldcrm import migrate
 from fieldcrm.db import get_engine
 from fieldcrm.dbfaults import UNREACHABLE, classify
-from fieldcrm.web.db_faults import first_line, unavailable_response
+from fieldcrm.web.unavailable import first_line, unavailable_response
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from fieldcrm import create_app
-from fieldcrm.db import LOCK_WAIT_MS, make_engine
+from fieldcrm.db import LOCK_WAIT_MS, get_session, make_engine
 from fieldcrm.migrate import upgrade
 from fieldcrm.visits.models import Interaction
 from tests.conftest import PG_URL, app_config
@@ -156,3 +156,20 @@ def test_every_sqlite_connection_waits_for_locks(app):
     finally:
         for conn in connections:
             conn.close()
+
+
+def test_a_database_bug_stays_a_500_without_internals(make_app, db):
+    """Only passing faults are "try again": a query that is wrong is still an error page (500),
+    with nothing of the SQL or the driver's message shown."""
+    app = make_app()
+
+    @app.get("/wrong-query")
+    def wrong_query():
+        get_session().execute(text("SELECT secret_column FROM no_such_table"))
+
+    http = app.test_client()
+    response = http.get("/wrong-query")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500 and "Retry-After" not in response.headers
+    assert "Something went wrong" in body
+    assert "no_such_table" not in body and "Traceback" not in body

@@ -141,4 +141,4 @@ def test_postgresql_stopped_and_started_during_writes(tmp_path):
     assert not lost and not duplicated
     assert set(saved) <= {w.uid for w in writes}
     assert recovery is not None and recovery < RECOVERY_LIMIT_SECONDS, "no write succeeded after the restart"
-    assert "Unhandled error" not in log
+    assert "Unhandled error" not in log and "Database error" not in log  # the 500s' log lines

@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 import time
 
+import psycopg
 import pysqlite3.dbapi2 as sqlite
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from fieldcrm.dbfaults import BUSY, RETRY_BUDGET_SECONDS, UNREACHABLE, classify, retry_transient
@@ -107,3 +108,9 @@ def test_a_lost_database_is_retried_only_by_an_idempotent_use_case(idempotent):
     assert (len(attempts) > 2) is idempotent
     assert time.monotonic() - started <= RETRY_BUDGET_SECONDS + 0.5
     engine.dispose()
+
+
+def test_a_mistake_psycopg_catches_itself_is_a_bug_not_an_outage():
+    # Raised by psycopg before anything is sent: no SQLSTATE, yet the server is fine.
+    mistake = ProgrammingError("SELECT %s, %s", (1,), psycopg.ProgrammingError("2 placeholders, 1 value"))
+    assert classify(mistake) is None

@@ -13,7 +13,7 @@ from flask import g, jsonify, make_response, render_template
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError
 
-from fieldcrm.db import close_session
+from fieldcrm.db import close_session, rollback_session
 from fieldcrm.dbfaults import BUSY, UNREACHABLE, classify
 from fieldcrm.extensions import login_manager
 from fieldcrm.web.errors import unexpected_error_page
@@ -65,12 +65,11 @@ def first_line(error: Exception) -> str:
 def init_app(app) -> None:
     @app.errorhandler(DBAPIError)
     def database_error(error):
-        # The request's session holds a failed transaction (or a dead connection): let it go, so
-        # rendering the answer cannot trip over it.
-        close_session()
         kind = classify(error)
         if kind is None:
             log.exception("Database error")
+            rollback_session()  # the page may still read the user, through a usable session
             return unexpected_error_page()
+        close_session()  # its connection is dead or its transaction lost: nothing more to read there
         log.warning("Database %s: answered 503 (%s)", kind, first_line(error))
         return unavailable_response(kind)
