@@ -13,7 +13,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
+from fieldcrm.db import make_engine
 from fieldcrm.dbfaults import BUSY, RETRY_BUDGET_SECONDS, UNREACHABLE, classify, retry_transient
+from tests.conftest import PG_URL
 from tests.served import free_port
 
 
@@ -114,3 +116,43 @@ def test_a_mistake_psycopg_catches_itself_is_a_bug_not_an_outage():
     # Raised by psycopg before anything is sent: no SQLSTATE, yet the server is fine.
     mistake = ProgrammingError("SELECT %s, %s", (1,), psycopg.ProgrammingError("2 placeholders, 1 value"))
     assert classify(mistake) is None
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's deadlock detection")
+def test_a_deadlock_victim_runs_again_and_saves(database_url):
+    """Two transactions take two rows in opposite orders: PostgreSQL aborts one (the first to wait);
+    the use case runs again once the other has finished, and both writes are there."""
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO quick_phrase (id, text, position) VALUES (1, 'a', 0), (2, 'b', 0)"))
+    attempts: list = []
+    victim_waits = threading.Event()
+
+    def swap_positions(db: Session) -> int:
+        attempts.append(time.monotonic())
+        db.execute(text("UPDATE quick_phrase SET position = position + 10 WHERE id = 2"))
+        victim_waits.set()
+        db.execute(text("UPDATE quick_phrase SET position = position + 10 WHERE id = 1"))
+        db.commit()
+        return len(attempts)
+
+    with engine.connect() as other:
+        other.execute(text("UPDATE quick_phrase SET position = position + 1 WHERE id = 1"))
+        result: list = []
+
+        def run():
+            with Session(engine) as db:
+                result.append(retry_transient(budget=5)(swap_positions)(db))
+
+        runner = threading.Thread(target=run)
+        runner.start()
+        assert victim_waits.wait(5)
+        time.sleep(0.2)  # the use case now waits for row 1; this one will wait for row 2
+        other.execute(text("UPDATE quick_phrase SET position = position + 1 WHERE id = 2"))
+        other.commit()
+        runner.join(15)
+    with engine.connect() as conn:
+        positions = dict(conn.execute(text("SELECT id, position FROM quick_phrase")).all())
+    engine.dispose()
+    assert result == [2]  # deadlocked once, saved the second time
+    assert positions == {1: 11, 2: 11}
