@@ -52,6 +52,17 @@ def test_unreadable_sqlite_file_is_unavailable_not_unmigrated_and_recovers(tmp_p
     assert http.get("/login").status_code == 200
 
 
+def test_not_migrated_is_said_until_migrated_then_served_without_restart(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    http = create_app(app_config(url)).test_client()
+    refused = http.get("/login")
+    assert refused.status_code == 503 and "fieldcrm migrate" in refused.get_data(as_text=True)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    assert http.get("/login").status_code == 200
+
+
 def test_postgresql_down_at_start_is_unavailable_for_page_htmx_and_json():
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/nothing_listens_here"
     app = create_app(app_config(url, BABEL_DEFAULT_LOCALE="fr"))

@@ -132,7 +132,7 @@ def test_postgresql_stopped_and_started_during_writes(tmp_path):
     print(f"\nPostgreSQL outage: {len(writes)} requests, answers {dict(statuses)}, "
           f"{len(during)} during the {restarting - down:.1f} s outage, {len(acked)} acknowledged, "
           f"{len(lost)} lost, {duplicated} duplicated, {len(set(saved) - acked)} saved but not acknowledged, "
-          f"{log.count(FRESH_WORKER_SAW_OUTAGE)} first looks by fresh workers, recovery {recovery if recovery is None else round(recovery, 2)} s after the restart")
+          f"{log.count(FRESH_WORKER_SAW_OUTAGE)} answers by a worker started during the outage, recovery {recovery if recovery is None else round(recovery, 2)} s after the restart")
 
     assert set(statuses) <= {200, 201, 503}, (statuses, log[-3000:])  # never a 500, never a reset
     # Down means "unreachable, try again" (the outbox keeps the entry), never "not migrated".
