@@ -52,9 +52,11 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.drivername == "postgresql" or parsed.drivername == "postgres":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    # Keep any `options` the URL gives (they would be replaced, not merged) and add the lock wait.
+    options = " ".join(filter(None, [parsed.query.get("options"), f"-c lock_timeout={LOCK_WAIT_MS}"]))
     # pool_pre_ping: after a restart of PostgreSQL, pooled connections are dead; test before use.
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                         connect_args={"options": f"-c lock_timeout={LOCK_WAIT_MS}", "connect_timeout": 5})
+                         connect_args={"options": options, "connect_timeout": 5})
 
 
 def sqlite_version(engine: Engine) -> str | None:

@@ -184,3 +184,14 @@ def test_a_database_bug_stays_a_500_without_internals(make_app, db):
     assert response.status_code == 500 and "Retry-After" not in response.headers
     assert "Something went wrong" in body
     assert "no_such_table" not in body and "Traceback" not in body
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's lock_timeout")
+def test_postgresql_connections_wait_for_locks_and_keep_the_url_options():
+    engine = make_engine(PG_URL + ("&" if "?" in PG_URL else "?") + "options=-c%20statement_timeout%3D60000")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == f"{LOCK_WAIT_MS // 1000}s"
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "1min"
+    finally:
+        engine.dispose()
