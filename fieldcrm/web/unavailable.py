@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import g, jsonify, make_response, render_template
+from flask import g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError
 
@@ -43,14 +43,17 @@ def unavailable_response(kind: str):
     g._login_user = login_manager.anonymous_user()
     title, message = _texts(kind)
     retry_after = RETRY_AFTER[kind]
+    # Reloading a page is harmless; a form is sent again from the form itself, its typing kept.
+    context = {"title": title, "message": message,
+               "retry_url": request.full_path.rstrip("?") if request.method == "GET" else None}
     if wants_json():
         response = jsonify(error=kind, message=message, retry_after=retry_after)
     elif is_htmx():
-        response = make_response(render_template("errors/_error.html", title=title, message=message))
+        response = make_response(render_template("errors/_error.html", **context))
         response.headers["HX-Trigger"] = json.dumps(
             {HX_EVENT: {"kind": kind, "message": message, "retryAfter": retry_after}})
     else:
-        response = make_response(render_template("errors/error.html", title=title, message=message))
+        response = make_response(render_template("errors/error.html", **context))
     response.status_code = 503
     response.headers["Retry-After"] = str(retry_after)
     response.vary.add("HX-Request")

@@ -85,8 +85,9 @@ def test_database_lost_after_start_answers_503_not_500(make_app, db, login, clie
     assert client.get("/clients").status_code == 200
     app.extensions["fieldcrm.engine"].dispose()
     app.extensions["fieldcrm.engine"] = make_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/gone")
-    page = client.get("/clients")
+    page = client.get("/clients?q=boulangerie")
     assert_outage_page(page, "The database is temporarily unavailable")
+    assert 'href="/clients?q=boulangerie">Try again</a>' in page.get_data(as_text=True)
     assert page.headers["Retry-After"] == "5"
     fragment = client.get(f"/clients/{shop.id}", headers=HTMX)
     assert fragment.status_code == 503 and "HX-Trigger" in fragment.headers
