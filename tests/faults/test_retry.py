@@ -58,6 +58,7 @@ def write_note(attempts: list):
     return write
 
 
+@pytest.mark.fault
 def test_a_short_lock_is_waited_out_by_retrying(impatient_sqlite):
     path, engine = impatient_sqlite
     attempts: list = []
@@ -69,6 +70,7 @@ def test_a_short_lock_is_waited_out_by_retrying(impatient_sqlite):
         assert conn.execute(text("SELECT count(*) FROM note")).scalar() == 1
 
 
+@pytest.mark.fault
 def test_a_long_lock_gives_up_within_the_budget(impatient_sqlite):
     path, engine = impatient_sqlite
     attempts: list = []
@@ -77,7 +79,7 @@ def test_a_long_lock_gives_up_within_the_budget(impatient_sqlite):
     with Session(engine) as db, pytest.raises(OperationalError) as raised:
         retry_transient()(write_note(attempts))(db, "never saved")
     assert classify(raised.value) == BUSY
-    assert len(attempts) > 2 and time.monotonic() - started <= RETRY_BUDGET_SECONDS + 0.2
+    assert len(attempts) > 2 and time.monotonic() - started <= RETRY_BUDGET_SECONDS + 0.5
     holder.join()
 
 
@@ -118,6 +120,7 @@ def test_a_mistake_psycopg_catches_itself_is_a_bug_not_an_outage():
     assert classify(mistake) is None
 
 
+@pytest.mark.fault
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL's deadlock detection")
 def test_a_deadlock_victim_runs_again_and_saves(database_url):
     """Two transactions take two rows in opposite orders: PostgreSQL aborts one (the first to wait);
