@@ -133,6 +133,7 @@ def test_write_behind_a_long_lock_answers_busy_then_saves_once(database_url, db,
     login(rep)
     uid = str(uuid.uuid4())
     busy, elapsed = _log_while_locked(client, database_url, shop.id, uid, LOCK_WAIT_MS / 1000 + 2.5)
+    print(f"\nbusy {db.bind.dialect.name}: answered {busy.status_code} after {elapsed:.2f} s")
     assert busy.status_code == 503 and busy.headers["Retry-After"] == "2"
     assert "The server is busy" in busy.get_data(as_text=True)
     assert elapsed < LOCK_WAIT_MS / 1000 + 2.5  # bounded: answered before the lock was released
