@@ -78,9 +78,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     security.init_app(app)
 
-    from fieldcrm.web import errors, migration_guard
+    from fieldcrm.web import errors, migration_guard, unavailable
 
     errors.init_app(app)
+    unavailable.init_app(app)
     migration_guard.init_app(app)
     i18n.init_app(app)
     from fieldcrm.web import templating

@@ -11,6 +11,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIN_SQLITE = (3, 51, 3)
+# How long a write waits for another one to finish before answering "busy": SQLite's own retry with
+# backoff on a locked file, PostgreSQL's lock_timeout. Long enough for any single request's write to
+# get its turn, short enough that a phone hears "try again" (503) before it gives up on us.
+LOCK_WAIT_MS = 5000
 
 
 class SQLiteTooOld(RuntimeError):
@@ -32,9 +36,9 @@ def _sqlite_module():
 
 def _on_sqlite_connect(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")  # first: switching to WAL may itself wait
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
@@ -43,12 +47,16 @@ def make_engine(url: str) -> Engine:
     """Build the engine for a database URL; SQLite goes through pysqlite3 with our pragmas."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, module=_sqlite_module(), connect_args={"timeout": 10})
+        engine = create_engine(url, module=_sqlite_module(), connect_args={"timeout": LOCK_WAIT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     if parsed.drivername == "postgresql" or parsed.drivername == "postgres":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # Keep any `options` the URL gives (they would be replaced, not merged) and add the lock wait.
+    options = " ".join(filter(None, [parsed.query.get("options"), f"-c lock_timeout={LOCK_WAIT_MS}"]))
+    # pool_pre_ping: after a restart of PostgreSQL, pooled connections are dead; test before use.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         connect_args={"options": options, "connect_timeout": 5})
 
 
 def sqlite_version(engine: Engine) -> str | None:
@@ -73,6 +81,13 @@ def close_session(_exc=None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def rollback_session() -> None:
+    """Give up the request's transaction after an error, keeping its session usable."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from fieldcrm.accounts.models import User
 from fieldcrm.agenda import clock
 from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients.models import Client, ContactPerson
+from fieldcrm.dbfaults import retry_transient
 from fieldcrm.followups import services as followups
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.visits.models import PHRASE_MAX, Interaction, QuickPhrase
@@ -98,6 +99,7 @@ def _move_last_dates(db: Session, client: Client, interaction: Interaction) -> N
                    .values(last_visit_at=at))
 
 
+@retry_transient(idempotent=True)  # the uid finds a log whose commit went through before a fault
 def log_interaction(db: Session, actor: User, client: Client, data: dict) -> LogResult:
     """Save what happened with `client`. Sending the same `uid` again (double tap, retry, offline
     queue) returns the interaction already saved and changes nothing."""
@@ -133,6 +135,7 @@ def log_interaction(db: Session, actor: User, client: Client, data: dict) -> Log
     return result
 
 
+@retry_transient(idempotent=True)  # the follow-up's uid is derived from the log's
 def propose_followup(db: Session, actor: User, client: Client, interaction: Interaction, due: date,
                      reason: str = "") -> FollowUp:
     """The next step chosen right after logging. Tapping twice gives one follow-up."""

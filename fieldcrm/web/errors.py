@@ -20,6 +20,15 @@ def _page(status: int, title: str, message: str):
     return response, status
 
 
+def unexpected_error_page():
+    """The 500 page: the request's transaction is rolled back, so nothing was saved half-way."""
+    return _page(
+        500,
+        _("Something went wrong"),
+        _("An unexpected error occurred. Nothing was saved half-way; please try again."),
+    )
+
+
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_err):
@@ -46,8 +55,4 @@ def init_app(app) -> None:
         if isinstance(err, HTTPException):
             return http_error(err)
         log.exception("Unhandled error")
-        return _page(
-            500,
-            _("Something went wrong"),
-            _("An unexpected error occurred. Nothing was saved half-way; please try again."),
-        )
+        return unexpected_error_page()
