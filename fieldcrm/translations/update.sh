@@ -9,6 +9,6 @@ PYBABEL=${PYBABEL:-.venv/bin/pybabel}
     --project=FieldCRM --version=0.1.0 --copyright-holder="FieldCRM contributors" \
     -o fieldcrm/translations/messages.pot .
 "$PYBABEL" update -i fieldcrm/translations/messages.pot -d fieldcrm/translations -D messages \
-    --ignore-obsolete --previous
+    --ignore-obsolete --previous -w 100
 "$PYBABEL" compile -d fieldcrm/translations -D messages --statistics
 "${PYTEST:-.venv/bin/pytest}" -q tests/test_i18n.py
