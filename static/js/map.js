@@ -81,21 +81,19 @@
       redraw();
     }
 
+    var stage = el.closest(".map-stage") || el;
+
     function toggle(on) {
       state.drawing = on;
       panel.hidden = !on;
       el.classList.toggle("map-drawing", on);
+      stage.classList.toggle("zone-drawing", on);
       hideWhileDrawing.forEach(function (node) { if (node) node.classList.toggle("hidden", on); });
       if (on) { map.doubleClickZoom.disable(); } else { map.doubleClickZoom.enable(); corners = []; redraw(); }
       map.invalidateSize();
     }
 
-    start.addEventListener("click", function () {
-      toggle(true);
-      // the map at the top of the screen, the zone's buttons and its outcome below it: no scrolling
-      // while the thumb taps corners
-      el.scrollIntoView({ block: "start" });
-    });
+    start.addEventListener("click", function () { toggle(true); });
     cancel.addEventListener("click", function () { toggle(false); });
     undo.addEventListener("click", function () { corners.pop(); redraw(); });
     map.on("click", function (e) { add(e.latlng); });

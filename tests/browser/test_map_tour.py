@@ -8,7 +8,8 @@ from datetime import date, time, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_client_journey import assert_fits_narrow_phone, assert_tap_targets
+from tests.browser.conftest import assert_tap_targets
+from tests.browser.test_client_journey import assert_fits_narrow_phone
 from tests.factories import PASSWORD, make_client, make_tour, make_user
 
 BLANK_PNG = base64.b64decode(
