@@ -23,9 +23,10 @@
     catch (e) { return ""; }
   }
   function phrase(name, values) {
-    var text = (phrases && phrases.dataset[name]) || "";
-    Object.keys(values || {}).forEach(function (k) { text = text.replace("%" + k, values[k]); });
-    return text;
+    // one pass, so a value that contains "%something" (a client's name) is never read as a placeholder
+    return ((phrases && phrases.dataset[name]) || "").replace(/%([a-z]+)/g, function (whole, key) {
+      return values && Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
   }
   function plural(count) {
     try { return new Intl.PluralRules(document.documentElement.lang || "fr").select(count) === "one" ? "One" : "Other"; }
