@@ -10,6 +10,7 @@ import time
 from playwright.sync_api import BrowserContext, Page, Route, expect
 from sqlmodel import Session, select
 
+from fieldcrm.accounts.auth import revoke_all
 from fieldcrm.clients import services as clients
 from fieldcrm.visits.models import Interaction
 from tests.browser.conftest import assert_tappable
@@ -157,6 +158,29 @@ def test_the_next_person_on_the_phone_never_sends_nor_sees_the_first_ones_logs(p
         time.sleep(0.2)
     assert [(i.author_id, i.client_id, i.note) for i in logs(live_app)] == [
         (rep.id, helene.id, "Vu hors réseau, commande à suivre")]
+
+
+def test_a_log_sent_after_the_session_ended_elsewhere_waits_for_its_author(page: Page, context, live_app, live_url,
+                                                                          live_db, log_in):
+    world = portfolio_world(live_db)
+    rep = world["rep_a"]
+    log_in(page, rep, PASSWORD)
+    page.goto(live_url("visits.log", client_id=world["client_a"].id))
+    page.locator("#note").fill("Noté dans le parking")
+    context.set_offline(True)
+    page.locator(".outcome-reached").tap()
+    expect(page.locator("[data-queued-note]")).to_be_visible()
+    revoke_all(live_db, rep.id)  # "log out everywhere" from the office computer
+    live_db.commit()
+    context.set_offline(False)  # the queue is sent: the server answers with the way to the login page
+    page.wait_for_timeout(1500)
+    assert queue_size(page) == 1 and logs(live_app) == []  # not mistaken for a success
+
+    log_in(page, rep, PASSWORD)
+    deadline = time.monotonic() + 20
+    while not logs(live_app) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [(i.author_id, i.note) for i in logs(live_app)] == [(rep.id, "Noté dans le parking")]
 
 
 def test_a_busy_server_keeps_the_log_queued_and_it_is_sent_once_when_it_answers(page: Page, context, live_app,
