@@ -67,7 +67,11 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("accounts.login"), 303)
+    response = redirect(url_for("accounts.login"), 303)
+    # The browser forgets the pages it cached for this person. "cache" only: "storage" would also wipe
+    # the phone's outbox (localStorage), where the unsent logs of another person may be waiting.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])

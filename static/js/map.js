@@ -2,9 +2,17 @@
 // Modes (data-mode on #map): "clients" (pins with filters, mini card, around me, draw a zone to add the
 // clients inside it to a tour), "place" (drag a pin to fix a client's position), "tour" (the numbered
 // route of a tour).
+// Names and labels come from the users' data: every one reaches the page as text (textContent, text
+// nodes, elements handed to Leaflet), never as HTML, so a client named "<img onerror=…>" stays a name.
 (function () {
   "use strict";
   var CLUSTER_FROM = 300;
+
+  function textElement(tag, text) {
+    var node = document.createElement(tag);
+    node.textContent = text;
+    return node;
+  }
 
   function baseMap(el, options) {
     var map = L.map(el, Object.assign({ zoomControl: true, tap: true, scrollWheelZoom: false }, options || {}));
@@ -47,7 +55,7 @@
     }
 
     function preview() {
-      if (corners.length < 3) { result.innerHTML = ""; return; }
+      if (corners.length < 3) { result.textContent = ""; return; }
       syncFilters();
       if (window.htmx) window.htmx.trigger(form, "zonechange");
     }
@@ -73,21 +81,19 @@
       redraw();
     }
 
+    var stage = el.closest(".map-stage") || el;
+
     function toggle(on) {
       state.drawing = on;
       panel.hidden = !on;
       el.classList.toggle("map-drawing", on);
+      stage.classList.toggle("zone-drawing", on);
       hideWhileDrawing.forEach(function (node) { if (node) node.classList.toggle("hidden", on); });
       if (on) { map.doubleClickZoom.disable(); } else { map.doubleClickZoom.enable(); corners = []; redraw(); }
       map.invalidateSize();
     }
 
-    start.addEventListener("click", function () {
-      toggle(true);
-      // the map at the top of the screen, the zone's buttons and its outcome below it: no scrolling
-      // while the thumb taps corners
-      el.scrollIntoView({ block: "start" });
-    });
+    start.addEventListener("click", function () { toggle(true); });
     cancel.addEventListener("click", function () { toggle(false); });
     undo.addEventListener("click", function () { corners.pop(); redraw(); });
     map.on("click", function (e) { add(e.latlng); });
@@ -157,7 +163,7 @@
           var markers = data.pins.map(function (p) {
             // A 44 px tap target around a small coloured dot (colours in app.css, by status or segment class).
             var look = pinLook(data, p);
-            var icon = L.divIcon({ className: "pin " + look.cls + (p.a ? " pin-approx" : ""), html: "<span></span>",
+            var icon = L.divIcon({ className: "pin " + look.cls + (p.a ? " pin-approx" : ""), html: textElement("span", ""),
                                    iconSize: [44, 44], iconAnchor: [22, 22], tooltipAnchor: [12, 0] });
             var m = L.marker([p.lat, p.lon], { icon: icon, title: p.n + (look.label ? " · " + look.label : ""), keyboard: true });
             // While a zone is drawn, a tap on a pin is a corner of the zone, not its mini card.
@@ -228,7 +234,7 @@
     var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon), zoom = parseInt(el.dataset.zoom, 10);
     var map = baseMap(el);
     map.setView([lat, lon], zoom);
-    var icon = L.divIcon({ className: "pin-drag", html: "<span></span>", iconSize: [44, 44], iconAnchor: [22, 44] });
+    var icon = L.divIcon({ className: "pin-drag", html: textElement("span", ""), iconSize: [44, 44], iconAnchor: [22, 44] });
     var marker = L.marker([lat, lon], { draggable: true, autoPan: true, icon: icon, keyboard: true, title: "" }).addTo(map);
     var latInput = document.getElementById("place-lat"), lonInput = document.getElementById("place-lon");
     function sync(ll) { latInput.value = ll.lat.toFixed(7); lonInput.value = ll.lng.toFixed(7); }
@@ -242,12 +248,14 @@
     var map = baseMap(el);
     var points = [];
     if (data.start) {
-      L.marker(data.start, { icon: L.divIcon({ className: "tour-start", html: "<span>⌂</span>", iconSize: [34, 34] }) }).addTo(map);
+      L.marker(data.start, { icon: L.divIcon({ className: "tour-start", html: textElement("span", "⌂"), iconSize: [34, 34] }) }).addTo(map);
       points.push(data.start);
     }
     (data.stops || []).forEach(function (s) {
-      var icon = L.divIcon({ className: "tour-stop tour-stop-" + s.state, html: "<span>" + s.n + "</span>", iconSize: [34, 34] });
-      L.marker([s.lat, s.lon], { icon: icon, title: s.name }).bindTooltip(s.name + (s.eta ? " · " + s.eta : "")).addTo(map);
+      var icon = L.divIcon({ className: "tour-stop tour-stop-" + s.state, html: textElement("span", String(s.n)),
+                             iconSize: [34, 34] });
+      L.marker([s.lat, s.lon], { icon: icon, title: s.name })
+        .bindTooltip(textElement("span", s.name + (s.eta ? " · " + s.eta : ""))).addTo(map);
       points.push([s.lat, s.lon]);
     });
     if (data.end) { points.push(data.end); } else if (data.start && points.length > 1) { points.push(data.start); }

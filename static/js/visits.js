@@ -1,49 +1,10 @@
-// FieldCRM quick log: drafts kept on the phone, an offline queue sent exactly once (the form's uid),
-// quick phrases, the sensitive-words warning. Without this file the log sheet is a plain form.
+// FieldCRM quick log: drafts kept on the phone, logs queued in the outbox (outbox.js) when they cannot be
+// sent and sent exactly once (the form's uid), quick phrases, the sensitive-words warning. Without this
+// file the log sheet is a plain form.
 (function () {
   "use strict";
-  var QUEUE_KEY = "fieldcrm.queue";
-  var flushing = false;
-
-  function csrfToken() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || ""; }
-    catch (e) { return ""; }
-  }
-  function load(key, fallback) {
-    try { var v = localStorage.getItem(key); return v ? JSON.parse(v) : fallback; } catch (e) { return fallback; }
-  }
-  function save(key, value) {
-    try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode: no storage */ }
-  }
-  function queue() { return load(QUEUE_KEY, []); }
-  function setQueue(items) { save(QUEUE_KEY, items); banner(); }
-  function dequeue(uid) { setQueue(queue().filter(function (e) { return e.uid !== uid; })); }
-  function enqueue(entry) {
-    var items = queue().filter(function (e) { return e.uid !== entry.uid; });
-    items.push(entry);
-    setQueue(items);
-  }
-
-  // A small bar telling how many logs wait for the network.
-  function banner() {
-    var count = queue().length;
-    var bar = document.getElementById("queue-banner");
-    if (!count) { if (bar) bar.remove(); return; }
-    if (!bar) {
-      bar = document.createElement("p");
-      bar.id = "queue-banner";
-      bar.className = "queue-banner";
-      bar.setAttribute("role", "status");
-      document.body.appendChild(bar);
-    }
-    // The page carries the phrase for one and for several, translated; the language says which is which.
-    var source = document.querySelector("[data-queue-one]");
-    var one = false;
-    try { one = new Intl.PluralRules(document.documentElement.lang || "fr").select(count) === "one"; }
-    catch (e) { one = count === 1; }
-    var template = source ? (one ? source.dataset.queueOne : source.dataset.queueOther) : "%n";
-    bar.textContent = template.replace("%n", count);
-  }
+  var outbox = window.FieldCRMOutbox;
+  if (!outbox) return; // signed out: no sheet to enhance
 
   // --- Folding and the sensitive-words check (same rules as fieldcrm/visits/sensitive.py) ---
   function fold(text) { return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
@@ -83,11 +44,11 @@
       data[name] = value;
       if (value && name !== "kind") any = true;
     });
-    if (any || (data.kind && data.kind !== "visit")) save(form.dataset.draftKey, data);
-    else try { localStorage.removeItem(form.dataset.draftKey); } catch (e) { /* ignore */ }
+    if (any || (data.kind && data.kind !== "visit")) outbox.saveDraft(form.dataset.draftKey, data);
+    else outbox.dropDraft(form.dataset.draftKey);
   }
   function restoreDraft(form) {
-    var data = load(form.dataset.draftKey, null);
+    var data = outbox.loadDraft(form.dataset.draftKey);
     if (!data) return;
     var hasErrors = form.querySelector(".has-error, [aria-invalid]");
     if (hasErrors) return; // the server sent back what was typed, with its messages
@@ -105,14 +66,13 @@
       if (note) note.classList.remove("hidden");
     }
   }
-  function clearDraft(key) { try { localStorage.removeItem(key); } catch (e) { /* ignore */ } }
 
   // --- Sending: the sheet's submit goes through here so it can be queued when there is no network ---
   function swapSheet(html) {
     var sheet = document.getElementById("log-sheet");
     if (!sheet) return;
-    var holder = document.createElement("div");
-    holder.innerHTML = html;
+    // the server's own fragment (escaped by its templates), parsed apart from the page before it goes in
+    var holder = new DOMParser().parseFromString(html, "text/html").body;
     var fresh = holder.querySelector("#log-sheet") || holder.firstElementChild;
     if (!fresh) return;
     sheet.replaceWith(fresh);
@@ -121,11 +81,11 @@
     window.scrollTo(0, 0);
   }
 
-  function post(entry, wantHtml) {
-    var headers = { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" };
-    if (wantHtml) { headers["HX-Request"] = "true"; headers["Accept"] = "text/html"; }
-    else headers["Accept"] = "application/json";
-    return fetch(entry.url, { method: "POST", body: entry.body, headers: headers, credentials: "same-origin" });
+  function showQueued(form) {
+    var sheet = document.getElementById("log-sheet");
+    var note = sheet && sheet.querySelector("[data-queued-note]");
+    if (note) note.classList.remove("hidden");
+    form.classList.add("is-queued");
   }
 
   function submitLog(form, submitter) {
@@ -134,52 +94,32 @@
     data.delete("csrf_token"); // the token of the page that sends it is used (it may be a later page)
     var entry = { uid: data.get("uid"), url: form.action, body: new URLSearchParams(data).toString(),
                   name: form.dataset.clientName, draft: form.dataset.draftKey, at: Date.now() };
-    enqueue(entry);
-    clearDraft(form.dataset.draftKey);
+    outbox.put(entry);
+    outbox.dropDraft(form.dataset.draftKey);
     form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
-    post(entry, true).then(function (response) {
-      if (response.status >= 500) throw new Error("server");
-      dequeue(entry.uid); // the server answered: saved, already saved, or refused with its messages
+    outbox.send(entry, true).then(function (response) {
+      if (outbox.verdict(response) === "later") {
+        outbox.postpone(entry, response);
+        showQueued(form);
+        outbox.flush(); // schedules the retry the server asked for
+        var login = response.headers.get("HX-Redirect");
+        if (login) window.location.assign(login); // the session ended: the log waits for its author
+        return;
+      }
+      outbox.take(entry.uid); // saved, already saved, or refused with its messages in the sheet
       return response.text().then(swapSheet);
-    }).catch(function () {
-      var sheet = document.getElementById("log-sheet");
-      var note = sheet && sheet.querySelector("[data-queued-note]");
-      if (note) note.classList.remove("hidden");
-      form.classList.add("is-queued");
-      banner();
-    });
+    }).catch(function () { showQueued(form); });
   }
 
-  function flush() {
-    if (flushing || !navigator.onLine || !csrfToken()) return;
-    var items = queue();
-    if (!items.length) return;
-    flushing = true;
-    var chain = Promise.resolve();
-    items.forEach(function (entry) {
-      chain = chain.then(function () {
-        return post(entry, false).then(function (response) {
-          if (response.status >= 500 || response.status === 400) return; // try again later
-          dequeue(entry.uid);
-          if (response.status === 422 && entry.draft) {
-            // Refused (e.g. a date that does not exist): give the typing back as a draft.
-            var params = new URLSearchParams(entry.body), draft = {};
-            DRAFT_FIELDS.forEach(function (name) { if (params.has(name)) draft[name] = params.get(name); });
-            save(entry.draft, draft);
-          }
-          if (!response.ok) return;
-          return response.json().then(function (saved) {
-            var sheet = document.getElementById("log-sheet");
-            var form = sheet && sheet.querySelector("[data-log-form].is-queued");
-            if (form && form.elements.uid && form.elements.uid.value === entry.uid && saved.next_url) {
-              window.location.assign(saved.next_url); // the saved log and its next step
-            }
-          });
-        }).catch(function () { /* still offline: keep it */ });
-      });
-    });
-    chain.then(function () { flushing = false; banner(); }, function () { flushing = false; });
-  }
+  // A log sent from the queue while its sheet is still open: on to the saved log and its next step.
+  document.addEventListener("outbox:sent", function (e) {
+    var sheet = document.getElementById("log-sheet");
+    var form = sheet && sheet.querySelector("[data-log-form].is-queued");
+    var saved = e.detail.saved || {};
+    if (form && form.elements.uid && form.elements.uid.value === e.detail.entry.uid && saved.next_url) {
+      window.location.assign(saved.next_url);
+    }
+  });
 
   function setup(root) {
     // A form that only needs the sensitive-words warning (correcting a log: no draft, no queue).
@@ -227,9 +167,6 @@
     });
   }
 
-  window.FieldCRMQueue = { flush: flush, size: function () { return queue().length; } };
-  document.addEventListener("DOMContentLoaded", function () { setup(document); banner(); flush(); });
+  document.addEventListener("DOMContentLoaded", function () { setup(document); });
   document.addEventListener("htmx:load", function (e) { setup(e.target); });
-  window.addEventListener("online", flush);
-  setInterval(flush, 30000);
 })();

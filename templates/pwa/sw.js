@@ -4,7 +4,8 @@ const SHELL_URLS = [
   "{{ url_for('pwa.offline') }}",
   "{{ asset('css/app.css') }}",
   "{{ asset('js/app.js') }}",
-  "{{ asset('js/visits.js') }}", // issue 4: the quick log and its offline queue (kept in the page's storage)
+  "{{ asset('js/outbox.js') }}", // the logs waiting for the network (kept in the page's storage)
+  "{{ asset('js/visits.js') }}",
   "{{ asset('vendor/htmx/htmx.min.js') }}",
   "{{ asset('icons/favicon.ico') }}",
 ];

@@ -90,6 +90,19 @@ def test_logout_really_ends_the_session_even_with_a_copied_cookie(app, db, clien
     assert replay.get("/clients").status_code == 302
 
 
+def test_logout_clears_the_browsers_cached_pages_but_not_the_phones_outbox(db, client, login):
+    user = make_user(db)
+    login(user)
+    page = client.get("/account").get_data(as_text=True)
+    assert f'data-user="{user.id}"' in page  # the outbox tags what it keeps with this id
+    assert "data-logout" in page and "data-outbox-warning" in page
+    response = client.post("/logout")
+    assert response.status_code == 303
+    # "storage" would also erase the logs another person left unsent in the phone's storage
+    assert response.headers["Clear-Site-Data"] == '"cache"'
+    assert "data-user=" not in client.get("/login").get_data(as_text=True)
+
+
 def test_deactivation_ends_the_session_at_once(app, db, client, login, in_app):
     admin = make_user(db, "admin")
     rep = make_user(db)

@@ -30,6 +30,69 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
 ]
 PHONE = {"width": 390, "height": 844}
+MIN_TAP = 44  # px, Apple HIG / WCAG 2.5.5 target size
+
+# Where an element sits as the user sees it, measured by the page itself. Whole CSS pixels with a
+# half-pixel allowance: the same page laid out with other fonts moves things by fractions of a pixel,
+# which must not decide whether a test passes.
+_WHERE_IS = """(el) => {
+  const box = el.getBoundingClientRect();
+  const target = el.closest("a, button, label, summary, select, textarea, [role=button]") || el;
+  const tap = target.getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  const mine = hit && (el.contains(hit) || target.contains(hit));
+  return {
+    box: [box.left, box.top, box.right, box.bottom],
+    viewport: [document.documentElement.clientWidth, window.innerHeight],
+    size: [Math.max(box.width, tap.width), Math.max(box.height, tap.height)],
+    coveredBy: mine ? null : (hit ? hit.tagName.toLowerCase() + (hit.className ? "." + hit.className : "") : "nothing"),
+  };
+}"""
+
+# The same, with the element scrolled to the middle of the screen, then the page put back as it was.
+_WHERE_ONCE_SCROLLED_TO = """(el) => {
+  const back = [window.scrollX, window.scrollY];
+  el.scrollIntoView({block: "center", inline: "nearest"});
+  const where = (""" + _WHERE_IS + """)(el);
+  window.scrollTo(back[0], back[1]);
+  return where;
+}"""
+
+
+def _tappable_problems(where: dict, min_size: float) -> list[str]:
+    left, top, right, bottom = where["box"]
+    width, height = where["viewport"]
+    problems = []
+    if left < -0.5 or top < -0.5 or right > width + 0.5 or bottom > height + 0.5:
+        problems.append(f"not inside the {width}×{height} viewport: {[round(v, 1) for v in where['box']]}")
+    if where["coveredBy"]:
+        problems.append(f"covered at its centre by {where['coveredBy']}")
+    if min(where["size"]) < min_size - 0.5:
+        problems.append(f"tap target {where['size'][0]:.0f}×{where['size'][1]:.0f} px, under {min_size} px")
+    return problems
+
+
+def assert_tappable(locator, *, scroll: bool = True, min_size: float = MIN_TAP) -> None:
+    """The element is where a thumb can tap it: fully inside the viewport, not covered at its centre by
+    another element (a fixed bar, a dialog), and at least `min_size` px both ways (itself or the link,
+    button or label it sits in). With `scroll`, it is first brought to the middle of the screen if it is
+    not tappable where it is, as a user would scroll to it (and the page is scrolled back afterwards, so
+    a check never moves what the test does next); without, it must be tappable as it is."""
+    where = locator.evaluate(_WHERE_IS)
+    if scroll and _tappable_problems(where, min_size):
+        where = locator.evaluate(_WHERE_ONCE_SCROLLED_TO)
+    problems = _tappable_problems(where, min_size)
+    assert not problems, f"{locator}: " + "; ".join(problems)
+
+
+def assert_tap_targets(page, selector: str) -> None:
+    """Every visible element matched by `selector` is tappable (see `assert_tappable`)."""
+    targets = page.locator(selector)
+    assert targets.count() > 0, f"nothing matches {selector}"
+    for i in range(targets.count()):
+        if targets.nth(i).is_visible():
+            assert_tappable(targets.nth(i))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import assert_tap_targets
 from tests.factories import PASSWORD, make_client, portfolio_world
 
 NARROW = {"width": 360, "height": 740}  # the narrowest common Android width
-MIN_TAP = 44  # px, Apple HIG / WCAG 2.5.5 target size
 LONG_NAME = "Établissements Kerboriou-Delaunay Matériaux et Fournitures pour Professionnels du Bâtiment"
 
 # Elements that stick out of the viewport (ignoring scroll containers such as the status chips and
@@ -50,21 +50,6 @@ def assert_fits_narrow_phone(page: Page, screenshot, step: str) -> None:
         screenshot(page, f"{step}-360px")
     finally:
         page.set_viewport_size(size)
-
-
-def assert_tap_targets(page: Page, selector: str) -> None:
-    """Every visible link/button matched by `selector` is at least 44×44 px."""
-    targets = page.locator(selector)
-    assert targets.count() > 0, f"nothing matches {selector}"
-    small = []
-    for i in range(targets.count()):
-        target = targets.nth(i)
-        if not target.is_visible():
-            continue
-        box = target.bounding_box()
-        if box["width"] < MIN_TAP or box["height"] < MIN_TAP:
-            small.append(f"{target.inner_text().strip()!r} {box['width']:.0f}×{box['height']:.0f}")
-    assert small == [], f"tap targets under {MIN_TAP}px in {selector}: {small}"
 
 
 def test_rep_finds_calls_and_edits_a_client_on_a_phone(page: Page, live_url, live_db, log_in, screenshot):

@@ -15,7 +15,8 @@ from fieldcrm.followups.models import FollowUp
 from fieldcrm.sales.models import Purchase
 from fieldcrm.segments import services as segments
 from fieldcrm.segments.models import COLOURS
-from tests.browser.test_client_journey import assert_fits_narrow_phone, assert_tap_targets
+from tests.browser.conftest import assert_tap_targets
+from tests.browser.test_client_journey import assert_fits_narrow_phone
 from tests.factories import PASSWORD, make_client, make_user
 
 BLANK_PNG = base64.b64decode(

@@ -7,7 +7,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from fieldcrm.clients.models import Client
-from tests.browser.test_client_journey import assert_fits_narrow_phone, assert_tap_targets
+from tests.browser.conftest import assert_tap_targets
+from tests.browser.test_client_journey import assert_fits_narrow_phone
 from tests.factories import PASSWORD, portfolio_world
 
 CSV = ("Raison sociale;CP;Ville;Tél.;E-mail;Client depuis\r\n"

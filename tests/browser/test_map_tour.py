@@ -8,7 +8,8 @@ from datetime import date, time, timedelta
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_client_journey import assert_fits_narrow_phone, assert_tap_targets
+from tests.browser.conftest import assert_tap_targets
+from tests.browser.test_client_journey import assert_fits_narrow_phone
 from tests.factories import PASSWORD, make_client, make_tour, make_user
 
 BLANK_PNG = base64.b64decode(
@@ -61,9 +62,10 @@ def test_rep_plans_and_drives_todays_tour_on_a_phone(page: Page, live_url, live_
 
     for i in range(6):
         expect(pins).to_have_count(6)
+        name = pins.nth(i).get_attribute("title").split(" · ")[0]
         pins.nth(i).dispatch_event("click")
         sheet = page.locator("#mini-card")
-        expect(sheet).to_be_visible()
+        expect(sheet.locator("h2")).to_have_text(name)  # this pin's card, not the one before it still on screen
         if i == 0:
             screenshot(page, "02-mini-card")
             assert_tap_targets(page, "#mini-card .action")

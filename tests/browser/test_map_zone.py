@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from tests.browser.test_client_journey import assert_fits_narrow_phone, assert_tap_targets
+from tests.browser.conftest import assert_tap_targets, assert_tappable
+from tests.browser.test_client_journey import assert_fits_narrow_phone
 from tests.browser.test_map_tour import _offline_edges
 from tests.factories import PASSWORD, make_located_client, make_tour, make_user
 
@@ -28,10 +30,14 @@ def _centre(locator):
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def test_rep_draws_a_zone_and_adds_its_clients_to_tomorrows_tour(page: Page, live_url, live_db, log_in,
+@pytest.mark.parametrize("phone", [{"width": 390, "height": 844}, {"width": 360, "height": 640}],
+                         ids=["390x844", "360x640"])
+def test_rep_draws_a_zone_and_adds_its_clients_to_tomorrows_tour(page: Page, phone, live_url, live_db, log_in,
                                                                     screenshot):
     from fieldcrm.tours import services
     from fieldcrm.tours.models import Tour
+
+    page.set_viewport_size(phone)
 
     rep, other = make_user(live_db, name="Rémi Rep"), make_user(live_db, name="Autre Rep")
     inside = [make_located_client(live_db, rep, f"Dans la zone {i + 1}", *p) for i, p in enumerate(INSIDE)]
@@ -66,6 +72,8 @@ def test_rep_draws_a_zone_and_adds_its_clients_to_tomorrows_tour(page: Page, liv
     box = page.locator("#map").bounding_box()
     zoom = page.locator("#map .leaflet-control-zoom").bounding_box()
     assert left > zoom["x"] + zoom["width"] or top > zoom["y"] + zoom["height"]  # not a tap on the zoom buttons
+    credit = page.locator("#map .leaflet-control-attribution").bounding_box()
+    assert bottom + 25 < credit["y"] or right < credit["x"]  # nor on the map's credits (a link)
     assert box["x"] < left and right < box["x"] + box["width"] and box["y"] < top and bottom + 25 < box["y"] + box["height"]
     # A concave "arrow" shape: the fourth corner is pulled in, still around every pin of the zone.
     corners = [(left, top), (right, top), (right, bottom), ((left + right) / 2, bottom + 25), (left, bottom)]
@@ -79,32 +87,34 @@ def test_rep_draws_a_zone_and_adds_its_clients_to_tomorrows_tour(page: Page, liv
     add = page.locator("#zone-add button[type=submit]")
     expect(add).to_contain_text("Ajouter les 4 clients de la zone à la tournée du")
     # A stray tap far away, then "remove the last point": back to the four clients.
-    _tap(page, right + 120 if right + 120 < 380 else 10, top + 10)
+    _tap(page, right + 120 if right + 120 < phone["width"] - 10 else 10, top + 10)
     expect(page.locator("#map")).to_have_attribute("data-zone-corners", "6")
     page.locator("#zone-undo").click()
     expect(page.locator("#map")).to_have_attribute("data-zone-corners", "5")
     expect(add).to_contain_text("Ajouter les 4 clients")
     expect(page.locator("#map .leaflet-overlay-pane path")).to_have_count(6)  # 5 corners and the zone
-    screenshot(page, "01-zone-drawn", full_page=False)
-    # Everything the thumb needs is on screen at once, above the bottom bar: map, undo, cancel, add.
-    nav_top = page.locator(".bottom-nav").bounding_box()["y"]
+    screenshot(page, f"01-zone-drawn-{phone['width']}", full_page=False)
+    # Everything the thumb needs is on screen at once, without scrolling: map, undo, cancel, add; and the
+    # add button clear of the bottom bar with room to spare (whole pixels: fonts move things by fractions).
     for target in ("#map", "#zone-undo", "#zone-cancel", "#zone-add button[type=submit]"):
-        box = page.locator(target).bounding_box()
-        assert box["y"] >= 0 and box["y"] + box["height"] <= nav_top, target
+        assert_tappable(page.locator(target), scroll=False)
+    nav_top = page.locator(".bottom-nav").evaluate("el => el.getBoundingClientRect().top")
+    add_bottom = add.evaluate("el => el.getBoundingClientRect().bottom")
+    assert nav_top - add_bottom >= 8, f"the add button ends {nav_top - add_bottom:.1f} px above the bottom bar"
     tomorrow = date.today() + timedelta(days=1)
     page.locator("#zone-form input[name=day]").fill(tomorrow.isoformat())
     page.locator("#zone-form input[name=day]").dispatch_event("change")
     expect(add).to_contain_text("Ajouter les 4 clients de la zone à la tournée du")
     expect(page.locator("#zone-add input[name=day]")).to_have_value(tomorrow.isoformat())
-    screenshot(page, "02-other-day")
+    screenshot(page, f"02-other-day-{phone['width']}")
     assert_tap_targets(page, "#zone-undo, #zone-cancel, #zone-add button")
-    assert_fits_narrow_phone(page, screenshot, "02-other-day")
+    assert_fits_narrow_phone(page, screenshot, f"02-other-day-{phone['width']}")
 
     add.click()
     page.wait_for_load_state()
     expect(page.locator(".flash-success")).to_contain_text("4 étapes ajoutées à la tournée.")
     expect(page.locator("#stops > li")).to_have_count(4)
-    screenshot(page, "03-tour")
+    screenshot(page, f"03-tour-{phone['width']}")
     live_db.expire_all()
     tour = live_db.exec(select(Tour).where(Tour.owner_id == rep.id, Tour.day == tomorrow)).one()
     added = {c.id for _s, c in services.stops_of(live_db, tour)}

@@ -10,7 +10,8 @@ from sqlmodel import Session
 from fieldcrm.agenda import clock
 from fieldcrm.clients.models import Client
 from fieldcrm.visits.models import Interaction
-from tests.browser.test_client_journey import assert_fits_narrow_phone, assert_tap_targets
+from tests.browser.conftest import assert_tap_targets
+from tests.browser.test_client_journey import assert_fits_narrow_phone
 from tests.factories import PASSWORD, make_interaction, portfolio_world
 
 

@@ -9,7 +9,8 @@ from sqlmodel import Session, func, select
 
 from fieldcrm.followups.models import FollowUp
 from fieldcrm.visits.models import Interaction
-from tests.browser.test_client_journey import assert_fits_narrow_phone, assert_tap_targets
+from tests.browser.conftest import assert_tap_targets
+from tests.browser.test_client_journey import assert_fits_narrow_phone
 from tests.factories import PASSWORD, make_client, portfolio_world
 
 
