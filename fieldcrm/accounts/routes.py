@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
 from fieldcrm.accounts import services
-from fieldcrm.accounts.auth import SESSION_KEY
+from fieldcrm.accounts.auth import SESSION_KEY, start_session
 from fieldcrm.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -39,6 +39,9 @@ def _safe_next(target: str | None) -> str:
 
 def _open_session(user: User, token: str) -> None:
     session.clear()  # a fresh session at every login
+    # `user` must be the real object, never the `current_user` proxy: flask_login keeps it as the
+    # request's user, and the proxy would then resolve to itself endlessly (a C stack overflow that
+    # kills the worker).
     login_user(user)
     session[SESSION_KEY] = token
     session.permanent = False
@@ -77,22 +80,20 @@ def account():
     password_form = ChangePasswordForm(prefix="pw")
     error = None
     if request.method == "POST" and "prefs-locale" in request.form and prefs.validate_on_submit():
-        services.set_locale(get_session(), current_user, prefs.locale.data or None)
+        services.set_locale(get_session(), current_user._get_current_object(), prefs.locale.data or None)
         flash(_("Preferences saved."), "success")
         return redirect(url_for("accounts.account"), 303)
     if request.method == "POST" and "pw-current" in request.form and password_form.validate_on_submit():
         db = get_session()
+        user = current_user._get_current_object()
         try:
-            services.change_own_password(db, current_user, password_form.current.data,
-                                         password_form.password.data)
+            services.change_own_password(db, user, password_form.current.data, password_form.password.data)
         except services.AccountError as exc:
             error = str(exc)
         else:
-            from fieldcrm.accounts.auth import start_session
-
-            token = start_session(db, current_user)
+            token = start_session(db, user)
             db.commit()
-            _open_session(current_user, token)
+            _open_session(user, token)
             flash(_("Password changed. Your other sessions were closed."), "success")
             return redirect(url_for("accounts.account"), 303)
     status = 422 if request.method == "POST" else 200
