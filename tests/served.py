@@ -18,8 +18,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,3 +155,15 @@ def serve(
         yield served
     finally:
         served.stop()
+
+
+def in_parallel(task, count: int, timeout: float = 60.0) -> list:
+    """Run `task(i)` for i in range(count) on `count` threads released together; their results."""
+    barrier = threading.Barrier(count)
+
+    def start_together(i):
+        barrier.wait(timeout)
+        return task(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(start_together, range(count), timeout=timeout))

@@ -141,20 +141,24 @@ def user_new():
     return render_template("accounts/user_new.html", form=form, error=error), status
 
 
+def _user_page(user, form: UserEditForm, error: str | None, status: int):
+    form.team_id.choices = _team_choices()
+    move = MovePortfolioForm(prefix="move")
+    move.target_id.choices = [(u.id, u.name) for u in get_session().exec(
+        select(User).where(User.active, User.id != user.id).order_by(User.name)).all()]
+    return render_template("accounts/user_edit.html", user=user, form=form, reset=PasswordResetForm(prefix="reset"),
+                           move=move, error=error), status
+
+
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @with_user
 def user_edit(user):
-    db = get_session()
     form = UserEditForm(obj=user)
     form.team_id.choices = _team_choices()
-    reset = PasswordResetForm(prefix="reset")
-    move = MovePortfolioForm(prefix="move")
-    move.target_id.choices = [(u.id, u.name) for u in db.exec(
-        select(User).where(User.active, User.id != user.id).order_by(User.name)).all()]
     error = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.update_user(db, user, name=form.name.data, role=form.role.data,
+            services.update_user(get_session(), user, name=form.name.data, role=form.role.data,
                                  team_id=form.team_id.data, actor=current_user)
         except services.AccountError as exc:
             error = str(exc)
@@ -162,17 +166,16 @@ def user_edit(user):
             flash(_("User saved."), "success")
             return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
     status = 422 if error or (request.method == "POST" and form.errors) else 200
-    return render_template("accounts/user_edit.html", user=user, form=form, reset=reset, move=move,
-                           error=error), status
+    return _user_page(user, form, error, status)
 
 
 def _user_action(user, action, success: str):
+    """Run an admin action on `user`: back to their page, or that page with the reason it was refused."""
     try:
         action()
     except services.AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(success, "success")
+        return _user_page(user, UserEditForm(obj=user, formdata=None), str(exc), 422)
+    flash(success, "success")
     return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
 
 

@@ -21,6 +21,7 @@ from fieldcrm.accounts.passwords import (
     verify_password,
 )
 from fieldcrm.clients.models import Client
+from fieldcrm.db import exclusive
 from fieldcrm.timeutil import utcnow
 
 
@@ -92,11 +93,17 @@ def logout(db: Session, user: User, token: str | None) -> None:
     db.commit()
 
 
+# Creations and reactivations take this lock before counting, so two admins cannot both take the
+# last seat.
+ACTIVE_USERS_LOCK = "fieldcrm.active-users"
+
+
 def active_user_count(db: Session) -> int:
     return db.exec(select(func.count()).select_from(User).where(User.active)).one()
 
 
 def _check_capacity(db: Session) -> None:
+    """Refuse when no seat is left; call it under `exclusive(db, ACTIVE_USERS_LOCK)`."""
     limit = current_app.config["MAX_ACTIVE_USERS"]
     if active_user_count(db) >= limit:
         raise AccountError(_("The maximum of %(n)d active users is reached.", n=limit))
@@ -116,16 +123,18 @@ def create_user(
     email = email.strip().lower()
     if role not in ROLES:
         raise AccountError(_("Unknown role."))
-    if db.exec(select(User).where(User.email == email)).first():
-        raise AccountError(_("A user with this email already exists."))
     _check_password(password, email, name)
-    _check_capacity(db)
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role,
-                team_id=team_id, locale=locale)
-    db.add(user)
-    db.flush()
-    log_event(db, "user_created", login=email, user_id=user.id, actor_id=actor.id if actor else None)
-    db.commit()
+    password_hash = hash_password(password)  # slow on purpose: before taking the lock
+    with exclusive(db, ACTIVE_USERS_LOCK):
+        if db.exec(select(User).where(User.email == email)).first():
+            raise AccountError(_("A user with this email already exists."))
+        _check_capacity(db)
+        user = User(email=email, name=name.strip(), password_hash=password_hash, role=role,
+                    team_id=team_id, locale=locale)
+        db.add(user)
+        db.flush()
+        log_event(db, "user_created", login=email, user_id=user.id, actor_id=actor.id if actor else None)
+        db.commit()
     return user
 
 
@@ -146,15 +155,21 @@ def set_active(db: Session, user: User, active: bool, actor: User) -> None:
     """Deactivating ends every session of the user at once (checked server-side)."""
     if user.id == actor.id and not active:
         raise AccountError(_("You cannot deactivate your own account."))
-    if active and not user.active:
-        _check_capacity(db)
-    user.active = active
-    db.add(user)
     if not active:
+        user.active = False
+        db.add(user)
         auth.revoke_all(db, user.id)
-    log_event(db, "user_activated" if active else "user_deactivated", login=user.email,
-              user_id=user.id, actor_id=actor.id)
-    db.commit()
+        log_event(db, "user_deactivated", login=user.email, user_id=user.id, actor_id=actor.id)
+        db.commit()
+        return
+    with exclusive(db, ACTIVE_USERS_LOCK):
+        db.refresh(user)  # another admin may have reactivated them while we waited for the lock
+        if not user.active:
+            _check_capacity(db)
+            user.active = True
+            db.add(user)
+            log_event(db, "user_activated", login=user.email, user_id=user.id, actor_id=actor.id)
+        db.commit()
 
 
 def reset_password(db: Session, user: User, password: str, actor: User) -> None:
