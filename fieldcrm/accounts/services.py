@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlmodel import Session, func, select, update
 
-from fieldcrm.accounts import auth
-from fieldcrm.accounts.models import ROLES, AuthEvent, LoginThrottle, Team, User
+from fieldcrm.accounts import auth, throttle
+from fieldcrm.accounts.models import ROLES, AuthEvent, Team, User
 from fieldcrm.accounts.passwords import (
     DEFAULT_METHOD,
     dummy_hash,
@@ -51,40 +50,34 @@ def _locked_message(until) -> str:
 def authenticate(db: Session, login: str, password: str) -> LoginResult:
     """Check a login; the same answer for an unknown login and a wrong password.
 
-    After LOGIN_MAX_ATTEMPTS failures the login is locked, twice as long at each further failure."""
+    Each guess is counted before its password is checked (see `throttle`); after LOGIN_MAX_ATTEMPTS
+    failures the login is locked, twice as long at each further failure, and no password is checked
+    while it is locked."""
     login = (login or "").strip().lower()
-    throttle = db.exec(select(LoginThrottle).where(LoginThrottle.login == login)).first()
+    limit = current_app.config["LOGIN_MAX_ATTEMPTS"]
     now = utcnow()
-    if throttle and throttle.locked_until and throttle.locked_until > now:
+    guess = throttle.count_guess(db, login, now, limit=limit,
+                                 lock_seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+    if guess is None:
         log_event(db, "login_locked", login=login)
         db.commit()
-        return LoginResult(None, error=_locked_message(throttle.locked_until))
+        return LoginResult(None, error=_locked_message(throttle.locked_until(db, login) or now))
 
     user = db.exec(select(User).where(User.email == login)).first()
     method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD)
     ok = verify_password(user.password_hash if user else dummy_hash(method), password or "")
     if user and ok and user.active:
-        if throttle:
-            db.delete(throttle)
+        throttle.forget(db, login)
         token = auth.start_session(db, user)
         log_event(db, "login", login=login, user_id=user.id)
         db.commit()
         return LoginResult(user, token=token)
 
-    throttle = throttle or LoginThrottle(login=login)
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    limit = current_app.config["LOGIN_MAX_ATTEMPTS"]
-    error = _("Wrong email or password.")
-    if throttle.failures >= limit:
-        extra = throttle.failures - limit
-        seconds = min(current_app.config["LOGIN_LOCK_SECONDS"] * 2**extra, 3600)
-        throttle.locked_until = now + timedelta(seconds=seconds)
-        error = _locked_message(throttle.locked_until)
-    db.add(throttle)
     log_event(db, "login_failed", login=login, user_id=user.id if user else None)
     db.commit()
-    return LoginResult(None, error=error)
+    if guess.failures >= limit and guess.locked_until:
+        return LoginResult(None, error=_locked_message(guess.locked_until))
+    return LoginResult(None, error=_("Wrong email or password."))
 
 
 def logout(db: Session, user: User, token: str | None) -> None:
