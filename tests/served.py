@@ -105,6 +105,7 @@ def served_env(database_url: str, instance: Path, **extra: str) -> dict:
         DATABASE_URL=database_url,
         SESSION_COOKIE_SECURE="0",
         GEOCODER_CHAIN="offline",
+        FIELDCRM_RATE_LIMITS="0",  # tests that need the per-IP limits turn them on
         FIELDCRM_INSTANCE_PATH=str(instance),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     )

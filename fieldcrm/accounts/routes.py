@@ -27,6 +27,7 @@ from fieldcrm.accounts.models import Team, User
 from fieldcrm.db import get_session
 from fieldcrm.privacy import services as privacy
 from fieldcrm.web.guards import admin_required, with_user
+from fieldcrm.web.rate_limits import rate_limited
 
 bp = Blueprint("accounts", __name__)
 
@@ -48,6 +49,7 @@ def _open_session(user: User, token: str) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limited("RATE_LIMIT_LOGIN", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("agenda.today"))
@@ -74,6 +76,7 @@ def logout():
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@rate_limited("RATE_LIMIT_PASSWORD", methods=["POST"])  # the password change checks a password
 @login_required
 def account():
     prefs = PreferencesForm(prefix="prefs", locale=current_user.locale or "")
@@ -188,6 +191,7 @@ def user_active(user):
 
 
 @bp.post("/admin/users/<int:user_id>/password")
+@rate_limited("RATE_LIMIT_PASSWORD")
 @with_user
 def user_password(user):
     form = PasswordResetForm(prefix="reset")

@@ -72,19 +72,25 @@ def test_parallel_wrong_passwords_lock_at_exactly_the_limit(database_url, tmp_pa
     assert "Traceback" not in served.log()
 
 
-def test_each_further_lock_lasts_twice_as_long(make_app, db):
+def end_the_lock(db, login: str) -> None:
+    throttle = db.exec(select(LoginThrottle).where(LoginThrottle.login == login)).one()
+    throttle.locked_until = utcnow() - timedelta(seconds=1)
+    db.add(throttle)
+    db.commit()
+
+
+def test_lock_expires_and_each_further_lock_lasts_twice_as_long(make_app, db):
     app = make_app(LOGIN_MAX_ATTEMPTS=2, LOGIN_LOCK_SECONDS=60)
     http = app.test_client()
     user = make_user(db)
     for _ in range(2):
         http.post("/login", data={"email": user.email, "password": "bad password 123"})
-    throttle = db.exec(select(LoginThrottle).where(LoginThrottle.login == user.email)).one()
-    throttle.locked_until = utcnow() - timedelta(seconds=1)  # the first lock is over
-    db.add(throttle)
-    db.commit()
+    end_the_lock(db, user.email)
     again = http.post("/login", data={"email": user.email, "password": "bad password 123"})
     assert "Too many failed attempts. Try again in 2 minutes." in again.get_data(as_text=True)
     assert failures_stored(db, user.email) == 3
+    end_the_lock(db, user.email)
+    assert http.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 303
 
 
 def test_a_right_password_clears_the_count(app, db, client):
