@@ -24,7 +24,7 @@ from fieldcrm import create_app  # noqa: E402
 from fieldcrm.accounts import services as accounts  # noqa: E402
 from fieldcrm.accounts.models import AuthEvent, LoginThrottle, User  # noqa: E402
 from fieldcrm.migrate import upgrade  # noqa: E402
-from tests.served import csrf_token, in_parallel, serve  # noqa: E402
+from tests.served import in_parallel, serve  # noqa: E402
 
 PASSWORD = "bench password 2026"
 LIMIT, MAXIMUM = 5, 50
@@ -55,15 +55,15 @@ def checks_and_failures(engine, login: str) -> tuple[int, int]:
 
 def guesses(served, login: str, total: int, at_once: int) -> Counter:
     """`total` wrong passwords, `at_once` at a time; the answers' status codes."""
-    browsers = [served.session() for _ in range(at_once)]
-    tokens = [csrf_token(b.get(served.url + "/login", timeout=10).text) for b in browsers]
+    browsers = served.browsers(at_once, "/login")
     statuses: Counter = Counter()
     for start in range(0, total, at_once):
         batch = min(at_once, total - start)
 
         def guess(i):
-            return browsers[i].post(served.url + "/login", allow_redirects=False, timeout=60, data={
-                "email": login, "password": "not the password", "csrf_token": tokens[i]}).status_code
+            browser, token = browsers[i]
+            return browser.post(served.url + "/login", allow_redirects=False, timeout=60, data={
+                "email": login, "password": "not the password", "csrf_token": token}).status_code
 
         statuses.update(in_parallel(guess, batch))
     return statuses
@@ -72,11 +72,10 @@ def guesses(served, login: str, total: int, at_once: int) -> Counter:
 def creations(served, count: int) -> Counter:
     admin = served.session()
     served.log_in(admin, "user0@example.fr", PASSWORD)
-    token = csrf_token(admin.get(served.url + "/admin/users/new", timeout=10).text)
+    browsers = served.browsers(count, "/admin/users/new", admin)
 
     def create(i):
-        browser = served.session()
-        browser.cookies.update(admin.cookies)
+        browser, token = browsers[i]
         return browser.post(served.url + "/admin/users/new", allow_redirects=False, timeout=60, data={
             "csrf_token": token, "name": f"Recrue {i}", "email": f"recrue{i}@example.fr", "role": "rep",
             "team_id": "", "password": "une phrase assez longue"}).status_code

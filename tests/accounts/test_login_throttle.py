@@ -13,7 +13,7 @@ from sqlmodel import func, select
 from fieldcrm.accounts.models import AuthEvent, LoginThrottle
 from fieldcrm.timeutil import utcnow
 from tests.factories import PASSWORD, make_user
-from tests.served import csrf_token, in_parallel, serve
+from tests.served import in_parallel, serve
 
 WRONG = "E-mail ou mot de passe incorrect."
 LOCKED = "Trop de tentatives échouées. Réessayez dans 1 minute."
@@ -42,12 +42,12 @@ def login_events(db, login: str) -> Counter:
 
 def guess_in_parallel(served, login: str, password: str, count: int) -> list:
     """`count` browsers each sending one guess, all at once."""
-    browsers = [served.session() for _ in range(count)]
-    tokens = [csrf_token(browser.get(served.url + "/login", timeout=10).text) for browser in browsers]
+    browsers = served.browsers(count, "/login")
 
     def guess(i):
-        return browsers[i].post(served.url + "/login", allow_redirects=False, timeout=60,
-                                data={"email": login, "password": password, "csrf_token": tokens[i]})
+        browser, token = browsers[i]
+        return browser.post(served.url + "/login", allow_redirects=False, timeout=60,
+                            data={"email": login, "password": password, "csrf_token": token})
 
     return in_parallel(guess, count)
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import requests
 from sqlmodel import func, select
 
 from fieldcrm.accounts.models import User
 from tests.factories import PASSWORD, make_user
-from tests.served import csrf_token, in_parallel, serve
+from tests.served import in_parallel, serve
 
 FULL = "Le maximum de 50 utilisateurs actifs est atteint."
 
@@ -18,17 +17,10 @@ def active_count(db) -> int:
     return db.exec(select(func.count()).select_from(User).where(User.active)).one()
 
 
-def admin_sessions(served, admin, count: int, page: str) -> list[tuple[requests.Session, str]]:
-    """`count` browsers of the same logged-in admin, each with the CSRF token of `page`."""
+def admin_browsers(served, admin, count: int, page: str) -> list[tuple]:
     http = served.session()
     assert served.log_in(http, admin.email, PASSWORD).status_code == 303
-    token = csrf_token(http.get(served.url + page, timeout=10).text)
-    browsers = []
-    for _ in range(count):
-        browser = served.session()
-        browser.cookies.update(http.cookies)
-        browsers.append((browser, token))
-    return browsers
+    return served.browsers(count, page, http)
 
 
 def users_at(db, active: int, inactive: int = 0):
@@ -48,7 +40,7 @@ def users_at(db, active: int, inactive: int = 0):
 def test_parallel_creations_stop_exactly_at_the_maximum(database_url, tmp_path, db):
     admin, _ = users_at(db, active=46)
     with serve(database_url, tmp_path, workers=2, threads=4, env={"FIELDCRM_MAX_ACTIVE_USERS": "50"}) as served:
-        browsers = admin_sessions(served, admin, 8, "/admin/users/new")
+        browsers = admin_browsers(served, admin, 8, "/admin/users/new")
 
         def create(i):
             browser, token = browsers[i]
@@ -67,7 +59,7 @@ def test_parallel_creations_stop_exactly_at_the_maximum(database_url, tmp_path, 
 def test_parallel_reactivations_stop_exactly_at_the_maximum(database_url, tmp_path, db):
     admin, dormant = users_at(db, active=46, inactive=8)
     with serve(database_url, tmp_path, workers=2, threads=4, env={"FIELDCRM_MAX_ACTIVE_USERS": "50"}) as served:
-        browsers = admin_sessions(served, admin, 8, f"/admin/users/{dormant[0].id}")
+        browsers = admin_browsers(served, admin, 8, f"/admin/users/{dormant[0].id}")
 
         def reactivate(i):
             browser, token = browsers[i]
