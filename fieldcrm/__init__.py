@@ -11,6 +11,7 @@ from flask import Flask
 from fieldcrm import config as config_module
 from fieldcrm import db
 from fieldcrm.extensions import babel, csrf, htmx, login_manager
+from fieldcrm.web import rate_limits
 
 # One blueprint per capability (each module exposes `bp`).
 BLUEPRINTS = (
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
+    rate_limits.init_app(app)  # after the blueprints: it wraps the views they marked
 
     from fieldcrm import cli
 

@@ -11,7 +11,9 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlmodel import select
 
+from fieldcrm import create_app
 from fieldcrm import migrate as migrations
+from fieldcrm.config import UnsafeConfiguration
 from fieldcrm.db import get_engine, session_scope
 
 
@@ -132,14 +134,34 @@ def geocode_command(scope_all, limit, new_run):
     click.echo(f"Geocoding {state}: {progress.located} located, {progress.not_located} not located.")
 
 
+COMMANDS = (geocode_command, migrate_command, create_admin_command, demo_command, purge_deleted_command)
+
+
 def init_app(app) -> None:
-    for command in (geocode_command, migrate_command, create_admin_command, demo_command, purge_deleted_command):
+    for command in COMMANDS:
         app.cli.add_command(command)
+
+
+def create_app_or_refuse():
+    """The app for a command that needs it; an unsafe configuration is refused in one line."""
+    try:
+        return create_app()
+    except UnsafeConfiguration as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+class FieldCRMGroup(FlaskGroup):
+    """The `fieldcrm` command. Our commands sit on the group itself, so listing them (`--help`)
+    needs no app: help works on a machine that is not configured yet."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return click.Group.list_commands(self, ctx)
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "demo":
         os.environ.setdefault("FIELDCRM_DEMO", "1")  # the demo may run with the default secret
-    from fieldcrm import create_app
-
-    FlaskGroup(create_app=create_app, add_version_option=False, load_dotenv=False)(prog_name="fieldcrm")
+    group = FieldCRMGroup(create_app=create_app_or_refuse, add_version_option=False, load_dotenv=False)
+    for command in COMMANDS:
+        group.add_command(command)
+    group(prog_name="fieldcrm")

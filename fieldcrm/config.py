@@ -35,6 +35,16 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LOCK_SECONDS": int(env.get("FIELDCRM_LOGIN_LOCK_SECONDS", "60")),
         "UNDO_DELETE_DAYS": int(env.get("FIELDCRM_UNDO_DELETE_DAYS", "30")),
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # Requests per client IP (web.rate_limits), in Flask-Limiter's notation: "20 per minute".
+        "RATELIMIT_ENABLED": _bool(env.get("FIELDCRM_RATE_LIMITS"), default=True),
+        "RATE_LIMIT_LOGIN": env.get("FIELDCRM_RATE_LIMIT_LOGIN", "20 per minute"),
+        "RATE_LIMIT_PASSWORD": env.get("FIELDCRM_RATE_LIMIT_PASSWORD", "10 per minute"),
+        "RATE_LIMIT_UPLOAD": env.get("FIELDCRM_RATE_LIMIT_UPLOAD", "30 per hour"),
+        "RATE_LIMIT_FEED": env.get("FIELDCRM_RATE_LIMIT_FEED", "120 per hour"),
+        "RATELIMIT_KEY_PREFIX": env.get("FIELDCRM_RATE_LIMIT_PREFIX", "fieldcrm"),
+        # Reverse proxies in front that append the client's address to X-Forwarded-For (0: none,
+        # the header is then ignored, as anyone can send it).
+        "PROXY_COUNT": int(env.get("FIELDCRM_PROXY_COUNT", "0")),
         "GEOCODER_CHAIN": env.get("GEOCODER_CHAIN", "ban,nominatim,offline"),
         "BAN_URL": env.get("BAN_URL", "https://api-adresse.data.gouv.fr"),
         "NOMINATIM_URL": env.get("NOMINATIM_URL", "https://nominatim.openstreetmap.org"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, g
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -95,6 +96,28 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A standalone session for CLI commands and background jobs."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def exclusive(db: Session, name: str) -> Iterator[None]:
+    """Run a check-then-write alone: one transaction at a time holds the lock called `name`, from
+    here until its commit (made inside the block). If the block raises, the transaction is rolled
+    back and the lock released at once.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: the database's write lock, taken now
+    (BEGIN IMMEDIATE) instead of at the first write, so that the check reads what the last writer
+    committed."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(name.encode())})
+    else:
+        sqlite = db.connection().connection.driver_connection
+        if not sqlite.in_transaction:  # else this transaction has written: it holds the lock already
+            sqlite.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.rollback()
+        raise
 
 
 def init_app(app) -> None:

@@ -67,6 +67,7 @@ def app_config(database_url: str, **overrides) -> dict:
         "LOGIN_MAX_ATTEMPTS": 5,
         "LOGIN_LOCK_SECONDS": 60,
         "MAX_ACTIVE_USERS": 50,
+        "RATELIMIT_ENABLED": False,  # only the tests of the rate limits turn them on
         # Tests read English unless they ask for French (the product default is French).
         "BABEL_DEFAULT_LOCALE": "en",
     }

@@ -18,10 +18,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -50,9 +52,12 @@ class Served:
     url: str
     process: subprocess.Popen
     log_path: Path
+    sessions: list[requests.Session] = field(default_factory=list)
 
     def session(self) -> requests.Session:
-        return requests.Session()
+        http = requests.Session()
+        self.sessions.append(http)
+        return http
 
     def log_in(self, http: requests.Session, email: str, password: str) -> requests.Response:
         """Log in through the real form, CSRF token included; returns the answer (not followed)."""
@@ -75,6 +80,18 @@ class Served:
             **kwargs,
         )
 
+    def browsers(self, count: int, page: str, http: requests.Session | None = None) -> list[tuple]:
+        """`count` browsers sharing `http`'s cookies (a new visitor's by default), each with the
+        CSRF token of `page`: ready to send one form each, all at once."""
+        http = http or self.session()
+        token = csrf_token(http.get(self.url + page, timeout=10).text)
+        browsers = []
+        for _ in range(count):
+            browser = self.session()
+            browser.cookies.update(http.cookies)
+            browsers.append((browser, token))
+        return browsers
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -82,6 +99,8 @@ class Served:
         return self.process.poll() is None
 
     def stop(self) -> None:
+        for http in self.sessions:  # an open keep-alive connection holds a worker's graceful stop
+            http.close()
         if self.alive():
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -103,6 +122,7 @@ def served_env(database_url: str, instance: Path, **extra: str) -> dict:
         DATABASE_URL=database_url,
         SESSION_COOKIE_SECURE="0",
         GEOCODER_CHAIN="offline",
+        FIELDCRM_RATE_LIMITS="0",  # tests that need the per-IP limits turn them on
         FIELDCRM_INSTANCE_PATH=str(instance),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     )
@@ -153,3 +173,15 @@ def serve(
         yield served
     finally:
         served.stop()
+
+
+def in_parallel(task, count: int, timeout: float = 60.0) -> list:
+    """Run `task(i)` for i in range(count) on `count` threads released together; their results."""
+    barrier = threading.Barrier(count)
+
+    def start_together(i):
+        barrier.wait(timeout)
+        return task(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(start_together, range(count), timeout=timeout))

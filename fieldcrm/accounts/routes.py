@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
 from fieldcrm.accounts import services
-from fieldcrm.accounts.auth import SESSION_KEY
+from fieldcrm.accounts.auth import SESSION_KEY, start_session
 from fieldcrm.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -27,6 +27,7 @@ from fieldcrm.accounts.models import Team, User
 from fieldcrm.db import get_session
 from fieldcrm.privacy import services as privacy
 from fieldcrm.web.guards import admin_required, with_user
+from fieldcrm.web.rate_limits import rate_limited
 
 bp = Blueprint("accounts", __name__)
 
@@ -39,12 +40,16 @@ def _safe_next(target: str | None) -> str:
 
 def _open_session(user: User, token: str) -> None:
     session.clear()  # a fresh session at every login
+    # `user` must be the real object, never the `current_user` proxy: flask_login keeps it as the
+    # request's user, and the proxy would then resolve to itself endlessly (a C stack overflow that
+    # kills the worker).
     login_user(user)
     session[SESSION_KEY] = token
     session.permanent = False
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limited("RATE_LIMIT_LOGIN", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("agenda.today"))
@@ -75,28 +80,27 @@ def logout():
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@rate_limited("RATE_LIMIT_PASSWORD", methods=["POST"])  # the password change checks a password
 @login_required
 def account():
     prefs = PreferencesForm(prefix="prefs", locale=current_user.locale or "")
     password_form = ChangePasswordForm(prefix="pw")
     error = None
     if request.method == "POST" and "prefs-locale" in request.form and prefs.validate_on_submit():
-        services.set_locale(get_session(), current_user, prefs.locale.data or None)
+        services.set_locale(get_session(), current_user._get_current_object(), prefs.locale.data or None)
         flash(_("Preferences saved."), "success")
         return redirect(url_for("accounts.account"), 303)
     if request.method == "POST" and "pw-current" in request.form and password_form.validate_on_submit():
         db = get_session()
+        user = current_user._get_current_object()
         try:
-            services.change_own_password(db, current_user, password_form.current.data,
-                                         password_form.password.data)
+            services.change_own_password(db, user, password_form.current.data, password_form.password.data)
         except services.AccountError as exc:
             error = str(exc)
         else:
-            from fieldcrm.accounts.auth import start_session
-
-            token = start_session(db, current_user)
+            token = start_session(db, user)
             db.commit()
-            _open_session(current_user, token)
+            _open_session(user, token)
             flash(_("Password changed. Your other sessions were closed."), "success")
             return redirect(url_for("accounts.account"), 303)
     status = 422 if request.method == "POST" else 200
@@ -144,20 +148,24 @@ def user_new():
     return render_template("accounts/user_new.html", form=form, error=error), status
 
 
+def _user_page(user, form: UserEditForm, error: str | None, status: int):
+    form.team_id.choices = _team_choices()
+    move = MovePortfolioForm(prefix="move")
+    move.target_id.choices = [(u.id, u.name) for u in get_session().exec(
+        select(User).where(User.active, User.id != user.id).order_by(User.name)).all()]
+    return render_template("accounts/user_edit.html", user=user, form=form, reset=PasswordResetForm(prefix="reset"),
+                           move=move, error=error), status
+
+
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @with_user
 def user_edit(user):
-    db = get_session()
     form = UserEditForm(obj=user)
     form.team_id.choices = _team_choices()
-    reset = PasswordResetForm(prefix="reset")
-    move = MovePortfolioForm(prefix="move")
-    move.target_id.choices = [(u.id, u.name) for u in db.exec(
-        select(User).where(User.active, User.id != user.id).order_by(User.name)).all()]
     error = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.update_user(db, user, name=form.name.data, role=form.role.data,
+            services.update_user(get_session(), user, name=form.name.data, role=form.role.data,
                                  team_id=form.team_id.data, actor=current_user)
         except services.AccountError as exc:
             error = str(exc)
@@ -165,17 +173,16 @@ def user_edit(user):
             flash(_("User saved."), "success")
             return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
     status = 422 if error or (request.method == "POST" and form.errors) else 200
-    return render_template("accounts/user_edit.html", user=user, form=form, reset=reset, move=move,
-                           error=error), status
+    return _user_page(user, form, error, status)
 
 
 def _user_action(user, action, success: str):
+    """Run an admin action on `user`: back to their page, or that page with the reason it was refused."""
     try:
         action()
     except services.AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(success, "success")
+        return _user_page(user, UserEditForm(obj=user, formdata=None), str(exc), 422)
+    flash(success, "success")
     return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
 
 
@@ -188,6 +195,7 @@ def user_active(user):
 
 
 @bp.post("/admin/users/<int:user_id>/password")
+@rate_limited("RATE_LIMIT_PASSWORD")
 @with_user
 def user_password(user):
     form = PasswordResetForm(prefix="reset")

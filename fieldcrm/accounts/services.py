@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlmodel import Session, func, select, update
 
-from fieldcrm.accounts import auth
-from fieldcrm.accounts.models import ROLES, AuthEvent, LoginThrottle, Team, User
+from fieldcrm.accounts import auth, throttle
+from fieldcrm.accounts.models import ROLES, AuthEvent, Team, User
 from fieldcrm.accounts.passwords import (
     DEFAULT_METHOD,
     dummy_hash,
@@ -21,6 +20,7 @@ from fieldcrm.accounts.passwords import (
     verify_password,
 )
 from fieldcrm.clients.models import Client
+from fieldcrm.db import exclusive
 from fieldcrm.timeutil import utcnow
 
 
@@ -50,40 +50,34 @@ def _locked_message(until) -> str:
 def authenticate(db: Session, login: str, password: str) -> LoginResult:
     """Check a login; the same answer for an unknown login and a wrong password.
 
-    After LOGIN_MAX_ATTEMPTS failures the login is locked, twice as long at each further failure."""
+    Each guess is counted before its password is checked (see `throttle`); after LOGIN_MAX_ATTEMPTS
+    failures the login is locked, twice as long at each further failure, and no password is checked
+    while it is locked."""
     login = (login or "").strip().lower()
-    throttle = db.exec(select(LoginThrottle).where(LoginThrottle.login == login)).first()
+    limit = current_app.config["LOGIN_MAX_ATTEMPTS"]
     now = utcnow()
-    if throttle and throttle.locked_until and throttle.locked_until > now:
+    guess = throttle.count_guess(db, login, now, limit=limit,
+                                 lock_seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+    if guess is None:
         log_event(db, "login_locked", login=login)
         db.commit()
-        return LoginResult(None, error=_locked_message(throttle.locked_until))
+        return LoginResult(None, error=_locked_message(throttle.locked_until(db, login) or now))
 
     user = db.exec(select(User).where(User.email == login)).first()
     method = current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_METHOD)
     ok = verify_password(user.password_hash if user else dummy_hash(method), password or "")
     if user and ok and user.active:
-        if throttle:
-            db.delete(throttle)
+        throttle.forget(db, login)
         token = auth.start_session(db, user)
         log_event(db, "login", login=login, user_id=user.id)
         db.commit()
         return LoginResult(user, token=token)
 
-    throttle = throttle or LoginThrottle(login=login)
-    throttle.failures += 1
-    throttle.last_failure_at = now
-    limit = current_app.config["LOGIN_MAX_ATTEMPTS"]
-    error = _("Wrong email or password.")
-    if throttle.failures >= limit:
-        extra = throttle.failures - limit
-        seconds = min(current_app.config["LOGIN_LOCK_SECONDS"] * 2**extra, 3600)
-        throttle.locked_until = now + timedelta(seconds=seconds)
-        error = _locked_message(throttle.locked_until)
-    db.add(throttle)
     log_event(db, "login_failed", login=login, user_id=user.id if user else None)
     db.commit()
-    return LoginResult(None, error=error)
+    if guess.failures >= limit and guess.locked_until:
+        return LoginResult(None, error=_locked_message(guess.locked_until))
+    return LoginResult(None, error=_("Wrong email or password."))
 
 
 def logout(db: Session, user: User, token: str | None) -> None:
@@ -92,11 +86,17 @@ def logout(db: Session, user: User, token: str | None) -> None:
     db.commit()
 
 
+# Creations and reactivations take this lock before counting, so two admins cannot both take the
+# last seat.
+ACTIVE_USERS_LOCK = "fieldcrm.active-users"
+
+
 def active_user_count(db: Session) -> int:
     return db.exec(select(func.count()).select_from(User).where(User.active)).one()
 
 
 def _check_capacity(db: Session) -> None:
+    """Refuse when no seat is left; call it under `exclusive(db, ACTIVE_USERS_LOCK)`."""
     limit = current_app.config["MAX_ACTIVE_USERS"]
     if active_user_count(db) >= limit:
         raise AccountError(_("The maximum of %(n)d active users is reached.", n=limit))
@@ -116,16 +116,18 @@ def create_user(
     email = email.strip().lower()
     if role not in ROLES:
         raise AccountError(_("Unknown role."))
-    if db.exec(select(User).where(User.email == email)).first():
-        raise AccountError(_("A user with this email already exists."))
     _check_password(password, email, name)
-    _check_capacity(db)
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), role=role,
-                team_id=team_id, locale=locale)
-    db.add(user)
-    db.flush()
-    log_event(db, "user_created", login=email, user_id=user.id, actor_id=actor.id if actor else None)
-    db.commit()
+    password_hash = hash_password(password)  # slow on purpose: before taking the lock
+    with exclusive(db, ACTIVE_USERS_LOCK):
+        if db.exec(select(User).where(User.email == email)).first():
+            raise AccountError(_("A user with this email already exists."))
+        _check_capacity(db)
+        user = User(email=email, name=name.strip(), password_hash=password_hash, role=role,
+                    team_id=team_id, locale=locale)
+        db.add(user)
+        db.flush()
+        log_event(db, "user_created", login=email, user_id=user.id, actor_id=actor.id if actor else None)
+        db.commit()
     return user
 
 
@@ -146,15 +148,21 @@ def set_active(db: Session, user: User, active: bool, actor: User) -> None:
     """Deactivating ends every session of the user at once (checked server-side)."""
     if user.id == actor.id and not active:
         raise AccountError(_("You cannot deactivate your own account."))
-    if active and not user.active:
-        _check_capacity(db)
-    user.active = active
-    db.add(user)
     if not active:
+        user.active = False
+        db.add(user)
         auth.revoke_all(db, user.id)
-    log_event(db, "user_activated" if active else "user_deactivated", login=user.email,
-              user_id=user.id, actor_id=actor.id)
-    db.commit()
+        log_event(db, "user_deactivated", login=user.email, user_id=user.id, actor_id=actor.id)
+        db.commit()
+        return
+    with exclusive(db, ACTIVE_USERS_LOCK):
+        db.refresh(user)  # another admin may have reactivated them while we waited for the lock
+        if not user.active:
+            _check_capacity(db)
+            user.active = True
+            db.add(user)
+            log_event(db, "user_activated", login=user.email, user_id=user.id, actor_id=actor.id)
+        db.commit()
 
 
 def reset_password(db: Session, user: User, password: str, actor: User) -> None:

@@ -15,6 +15,7 @@ from fieldcrm.clients.forms import status_labels
 from fieldcrm.db import get_session
 from fieldcrm.web.guards import admin_required
 from fieldcrm.web.htmx import render
+from fieldcrm.web.rate_limits import rate_limited
 
 bp = Blueprint("agenda", __name__)
 
@@ -92,6 +93,7 @@ def calendar():
 
 
 @bp.get("/calendar/<token>.ics")
+@rate_limited("RATE_LIMIT_FEED")  # the secret is in the address: no guessing at speed
 def feed(token: str):
     """The feed itself: no login (calendar apps cannot log in), the secret in the address is the key."""
     db = get_session()

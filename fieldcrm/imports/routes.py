@@ -20,6 +20,7 @@ from fieldcrm.imports.models import RUNNING_STATES, ImportJob
 from fieldcrm.imports.parsing import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
 from fieldcrm.imports.validation import spreadsheet_safe
 from fieldcrm.web.htmx import is_htmx, redirect_for_htmx, render
+from fieldcrm.web.rate_limits import rate_limited
 
 bp = Blueprint("imports", __name__)
 
@@ -52,6 +53,7 @@ def _recent(db):
 
 
 @bp.route("/imports", methods=["GET", "POST"])
+@rate_limited("RATE_LIMIT_UPLOAD", methods=["POST"])
 @login_required
 def index():
     db = get_session()

@@ -46,6 +46,11 @@ def init_app(app) -> None:
     def too_large(_err):
         return _page(413, _("File too large"), _("The file is too large."))
 
+    @app.errorhandler(429)
+    def too_many_requests(_err):
+        return _page(429, _("Too many requests"),
+                     _("Too many attempts from your connection. Wait a minute, then try again."))
+
     @app.errorhandler(HTTPException)
     def http_error(err):
         return _page(err.code or 500, _("Error"), _("The request could not be handled."))

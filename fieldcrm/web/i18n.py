@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_login import current_user
 
@@ -10,9 +10,13 @@ LOCALES = ("fr", "en")
 
 
 def select_locale() -> str:
-    """The user's setting, else the browser's preference, else French."""
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
-        return current_user.locale
+    """The user's setting, else the browser's preference, else French.
+
+    Reads only the user already loaded for the request (see `load_the_user_first`): asking
+    `current_user` here would re-enter the user loader from inside a translation."""
+    user = g.get("_login_user")  # where flask_login keeps the request's user once loaded
+    if getattr(user, "is_authenticated", False) and user.locale:
+        return user.locale
     best = request.accept_languages.best_match(LOCALES) if request else None
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -34,6 +38,13 @@ def init_app(app) -> None:
     app.jinja_env.filters["decimal0"] = lambda n: format_decimal(n, "#,##0") if n is not None else ""
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+
+    @app.before_request
+    def load_the_user_first():
+        # The locale depends on the user: settle who they are before anything (an error page, a
+        # flash message) asks for a translation. Registered after the migration guard.
+        if request.endpoint != "static":
+            current_user._get_current_object()
 
     @app.context_processor
     def locale_context():

@@ -52,24 +52,6 @@ def test_throttling_locks_after_repeated_failures_with_a_clear_message(make_app,
     assert TOO_MANY in r.get_data(as_text=True)
 
 
-def test_lock_expires(make_app, db):
-    app = make_app(LOGIN_MAX_ATTEMPTS=2, LOGIN_LOCK_SECONDS=1)
-    http = app.test_client()
-    user = make_user(db)
-    for _ in range(2):
-        http.post("/login", data={"email": user.email, "password": "bad password 123"})
-    from datetime import timedelta
-
-    from fieldcrm.accounts.models import LoginThrottle
-    from fieldcrm.timeutil import utcnow
-
-    throttle = db.exec(select(LoginThrottle).where(LoginThrottle.login == user.email)).one()
-    throttle.locked_until = utcnow() - timedelta(seconds=1)
-    db.add(throttle)
-    db.commit()
-    assert http.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 303
-
-
 def test_session_is_renewed_at_login(app, db, client):
     user = make_user(db)
     with client.session_transaction() as s:
