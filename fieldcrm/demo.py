@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
@@ -20,6 +21,7 @@ from fieldcrm.clients import services as clients
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.normalise import fold
 from fieldcrm.geo.communes import all_communes
+from fieldcrm.timeutil import utcnow
 
 DEMO_PASSWORD = "terrain-demo-2026"
 DEMO_DOMAIN = "demo.fieldcrm.fr"
@@ -214,7 +216,8 @@ def load_demo(db: Session, clients_per_rep: int = 80, seed: int = 2026) -> dict[
             commune = next(c for c in pool if c.postal_code == data["postal_code"] and c.name == data["city"])
             client.latitude = commune.lat + rng.uniform(-0.004, 0.004)
             client.longitude = commune.lon + rng.uniform(-0.006, 0.006)
-            client.geo_precision, client.geo_source = "city", "communes"
+            # Located from the commune list, as the geocoder's offline step would: a save does not redo it.
+            client.geo_precision, client.geo_source, client.geocoded_at = "city", "communes", utcnow()
             db.add(client)
         db.commit()
     manager = db.exec(select(User).where(User.email == f"manager.ouest@{DEMO_DOMAIN}")).one()
@@ -246,8 +249,17 @@ def load_past_tours(db: Session, stops_per_tour: int = 6) -> None:
         tour = tours.tour_for_day(db, rep, day)
         tours.update_settings(db, tour, {"start_label": f"Bureau, {office.name}", "start_lat": office.lat,
                                          "start_lon": office.lon, "end_mode": "start"})
-        tours.add_stops(db, rep, tour, nearest[:stops_per_tour])
-        tours.plan(db, tour, config)
+        candidates = iter(nearest)
+        tours.add_stops(db, rep, tour, list(islice(candidates, stops_per_tour)))
+        for last_round in [False] * stops_per_tour + [True]:
+            tours.plan(db, tour, config)
+            # A card the day could not hold (opening hours, distance) makes room for the next nearest one.
+            left_out = [stop for stop, _client in tours.stops_of(db, tour) if stop.left_out_reason]
+            if not left_out or last_round:
+                break
+            for stop in left_out:
+                tours.remove_stop(db, tour, stop)
+            tours.add_stops(db, rep, tour, list(islice(candidates, len(left_out))))
         for stop, _client in tours.stops_of(db, tour):
             if stop.state == "planned" and stop.left_out_reason is None:
                 tours.set_state(db, tour, stop, "done")
