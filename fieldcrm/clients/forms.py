@@ -133,6 +133,7 @@ class ClientForm(FlaskForm):
 
     def __init__(self, formdata=_Auto, *, owners=(), custom_fields=(), **kwargs):
         super().__init__(formdata, **kwargs)
+        self.stored = kwargs.get("obj")  # the card being edited, None for a new one
         self.status.choices = list(status_labels().items())
         self.country.choices = country_choices(getattr(kwargs.get("obj"), "country", None))
         self.owner_id.choices = [(u.id, u.name) for u in owners]
@@ -168,13 +169,20 @@ class ClientForm(FlaskForm):
         code = (self.postal_code.data or "").strip()
         if (self.country.data or "FR") != "FR" or not code or not field.data or self.postal_code.errors:
             return
-        if "cedex" in field.data.lower():
+        if "cedex" in field.data.lower() or self._address_kept(code, field.data):
             return
         if communes.find_commune(code, field.data) is None:
             names = ", ".join(c.name for c in communes.communes_for_postal_code(code)[:6])
             if names:
                 raise ValidationError(_l("This city does not match postal code %(cp)s. Did you mean: %(names)s?",
                                          cp=code, names=names))
+
+    def _address_kept(self, postal_code: str, city: str) -> bool:
+        """The card's stored postal code and city, left as they were: an import does not match cities to
+        codes, and a card must stay savable when the rep only changes its phone."""
+        stored = self.stored
+        return stored is not None and (postal_code, city.strip(), self.country.data) == (
+            stored.postal_code, stored.city, stored.country)
 
     def validate_visit_minutes(self, field):
         low, high = VISIT_MINUTES_RANGE

@@ -280,3 +280,19 @@ def test_refusals_name_the_field_in_french(app, db, login):
     for message in ("SIREN", "Numéro de téléphone invalide", "Code postal invalide", "Date invalide"):
         assert message in body, message
     assert "732 829 320" in body and "2A004" in body and "31/02/2019" in body  # the typing is kept
+
+
+def test_a_stored_address_the_form_would_not_match_is_kept_until_it_is_changed(app, db, login):
+    """An import stores a city that is not the postal code's commune; the card stays savable, and the
+    check comes back as soon as the rep touches the address."""
+    rep = make_user(db)
+    client = make_client(db, rep, postal_code="69001", city="Marseille")
+    http = app.test_client()
+    login(rep, http=http)
+    data = dict(_edit_form(http, client.id), postal_code="69001", city="Marseille", phone="04 91 00 00 00")
+    assert http.post(f"/clients/{client.id}/edit", data=data).status_code == 303
+    db.expire_all()
+    assert db.get(Client, client.id).phone == "+33491000000"
+    data = dict(_edit_form(http, client.id), postal_code="69002", city="Marseille")
+    r = http.post(f"/clients/{client.id}/edit", data=data)
+    assert r.status_code == 422 and "does not match postal code 69002" in r.get_data(as_text=True)
