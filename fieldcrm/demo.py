@@ -158,7 +158,7 @@ def client_data(rng: random.Random, commune, owner_id: int, phone_prefix: str) -
         slug = _slug(name)
         data.update(company_name=name, sector=sector, siret=_siret(rng),
                     email=f"contact@{slug}.fr" if rng.random() < 0.8 else None,
-                    website=f"https://www.{slug}.fr" if rng.random() < 0.3 else None)
+                    website=fieldrules.website(f"www.{slug}.fr") if rng.random() < 0.3 else None)
         contacts.append({"civility": data["civility"], "first_name": first, "last_name": last,
                          "function": rng.choice(["Gérant", "Gérante" if female else "Gérant",
                                                  "Responsable achats", "Directeur", "Associée"]),
