@@ -6,8 +6,8 @@ translated by the caller (the form by the field, the import in its preview and r
 contact-person forms, the purchase form, the import and the demo generator all use these functions, so a
 value one of them stores is a value the others accept.
 
-The module sits in the kernel, not in clients/: forms of several capabilities need it (clients, sales,
-imports; accounts may), and a capability can only import from its own floor or below. Pure: no Flask.
+The module sits in the kernel, not in clients/: forms of several capabilities need it (clients and their
+custom fields, sales, imports), and a capability only imports from its own floor or below. Pure: no Flask.
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ UNKNOWN_POSTAL_CODE = N_("This postal code does not exist in the chosen country.
 INVALID_WEBSITE = N_("Invalid website address")
 INVALID_NUMBER = N_("Invalid number")
 
-# French overseas départements and collectivities: their numbers belong to the French numbering plan
-# (0262, 0690, 0594... are dialled as such from mainland France) but carry their own country codes.
-FRENCH_OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF", "NC", "PF", "WF")
-# Countries whose postal codes are French five-digit codes.
-FRENCH_POSTAL_COUNTRIES = {"FR", "MC", *FRENCH_OVERSEAS_REGIONS}
+# Overseas départements and collectivities in the French numbering plan: 0262, 0690, 0594... are dialled
+# as such from mainland France, but their numbers carry their own country codes (+262, +590, +594...).
+FRENCH_NUMBERING_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "BL", "MF", "PM")
+# Countries whose postal codes are French five-digit codes (New Caledonia, Polynesia, Wallis and Futuna too).
+FRENCH_POSTAL_COUNTRIES = {"FR", "MC", *FRENCH_NUMBERING_REGIONS, "NC", "PF", "WF"}
 # Days between two visits a card may ask for (a spreadsheet's "annuel" is 365).
 VISIT_CADENCE_DAYS = (1, 3650)
 # Separators people put inside identifiers and numbers: spaces (incl. non-breaking), dots, dashes.
@@ -82,7 +82,7 @@ def _valid_e164(text: str, region: str | None) -> str | None:
     if number.country_code == 33:
         # 0693 12 34 56 is a Réunion mobile written the French way: read it for each overseas region.
         national = "0" + str(number.national_number)
-        for overseas in FRENCH_OVERSEAS_REGIONS:
+        for overseas in FRENCH_NUMBERING_REGIONS:
             found = _valid_e164(national, overseas)
             if found:
                 return found
