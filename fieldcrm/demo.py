@@ -8,16 +8,20 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 from stdnum import luhn
 
+from fieldcrm import fieldrules
 from fieldcrm.accounts import services as accounts
 from fieldcrm.accounts.models import Team, User
 from fieldcrm.clients import services as clients
 from fieldcrm.clients.models import Client
+from fieldcrm.clients.normalise import fold
 from fieldcrm.geo.communes import all_communes
+from fieldcrm.timeutil import utcnow
 
 DEMO_PASSWORD = "terrain-demo-2026"
 DEMO_DOMAIN = "demo.fieldcrm.fr"
@@ -96,20 +100,35 @@ APPOINTMENT_HOURS = [time(9, 30), time(11, 0), time(14, 30), time(16, 30)]
 
 
 def _siret(rng: random.Random) -> str:
+    """A SIRET with correct Luhn keys (SIREN, then SIREN + establishment number)."""
     siren8 = f"{rng.randint(10_000_000, 99_999_999)}"
     siren = siren8 + luhn.calc_check_digit(siren8)
     nic4 = f"{rng.randint(1, 999):04d}"
-    return siren + nic4 + luhn.calc_check_digit(siren + nic4)
+    return fieldrules.siret(siren + nic4 + luhn.calc_check_digit(siren + nic4))
 
 
 def _phone(rng: random.Random, prefix: str) -> str:
-    return "+33" + prefix[1:] + "".join(str(rng.randint(0, 9)) for _ in range(8))
+    """A number of mainland France starting with `prefix` (06/07 mobiles, 02 west, 04 south-east...),
+    in E.164. Drawn until the field rule takes it as French: random digits after 06 or 02 can fall in
+    an overseas range (0693 is La Réunion, 0262 too) or in one not allocated yet."""
+    for _attempt in range(1000):  # most draws are French: a few tries suffice
+        digits = prefix + "".join(str(rng.randint(0, 9)) for _ in range(10 - len(prefix)))
+        try:
+            number = fieldrules.phone(digits, "FR")
+        except fieldrules.InvalidField:
+            continue
+        if number.startswith("+33"):
+            return number
+    raise ValueError(f"no French phone number starts with {prefix}")
+
+
+def _slug(text: str) -> str:
+    """A DNS label from a name: folded, words joined by dashes, at most 30 characters, no dash at the ends."""
+    return fold(text).replace(" ", "-").replace(".", "-")[:30].strip("-")
 
 
 def _email(first: str, last: str, domain: str) -> str:
-    from fieldcrm.clients.normalise import fold
-
-    return f"{fold(first).replace(' ', '')}.{fold(last).replace(' ', '-')}@{domain}"
+    return fieldrules.email(f"{fold(first).replace(' ', '')}.{fold(last).replace(' ', '-')}@{domain}")
 
 
 def client_data(rng: random.Random, commune, owner_id: int, phone_prefix: str) -> tuple[dict, list[dict]]:
@@ -136,10 +155,10 @@ def client_data(rng: random.Random, commune, owner_id: int, phone_prefix: str) -
     if is_company:
         pattern, sector = rng.choice(BUSINESSES)
         name = pattern.format(last=last, first=first, city=commune.name)
-        slug = _email("contact", name, DEMO_DOMAIN).split("@")[0].replace("contact.", "")[:30]
+        slug = _slug(name)
         data.update(company_name=name, sector=sector, siret=_siret(rng),
                     email=f"contact@{slug}.fr" if rng.random() < 0.8 else None,
-                    website=f"https://www.{slug}.fr" if rng.random() < 0.3 else None)
+                    website=fieldrules.website(f"www.{slug}.fr") if rng.random() < 0.3 else None)
         contacts.append({"civility": data["civility"], "first_name": first, "last_name": last,
                          "function": rng.choice(["Gérant", "Gérante" if female else "Gérant",
                                                  "Responsable achats", "Directeur", "Associée"]),
@@ -197,7 +216,8 @@ def load_demo(db: Session, clients_per_rep: int = 80, seed: int = 2026) -> dict[
             commune = next(c for c in pool if c.postal_code == data["postal_code"] and c.name == data["city"])
             client.latitude = commune.lat + rng.uniform(-0.004, 0.004)
             client.longitude = commune.lon + rng.uniform(-0.006, 0.006)
-            client.geo_precision, client.geo_source = "city", "communes"
+            # Located from the commune list, as the geocoder's offline step would: a save does not redo it.
+            client.geo_precision, client.geo_source, client.geocoded_at = "city", "communes", utcnow()
             db.add(client)
         db.commit()
     manager = db.exec(select(User).where(User.email == f"manager.ouest@{DEMO_DOMAIN}")).one()
@@ -229,8 +249,17 @@ def load_past_tours(db: Session, stops_per_tour: int = 6) -> None:
         tour = tours.tour_for_day(db, rep, day)
         tours.update_settings(db, tour, {"start_label": f"Bureau, {office.name}", "start_lat": office.lat,
                                          "start_lon": office.lon, "end_mode": "start"})
-        tours.add_stops(db, rep, tour, nearest[:stops_per_tour])
-        tours.plan(db, tour, config)
+        candidates = iter(nearest)
+        tours.add_stops(db, rep, tour, list(islice(candidates, stops_per_tour)))
+        for last_round in [False] * stops_per_tour + [True]:
+            tours.plan(db, tour, config)
+            # A card the day could not hold (opening hours, distance) makes room for the next nearest one.
+            left_out = [stop for stop, _client in tours.stops_of(db, tour) if stop.left_out_reason]
+            if not left_out or last_round:
+                break
+            for stop in left_out:
+                tours.remove_stop(db, tour, stop)
+            tours.add_stops(db, rep, tour, list(islice(candidates, len(left_out))))
         for stop, _client in tours.stops_of(db, tour):
             if stop.state == "planned" and stop.left_out_reason is None:
                 tours.set_state(db, tour, stop, "done")

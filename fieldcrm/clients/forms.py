@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 
-from email_validator import EmailNotValidError, validate_email
 from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from stdnum.fr import siret as stdnum_siret
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -23,9 +20,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from fieldcrm.clients.normalise import parse_phone
+from fieldcrm import fieldrules
 from fieldcrm.customfields.services import clean_value
 from fieldcrm.geo import communes
+from fieldcrm.web.rules import FrenchDateField, apply_rule
 
 COUNTRIES = ("FR", "BE", "CH", "LU", "MC", "DE", "ES", "IT", "NL", "PT", "GB", "AT", "US", "CA")
 NOTES_MAX = 10_000
@@ -51,10 +49,12 @@ def weekday_labels() -> list[str]:
             _l("Saturday"), _l("Sunday")]
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices(stored: str | None = None) -> list[tuple[str, str]]:
+    """The usual countries, plus the card's own when it came from elsewhere (an import from La Réunion)."""
     locale = get_locale()
     names = locale.territories if locale else {}
-    return [(code, names.get(code, code)) for code in COUNTRIES]
+    codes = COUNTRIES if not stored or stored in COUNTRIES else (*COUNTRIES, stored)
+    return [(code, names.get(code, code)) for code in codes]
 
 
 def parse_hours(text: str) -> list[tuple[str, str]]:
@@ -109,7 +109,7 @@ class ClientForm(FlaskForm):
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=500)],
                        description=_l("Separated by commas"))
     loyalty_programme = StringField(_l("Loyalty programme"), validators=[Optional(), Length(max=120)])
-    client_since = DateField(_l("Client since"), validators=[Optional()])
+    client_since = FrenchDateField(_l("Client since"), validators=[Optional()])
     source = StringField(_l("Source"), validators=[Optional(), Length(max=120)])
     owner_id = SelectField(_l("Sales rep"), coerce=int, validators=[Optional()])
     street = StringField(_l("Street"), validators=[Optional(), Length(max=200)])
@@ -122,19 +122,20 @@ class ClientForm(FlaskForm):
     email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=254)])
     do_not_contact = BooleanField(_l("Do not contact (opposition)"))
-    birth_date = DateField(_l("Birth date"), validators=[Optional()])
+    birth_date = FrenchDateField(_l("Birth date"), validators=[Optional()])
     gender = SelectField(_l("Gender"), choices=[("", "—"), ("female", _l("Female")), ("male", _l("Male")),
                                                  ("other", _l("Other"))], validators=[Optional()])
     visit_cadence_days = IntegerField(_l("Visit every (days)"),
-                                      validators=[Optional(), NumberRange(min=1, max=730)])
+                                      validators=[Optional(), NumberRange(*fieldrules.VISIT_CADENCE_DAYS)])
     visit_minutes = VisitMinutesField(_l("Visit duration (minutes)"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=NOTES_MAX)])
     version = HiddenField()
 
     def __init__(self, formdata=_Auto, *, owners=(), custom_fields=(), **kwargs):
         super().__init__(formdata, **kwargs)
+        self.stored = kwargs.get("obj")  # the card being edited, None for a new one
         self.status.choices = list(status_labels().items())
-        self.country.choices = country_choices()
+        self.country.choices = country_choices(getattr(kwargs.get("obj"), "country", None))
         self.owner_id.choices = [(u.id, u.name) for u in owners]
         # Hours and consents are dynamic fields read from the raw submitted data.
         if formdata is _Auto:
@@ -148,47 +149,27 @@ class ClientForm(FlaskForm):
         self.custom_errors: dict[int, str] = {}
 
     # --- field checks -------------------------------------------------------------------
+    # Optional() stops the chain on an empty field, so these only see something typed.
     def validate_siret(self, field):
-        value = re.sub(r"\s", "", field.data or "")
-        if value and not stdnum_siret.is_valid(value):
-            raise ValidationError(_l("This SIRET is not valid (14 digits with a check digit)."))
-        field.data = value or None
+        field.data = apply_rule(fieldrules.siret, field)
 
     def validate_email(self, field):
-        if not field.data:
-            return
-        try:
-            field.data = validate_email(field.data.strip(), check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise ValidationError(_l("This email address is not valid.")) from exc
+        field.data = apply_rule(fieldrules.email, field)
 
     def _phone(self, field):
-        if not field.data:
-            return
-        try:
-            field.e164 = parse_phone(field.data, self.country.data or "FR")
-        except ValueError as exc:
-            raise ValidationError(_l("This phone number is not valid for the chosen country.")) from exc
+        field.e164 = apply_rule(fieldrules.phone, field, self.country.data or "FR")
 
     validate_phone = _phone
     validate_mobile = _phone
 
     def validate_postal_code(self, field):
-        code = (field.data or "").strip().upper()
-        field.data = code
-        if not code:
-            return
-        problem = communes.validate_postal_code(self.country.data or "FR", code)
-        if problem == communes.POSTAL_CODE_UNKNOWN and "cedex" in (self.city.data or "").lower():
-            problem = None  # CEDEX codes serve businesses, not communes
-        if problem:
-            raise ValidationError(_l("This postal code does not exist in the chosen country."))
+        field.data = apply_rule(fieldrules.postal_code, field, self.country.data or "FR", city=self.city.data)
 
     def validate_city(self, field):
         code = (self.postal_code.data or "").strip()
         if (self.country.data or "FR") != "FR" or not code or not field.data or self.postal_code.errors:
             return
-        if "cedex" in field.data.lower():
+        if "cedex" in field.data.lower() or self._address_kept(code, field.data):
             return
         if communes.find_commune(code, field.data) is None:
             names = ", ".join(c.name for c in communes.communes_for_postal_code(code)[:6])
@@ -196,15 +177,20 @@ class ClientForm(FlaskForm):
                 raise ValidationError(_l("This city does not match postal code %(cp)s. Did you mean: %(names)s?",
                                          cp=code, names=names))
 
+    def _address_kept(self, postal_code: str, city: str) -> bool:
+        """The card's stored postal code and city, left as they were: an import does not match cities to
+        codes, and a card must stay savable when the rep only changes its phone."""
+        stored = self.stored
+        return stored is not None and (postal_code, city.strip(), self.country.data) == (
+            stored.postal_code, stored.city, stored.country)
+
     def validate_visit_minutes(self, field):
         low, high = VISIT_MINUTES_RANGE
         if field.data is not None and not low <= field.data <= high:
             raise ValidationError(visit_minutes_message())
 
     def validate_website(self, field):
-        value = (field.data or "").strip()
-        if value and not re.match(r"^(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$", value, re.I):
-            raise ValidationError(_l("This web address is not valid."))
+        field.data = apply_rule(fieldrules.website, field)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -275,16 +261,10 @@ class ContactForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.country = country
 
-    def validate_email(self, field):
-        ClientForm.validate_email(self, field)
+    validate_email = ClientForm.validate_email
 
     def _phone(self, field):
-        if not field.data:
-            return
-        try:
-            field.e164 = parse_phone(field.data, self.country)
-        except ValueError as exc:
-            raise ValidationError(_l("This phone number is not valid for the chosen country.")) from exc
+        field.e164 = apply_rule(fieldrules.phone, field, self.country)
 
     validate_direct_line = _phone
     validate_mobile = _phone

@@ -21,19 +21,6 @@ def fold(text: str | None) -> str:
     return _NON_WORD.sub(" ", stripped).strip()
 
 
-def parse_phone(raw: str | None, region: str = "FR") -> str | None:
-    """E.164 form of a phone typed any usual way; ValueError when it is not a valid number."""
-    if raw is None or not raw.strip():
-        return None
-    try:
-        number = phonenumbers.parse(raw, region or "FR")
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(str(exc)) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("invalid number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def format_phone(e164: str | None, viewer_region: str = "FR") -> str:
     """National format for numbers of the viewer's country, international otherwise."""
     if not e164:

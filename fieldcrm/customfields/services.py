@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlmodel import Session, func, select
 
 from fieldcrm.clients.models import CUSTOM_FIELD_TYPES, CustomFieldDef
 from fieldcrm.clients.normalise import fold
+from fieldcrm.fieldrules import InvalidField, parse_date, parse_decimal
 
 VALUE_MAX = 500
 
@@ -66,16 +65,14 @@ def clean_value(field: CustomFieldDef, raw: str | None) -> str | None:
         return None
     if len(value) > VALUE_MAX:
         raise ValueError(_("At most %(n)d characters.", n=VALUE_MAX))
-    if field.field_type == "number":
-        try:
-            return str(Decimal(value.replace("\u202f", "").replace(" ", "").replace(",", ".")))
-        except InvalidOperation as exc:
-            raise ValueError(_("Write a number, e.g. 12 or 12,5.")) from exc
-    if field.field_type == "date":
-        try:
-            return date.fromisoformat(value).isoformat()
-        except ValueError as exc:
-            raise ValueError(_("Write a date like 2026-11-23.")) from exc
+    try:
+        # The import's rules, so that a value it stored is one this form takes back.
+        if field.field_type == "number":
+            return format(parse_decimal(value), "f")
+        if field.field_type == "date":
+            return parse_date(value).isoformat()
+    except InvalidField as exc:
+        raise ValueError(_(exc.message)) from None
     if field.field_type == "choice" and value not in choices_of(field):
         raise ValueError(_("Pick one of the proposed values."))
     return value

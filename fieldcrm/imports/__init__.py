@@ -3,7 +3,6 @@
 No Flask and no database here; routes and services wire these functions to screens and tables.
 """
 
+from fieldcrm.fieldrules import N_
 
-def N_(message: str) -> str:
-    """Mark a user-facing English string for extraction (pybabel extract -k N_) without translating it."""
-    return message
+__all__ = ["N_"]

@@ -1,7 +1,9 @@
 """Turn one imported row's raw cells into clean client values, with per-cell errors.
 
 Every normaliser takes what a spreadsheet gives (str, int, float, date, datetime) and returns the stored
-form or raises InvalidValue(message_key). Message keys are short English strings, all defined below.
+form or raises InvalidValue(message_key). The field rules (phone, e-mail, SIRET, postal code, website,
+dates, numbers) are fieldcrm.fieldrules, the ones the client form applies, so an imported card can be saved
+again unchanged; the words of spreadsheets (statuses, civilities, countries...) are read here.
 """
 
 from __future__ import annotations
@@ -9,45 +11,41 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit
+from datetime import date
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from stdnum.fr import siren as stdnum_siren
-from stdnum.fr import siret as stdnum_siret
 
+from fieldcrm import fieldrules
+from fieldcrm.fieldrules import (  # noqa: F401 - the message keys and rules other import modules use
+    INVALID_DATE,
+    INVALID_EMAIL,
+    INVALID_NUMBER,
+    INVALID_PHONE,
+    INVALID_POSTAL_CODE,
+    INVALID_SIRET,
+    INVALID_WEBSITE,
+    SIREN_NOT_SIRET,
+    UNKNOWN_POSTAL_CODE,
+    parse_date,
+    parse_decimal,
+)
+from fieldcrm.fieldrules import InvalidField as InvalidValue
 from fieldcrm.imports import N_
 from fieldcrm.imports.mapping import CUSTOM_PREFIX, normalise_header
 
 # ---- message keys (translated by the caller); the only user-facing strings of this module
-INVALID_EMAIL = N_("Invalid email address")
-INVALID_PHONE = N_("Invalid phone number")
-INVALID_DATE = N_("Invalid date (expected dd/mm/yyyy)")
 DATE_IN_FUTURE = N_("Date is in the future")
-INVALID_SIRET = N_("Invalid SIRET number (14 digits)")
-SIREN_NOT_SIRET = N_("SIREN given (9 digits) where a SIRET (14 digits) is expected: not imported")
-INVALID_POSTAL_CODE = N_("Invalid postal code")
 INVALID_COUNTRY = N_("Unknown country")
 INVALID_STATUS = N_("Unknown status (expected suspect, lead, prospect, client or former client)")
 INVALID_CIVILITY = N_("Unknown civility (expected M. or Mme)")
 INVALID_KIND = N_("Unknown type (expected company or person)")
-INVALID_NUMBER = N_("Invalid number")
 INVALID_BOOLEAN = N_("Invalid yes/no value")
-INVALID_WEBSITE = N_("Invalid website address")
 INVALID_CADENCE = N_("Invalid visit frequency (number of days expected)")
 OWNER_NOT_EMAIL = N_("The sales rep must be given by e-mail address")
 NAME_REQUIRED = N_("A company name or a last name is required")
 FORMULA_AS_TEXT = N_("Looks like a spreadsheet formula: imported as plain text")
 
 STATUSES = ("suspect", "lead", "prospect", "client", "former_client")
-FRENCH_POSTAL_COUNTRIES = {"FR", "MC", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"}
-
-
-class InvalidValue(ValueError):
-    """A cell value that cannot be stored; args[0] is the message key."""
-
 
 @dataclass(frozen=True)
 class CellError:
@@ -61,12 +59,7 @@ def _fold(value: object) -> str:
     return normalise_header(str(value))
 
 
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime | date):
-        value = value.strftime("%d/%m/%Y")
-    return str(value).strip()
+_text = fieldrules.as_text
 
 
 # ---------------------------------------------------------------- spreadsheet formulas
@@ -98,123 +91,13 @@ def spreadsheet_safe(value: object) -> object:
     return value if _PLAIN_NUMBER.fullmatch(value) else "'" + value
 
 
-# ---------------------------------------------------------------- numbers and dates
+# ---------------------------------------------------------------- contact details (the shared field rules)
 
-def parse_decimal(value: object) -> Decimal:
-    """ "1 234,56", "1\u202f234,56 €", "1.234,56", "1,234.56", 12.5 -> Decimal."""
-    if isinstance(value, bool):
-        raise InvalidValue(INVALID_NUMBER)
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    text = re.sub(r"[\s\u00a0\u202f'’]|€|EUR|\$", "", str(value), flags=re.IGNORECASE)
-    if "," in text and "." in text:
-        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
-        text = text.replace("." if decimal_mark == "," else ",", "").replace(",", ".")
-    elif text.count(",") == 1:
-        text = text.replace(",", ".")
-    elif text.count(".") > 1:
-        text = text.replace(".", "")
-    if not re.fullmatch(r"[+-]?\d+(?:\.\d+)?", text):
-        raise InvalidValue(INVALID_NUMBER)
-    try:
-        return Decimal(text)
-    except InvalidOperation as exc:
-        raise InvalidValue(INVALID_NUMBER) from exc
-
-
-_DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T]\d{1,2}[:h]\d{2}(?::\d{2})?)?")
-_YMD = re.compile(r"(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?")
-_EXCEL_EPOCH = date(1899, 12, 30)
-
-
-def parse_date(value: object, today: date | None = None, allow_year_only: bool = False) -> date:
-    """dd/mm/yyyy, dd/mm/yy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd, Excel date cells and serial numbers."""
-    today = today or date.today()
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, bool) or value is None:
-        raise InvalidValue(INVALID_DATE)
-    if isinstance(value, int | float) or re.fullmatch(r"\d{4,5}(?:[.,]\d+)?", str(value).strip()):
-        number = float(str(value).strip().replace(",", "."))
-        if allow_year_only and number.is_integer() and 1900 <= number <= today.year:
-            return date(int(number), 1, 1)  # "Client depuis: 2015"
-        # Excel serial day (1900 system): numbers from cells, 5-digit text from a CSV export.
-        lowest = 61 if isinstance(value, int | float) else 10_000
-        if not lowest <= number < 2_958_466:
-            raise InvalidValue(INVALID_DATE)
-        return _EXCEL_EPOCH + timedelta(days=int(number))
-    text = str(value).strip()
-    try:
-        if match := _DMY.fullmatch(text):
-            day, month, year = (int(g) for g in match.groups())
-            if len(match.group(3)) == 2:
-                year += 2000 if year <= today.year % 100 else 1900
-            return date(year, month, day)
-        if match := _YMD.fullmatch(text):
-            year, month, day = (int(g) for g in match.groups())
-            return date(year, month, day)
-    except ValueError as exc:
-        raise InvalidValue(INVALID_DATE) from exc
-    raise InvalidValue(INVALID_DATE)
-
-
-# ---------------------------------------------------------------- contact details
-
-def normalise_phone(value: object, region: str = "FR", fallback_region: str | None = None) -> str:
-    """Any national or international writing -> E.164; a number cell that lost its 0 or + still works.
-
-    National numbers are read for `region` (the row's country), then for `fallback_region`.
-    """
-    text = _text(value)
-    candidates = [(text, region)]
-    if fallback_region and fallback_region != region:
-        candidates.append((text, fallback_region))
-    if text.isdigit() and not text.startswith("0"):
-        candidates.append(("+" + text, region))  # 33612345678: Excel ate the "+"
-    for candidate, candidate_region in candidates:
-        try:
-            number = phonenumbers.parse(candidate, candidate_region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise InvalidValue(INVALID_PHONE)
-
-
-def normalise_email(value: object) -> str:
-    text = _text(value)
-    if text.lower().startswith("mailto:"):
-        text = text[7:]
-    try:
-        return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise InvalidValue(INVALID_EMAIL) from exc
-
-
-def normalise_siret(value: object) -> str:
-    """14 digits checked by stdnum (spaces, dots, dashes allowed); a valid SIREN raises SIREN_NOT_SIRET."""
-    text = re.sub(r"[\s.\-\u00a0]", "", _text(value))
-    if stdnum_siret.is_valid(text):
-        return stdnum_siret.compact(text)
-    raise InvalidValue(SIREN_NOT_SIRET if stdnum_siren.is_valid(text) else INVALID_SIRET)
-
-
-def normalise_postal_code(value: object, country: str = "FR") -> str:
-    """French codes are 5 digits: an Excel number 1000 becomes "01000"."""
-    text = re.sub(r"[\s\u00a0]", "", _text(value)).upper()
-    if country not in FRENCH_POSTAL_COUNTRIES:
-        if not re.fullmatch(r"[A-Z0-9\-]{2,10}", text):
-            raise InvalidValue(INVALID_POSTAL_CODE)
-        return text
-    text = re.sub(r"^(?:FR?-?)", "", text)
-    if re.fullmatch(r"\d{4}", text):
-        text = "0" + text
-    if not re.fullmatch(r"\d{5}", text) or not "01000" <= text <= "98999":
-        raise InvalidValue(INVALID_POSTAL_CODE)
-    return text
-
+normalise_phone = fieldrules.phone
+normalise_email = fieldrules.email
+normalise_siret = fieldrules.siret
+normalise_postal_code = fieldrules.postal_code
+normalise_website = fieldrules.website
 
 _COUNTRIES = {
     "france": "FR", "fra": "FR", "belgique": "BE", "belgium": "BE", "suisse": "CH", "switzerland": "CH",
@@ -235,21 +118,6 @@ def normalise_country(value: object) -> str:
     if len(folded) == 2 and folded.upper() in phonenumbers.SUPPORTED_REGIONS:
         return folded.upper()
     raise InvalidValue(INVALID_COUNTRY)
-
-
-def normalise_website(value: object) -> str:
-    """http(s) only (a javascript: link must never reach an href); "www.x.fr" -> "https://www.x.fr"."""
-    text = _text(value)
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", text) and not re.match(r"^https?://", text, re.IGNORECASE):
-        raise InvalidValue(INVALID_WEBSITE)
-    url = text if re.match(r"^https?://", text, re.IGNORECASE) else "https://" + text
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError as exc:
-        raise InvalidValue(INVALID_WEBSITE) from exc
-    if re.search(r"\s", text) or "." not in host.strip("."):
-        raise InvalidValue(INVALID_WEBSITE)
-    return url
 
 
 # ---------------------------------------------------------------- words to keys
@@ -325,7 +193,8 @@ def parse_cadence_days(value: object) -> int:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(j|jours?|days?|d|sem|semaines?|weeks?|mois|months?)?", text)
     if days is None and match:
         days = float(match.group(1)) * unit_days[(match.group(2) or "j")[0]]
-    if days is None or not 1 <= days <= 3650:
+    low, high = fieldrules.VISIT_CADENCE_DAYS
+    if days is None or not low <= days <= high:
         raise InvalidValue(INVALID_CADENCE)
     return round(days)
 
@@ -366,7 +235,8 @@ def normalise_row(
         if target == "country":
             continue
         try:
-            clean[target] = _normalise_value(target, value, country, default_country, today, custom_types or {})
+            clean[target] = _normalise_value(target, value, country, default_country, today, custom_types or {},
+                                             city=values.get("city"))
         except InvalidValue as exc:
             level = "warning" if exc.args[0] in _WARNINGS else "error"
             errors.append(CellError(target, value, exc.args[0], level))
@@ -378,7 +248,8 @@ def normalise_row(
 
 
 def _normalise_value(
-    target: str, value: object, country: str, default_country: str, today: date, custom_types: Mapping[str, str]
+    target: str, value: object, country: str, default_country: str, today: date, custom_types: Mapping[str, str],
+    city: object = None,
 ) -> object:
     if target in _SIMPLE:
         return _SIMPLE[target](value)
@@ -386,7 +257,7 @@ def _normalise_value(
         region = country if country in phonenumbers.SUPPORTED_REGIONS else default_country
         return normalise_phone(value, region, fallback_region=default_country)
     if target == "postal_code":
-        return normalise_postal_code(value, country)
+        return normalise_postal_code(value, country, city=_text(city or ""))
     if target == "owner_email":
         try:
             return normalise_email(value)

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from fieldcrm.imports.validation import InvalidValue, parse_date, parse_decimal
+from fieldcrm.fieldrules import InvalidField, parse_date, parse_decimal
 from fieldcrm.sales.models import CAMPAIGN_CHANNELS, RESPONSES
 
 
@@ -24,7 +24,7 @@ def response_labels() -> dict[str, str]:
 def _date(form, field):
     try:
         field.parsed = parse_date(field.data)
-    except InvalidValue:
+    except InvalidField:
         raise ValidationError(_l("Enter a date as dd/mm/yyyy.")) from None
 
 
@@ -34,7 +34,7 @@ def _amount(form, field):
         return
     try:
         field.parsed = parse_decimal(field.data)
-    except InvalidValue:
+    except InvalidField:
         raise ValidationError(_l("Enter an amount, e.g. 1 234,50.")) from None
     if abs(field.parsed) >= 10 ** 10:
         raise ValidationError(_l("This amount is too large."))

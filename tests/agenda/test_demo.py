@@ -123,3 +123,26 @@ def test_each_rep_drove_a_tour_and_todays_starts_from_the_office(app, db, demo):
         with app.test_request_context():
             todays = tours.tour_for_day(db, rep, today)
         assert (todays.start_label, todays.start_lat) == (past.start_label, past.start_lat)
+
+
+def test_demo_cards_hold_only_values_the_field_rules_keep(db, demo):
+    """Mainland French numbers (landlines of the rep's region, 06/07 mobiles), valid SIRETs and e-mails:
+    each value is what the shared rule makes of it."""
+    from fieldcrm import fieldrules
+    from fieldcrm.accounts.models import User
+    from fieldcrm.clients.models import ContactPerson
+    from fieldcrm.demo import REPS
+
+    region_prefix = {name: "+33" + prefix[1:] for _team, name, _departments, prefix in REPS}
+    owners = {u.id: u.name for u in db.exec(select(User)).all()}
+    for card in db.exec(select(Client)).all():
+        assert card.phone.startswith(region_prefix[owners[card.owner_id]]), card.phone
+        assert card.mobile is None or card.mobile[:4] in ("+336", "+337"), card.mobile
+        for number in filter(None, (card.phone, card.mobile)):
+            assert fieldrules.phone(number) == number
+        assert card.siret is None or fieldrules.siret(card.siret) == card.siret
+        assert card.email is None or fieldrules.email(card.email) == card.email
+        assert card.website is None or fieldrules.website(card.website) == card.website
+        assert fieldrules.postal_code(card.postal_code, card.country, city=card.city) == card.postal_code
+    for contact in db.exec(select(ContactPerson)).all():
+        assert contact.email is None or fieldrules.email(contact.email) == contact.email

@@ -244,3 +244,55 @@ def test_data_minimisation_switch(app, db, login):
     http.post("/admin/privacy", data={"submitted": "1"})  # switched off: stored values are erased
     db.expire_all()
     assert db.get(Client, client.id).birth_date is None
+
+
+def test_the_form_takes_what_the_import_takes(app, db, login):
+    """The card form applies the import's field rules: a SIRET with dots or dashes, an overseas number
+    typed the French way, a French date, a postal code whose 0 a spreadsheet ate."""
+    rep = make_user(db)
+    http = app.test_client()
+    login(rep, http=http)
+    r = http.post("/clients/new", data=dict(VALID, siret="732.829.320-00074", mobile="0693 12 34 56",
+                                            postal_code="1000", city="Bourg-en-Bresse",
+                                            client_since="03/02/2019", website="www.fromagerie.fr"))
+    assert r.status_code == 303, r.get_data(as_text=True)[:2000]
+    client = db.exec(select(Client)).one()
+    assert (client.siret, client.mobile, client.postal_code) == ("73282932000074", "+262693123456", "01000")
+    assert client.client_since.isoformat() == "2019-02-03" and client.website == "https://www.fromagerie.fr"
+    card = http.get(f"/clients/{client.id}/contacts/new")
+    r = http.post(f"/clients/{client.id}/contacts/new", data={"last_name": "Hoarau", "mobile": "+33 693 12 34 56",
+                                                               "direct_line": "0262 21 00 00",
+                                                               "email": "Zoe.Hoarau@PHARMA.RE"})
+    assert card.status_code == 200 and r.status_code == 303
+    contact = db.exec(select(ContactPerson)).one()
+    assert (contact.mobile, contact.direct_line, contact.email) == ("+262693123456", "+262262210000",
+                                                                   "Zoe.Hoarau@pharma.re")
+
+
+def test_refusals_name_the_field_in_french(app, db, login):
+    rep = make_user(db, locale="fr")
+    http = app.test_client()
+    login(rep, http=http)
+    r = http.post("/clients/new", data=dict(VALID, siret="732 829 320", phone="0893 00 00 0",
+                                            postal_code="2A004", client_since="31/02/2019"))
+    assert r.status_code == 422 and count(db) == 0
+    body = r.get_data(as_text=True)
+    for message in ("SIREN", "Numéro de téléphone invalide", "Code postal invalide", "Date invalide"):
+        assert message in body, message
+    assert "732 829 320" in body and "2A004" in body and "31/02/2019" in body  # the typing is kept
+
+
+def test_a_stored_address_the_form_would_not_match_is_kept_until_it_is_changed(app, db, login):
+    """An import stores a city that is not the postal code's commune; the card stays savable, and the
+    check comes back as soon as the rep touches the address."""
+    rep = make_user(db)
+    client = make_client(db, rep, postal_code="69001", city="Marseille")
+    http = app.test_client()
+    login(rep, http=http)
+    data = dict(_edit_form(http, client.id), postal_code="69001", city="Marseille", phone="04 91 00 00 00")
+    assert http.post(f"/clients/{client.id}/edit", data=data).status_code == 303
+    db.expire_all()
+    assert db.get(Client, client.id).phone == "+33491000000"
+    data = dict(_edit_form(http, client.id), postal_code="69002", city="Marseille")
+    r = http.post(f"/clients/{client.id}/edit", data=data)
+    assert r.status_code == 422 and "does not match postal code 69002" in r.get_data(as_text=True)

@@ -68,3 +68,19 @@ def test_custom_field_admin_is_admin_only(app, db, login):
     login(rep, http=http)
     assert http.get("/admin/custom-fields").status_code == 404
     assert define(http, "X", "text").status_code == 404
+
+
+def test_numbers_and_dates_are_read_as_the_import_reads_them(app, db, login):
+    """A French amount and a dd/mm/yyyy date, as a spreadsheet has them, are taken by the card too."""
+    admin = make_user(db, "admin")
+    http = app.test_client()
+    login(admin, http=http)
+    define(http, "Surface (m²)", "number")
+    define(http, "Date du dernier audit", "date")
+    fields = {f.label: f for f in db.exec(select(CustomFieldDef)).all()}
+    surface, audit = fields["Surface (m²)"], fields["Date du dernier audit"]
+    r = http.post("/clients/new", data=dict(BASE, **{f"custom_{surface.id}": "1.234,50",
+                                                      f"custom_{audit.id}": "01/03/2026"}))
+    assert r.status_code == 303
+    values = {v.field_id: v.value for v in db.exec(select(CustomFieldValue)).all()}
+    assert values == {surface.id: "1234.50", audit.id: "2026-03-01"}
