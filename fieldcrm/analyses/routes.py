@@ -14,6 +14,7 @@ from fieldcrm import access
 from fieldcrm.analyses import queries, services
 from fieldcrm.db import get_session
 from fieldcrm.followups.models import REASON_MAX
+from fieldcrm.web.boundary import to_id
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("analyses", __name__)
@@ -111,7 +112,7 @@ def _ticked_clients():
     """The list the form came from and its ticked clients (all in the actor's reach, or 404)."""
     which = request.form.get("list")
     which = which if which in DORMANT_LISTS else "no_purchase"
-    ids = {int(i) for i in request.form.getlist("client_id") if i.isdigit()}
+    ids = {to_id(i) for i in request.form.getlist("client_id")} - {None}
     clients = access.get_clients_or_404(get_session(), current_user, ids) if len(ids) <= MAX_BULK else None
     return which, ids, clients
 

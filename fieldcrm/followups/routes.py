@@ -17,6 +17,7 @@ from fieldcrm.db import get_session
 from fieldcrm.followups import forms, services
 from fieldcrm.visits.forms import parse_date
 from fieldcrm.visits.routes import safe_next
+from fieldcrm.web.boundary import id_arg, page_arg
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
@@ -69,17 +70,14 @@ def index():
     from fieldcrm.agenda.queries import open_followups
 
     db = get_session()
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = page_arg(request.args)
     people = access.followed_people(db, current_user)
     who = request.args.get("who", "me") if people else "me"
     if who not in ("me", "team"):
-        if not who.isdigit():
+        if id_arg(request.args, "who") is None:
             who = "me"
         else:
-            person = access.get_followed_person_or_404(db, current_user, int(who))
+            person = access.get_followed_person_or_404(db, current_user, id_arg(request.args, "who"))
             who = "me" if person.id == current_user.id else person
     rows, total = open_followups(db, current_user, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE, whose=who)
     who_key = who if isinstance(who, str) else str(who.id)
@@ -160,7 +158,7 @@ def snooze(followup, client):
     errors: dict = {}
     days = request.form.get("days", "")
     until = None
-    if days.isdigit() and 0 < int(days) <= 366:
+    if days.isdigit() and 0 < int(days) <= 366:  # isdigit first: a huge number is refused, not converted
         services.snooze_followup(get_session(), current_user, followup, days=int(days))
     else:
         until = parse_date(request.form.get("until"), errors, "until", required=True)

@@ -26,6 +26,7 @@ from fieldcrm.maps.zone import ZoneError
 from fieldcrm.tours import extras, mileage, navigation, queries, services
 from fieldcrm.tours.forms import StopForm, TourSettingsForm
 from fieldcrm.tours.problem import TooManyStops
+from fieldcrm.web.boundary import id_arg, int_arg, to_id
 from fieldcrm.web.htmx import is_partial, render
 
 bp = Blueprint("tours", __name__)
@@ -145,9 +146,8 @@ def _safe_next(default: str) -> str:
 def add_today():
     """Add a client (from the map's mini card, the card or the list) to today's tour."""
     db = get_session()
-    try:
-        client_id = int(request.form.get("client_id", ""))
-    except ValueError:
+    client_id = id_arg(request.form, "client_id")
+    if client_id is None:
         abort(400)
     client = access.get_client_or_404(db, current_user, client_id)
     tour = services.tour_for_day(db, current_user, _today())
@@ -391,9 +391,8 @@ def stop_move(tour, stop):
     if direction in ("up", "down"):
         target = current + (-1 if direction == "up" else 1)
     else:
-        try:
-            target = int(request.form.get("index", ""))
-        except ValueError:
+        target = int_arg(request.form, "index", minimum=0, maximum=len(rows))
+        if target is None:
             abort(400)
     try:
         services.move_stop(get_session(), tour, stop, target, current_app.config)
@@ -449,13 +448,8 @@ def add_stops(tour):
     """Add several clients at once (fill my day, a filter of the map)."""
     _owner_only(tour)
     db = get_session()
-    ids = []
-    for value in request.form.getlist("client_id"):
-        try:
-            ids.append(int(value))
-        except ValueError:
-            continue
-    clients = [access.get_client_or_404(db, current_user, i) for i in ids]
+    ids = [to_id(value) for value in request.form.getlist("client_id")]
+    clients = [access.get_client_or_404(db, current_user, i) for i in ids if i is not None]
     try:
         added = services.add_stops(db, current_user, tour, clients)
         flash(*added_message(added, len(clients)))
@@ -476,14 +470,8 @@ def week():
         first = date.fromisoformat(args.get("first") or "")
     except ValueError:
         first = _today() + timedelta(days=1)
-    try:
-        days = min(max(int(args.get("days") or 5), 1), 6)
-    except ValueError:
-        days = 5
-    try:
-        max_per_day = min(max(int(args.get("max_per_day") or 0), 0), services.MAX_TOUR_STOPS) or None
-    except ValueError:
-        max_per_day = None
+    days = int_arg(args, "days", 5, minimum=1, maximum=6)
+    max_per_day = int_arg(args, "max_per_day", 0, minimum=0, maximum=services.MAX_TOUR_STOPS) or None
     if request.method == "POST":
         try:
             result = extras.plan_week(db, current_user, first, days, filters, current_app.config,
@@ -509,10 +497,7 @@ def mileage_log():
     except ValueError:
         first = _today().replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    try:
-        horsepower = int(request.args.get("cv") or 0)
-    except ValueError:
-        horsepower = 0
+    horsepower = int_arg(request.args, "cv", 0, minimum=0)
     rows = queries.mileage_days(db, current_user, current_user, first, last)
     year_rows = queries.mileage_days(db, current_user, current_user, first.replace(month=1, day=1), last)
     total = round(sum(r.km for r in rows), 1)
@@ -551,9 +536,8 @@ def add_segment(tour):
     """Every client of a saved segment becomes a stop."""
     _owner_only(tour)
     db = get_session()
-    try:
-        segment_id = int(request.form.get("segment_id", ""))
-    except ValueError:
+    segment_id = id_arg(request.form, "segment_id")
+    if segment_id is None:
         abort(400)
     clients = extras.segment_clients(db, current_user, segment_id, tour.day) if extras.segments_available() else None
     if clients is None:
