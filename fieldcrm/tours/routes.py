@@ -120,8 +120,19 @@ def index():
 @bp.get("/tours/today")
 @login_required
 def today():
-    tour = services.tour_for_day(get_session(), current_user, _today())
-    return redirect(url_for("tours.detail", tour_id=tour.id))
+    """Today's tour. Until something is added to it, an empty day that is not saved (a GET writes
+    nothing): its buttons post to open_day, which saves it and does what was asked."""
+    db = get_session()
+    tour = services.saved_tour(db, current_user, _today())
+    if tour is not None:
+        return redirect(url_for("tours.detail", tour_id=tour.id))
+    return render("tours/detail.html", "tours/_tour.html",
+                  **_detail_context(services.unsaved_tour(db, current_user, _today())))
+
+
+# What a button of an unsaved day asks for once open_day has saved it: a page to go to, or a POST
+# view to run on the new tour.
+DAY_PAGES = {"settings": "tours.settings", "fill": "tours.fill"}
 
 
 @bp.post("/tours/day")
@@ -133,7 +144,12 @@ def open_day():
         flash(_("Pick a date."), "error")
         return redirect(url_for("tours.index"), 303)
     tour = services.tour_for_day(get_session(), current_user, day)
-    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+    then = request.form.get("then")
+    if then == "agenda":
+        return _add_agenda(tour)
+    if then == "segment":
+        return _add_segment(tour)
+    return redirect(url_for(DAY_PAGES.get(then, "tours.detail"), tour_id=tour.id), 303)
 
 
 def _safe_next(default: str) -> str:
@@ -187,8 +203,9 @@ def _route_data(tour, rows) -> str:
 
 def _detail_context(tour, outcome=None) -> dict:
     db = get_session()
-    rows = services.stops_of(db, tour, current_user)
-    gone = services.gone_stops(db, tour, current_user)
+    saved = tour.id is not None
+    rows = services.stops_of(db, tour, current_user) if saved else []
+    gone = services.gone_stops(db, tour, current_user) if saved else []
     nav = {}
     points = [(tour.start_lat, tour.start_lon)] if tour.start_lat is not None else []
     first_stop = len(points)
@@ -517,6 +534,10 @@ def mileage_log():
 def add_agenda(tour):
     """The day's appointments (fixed times) and follow-ups due that day become stops."""
     _owner_only(tour)
+    return _add_agenda(tour)
+
+
+def _add_agenda(tour):
     if not extras.agenda_available():
         abort(404)
     try:
@@ -535,6 +556,10 @@ def add_agenda(tour):
 def add_segment(tour):
     """Every client of a saved segment becomes a stop."""
     _owner_only(tour)
+    return _add_segment(tour)
+
+
+def _add_segment(tour):
     db = get_session()
     segment_id = id_arg(request.form, "segment_id")
     if segment_id is None:
