@@ -24,7 +24,7 @@ from fieldcrm.db import get_session
 from fieldcrm.dedupe.queries import similar_clients
 from fieldcrm.privacy.services import org_settings
 from fieldcrm.timeutil import utcnow
-from fieldcrm.web.boundary import MAX_DB_INTEGER, id_arg, int_arg, page_arg, to_int
+from fieldcrm.web.boundary import MAX_DB_INTEGER, id_arg, int_arg, last_page, page_arg, to_int
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
@@ -54,7 +54,7 @@ def index():
     args = list_args()
     result = queries.list_clients(get_session(), current_user, **args)
     if not result.rows and result.total and args["page"] > 1:  # past the end: the last page
-        args["page"] = -(-result.total // queries.PAGE_SIZE)
+        args["page"] = last_page(result.total, queries.PAGE_SIZE)
         result = queries.list_clients(get_session(), current_user, **args)
     return render("clients/index.html", "clients/_results.html", result=result, args=args)
 

@@ -17,7 +17,7 @@ from fieldcrm.db import get_session
 from fieldcrm.followups import forms, services
 from fieldcrm.visits.forms import parse_date
 from fieldcrm.visits.routes import safe_next
-from fieldcrm.web.boundary import id_arg, page_arg
+from fieldcrm.web.boundary import id_arg, last_page, page_arg
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
@@ -80,6 +80,9 @@ def index():
             person = access.get_followed_person_or_404(db, current_user, id_arg(request.args, "who"))
             who = "me" if person.id == current_user.id else person
     rows, total = open_followups(db, current_user, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE, whose=who)
+    if not rows and total and page > 1:  # past the end: the last page
+        page = last_page(total, LIST_PAGE)
+        rows, total = open_followups(db, current_user, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE, whose=who)
     who_key = who if isinstance(who, str) else str(who.id)
     names = {u.id: u.name for u in people} | {current_user.id: current_user.name} if who_key != "me" else {}
     return render("followups/index.html", "followups/_list.html", rows=rows, total=total, page_no=page,

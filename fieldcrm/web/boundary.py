@@ -77,6 +77,12 @@ def page_arg(values: Mapping, maximum: int = MAX_PAGE) -> int:
     return int_arg(values, "page", 1, minimum=1, maximum=maximum) or 1
 
 
+def last_page(total: int, page_size: int) -> int:
+    """The number of the last page of `total` items (1 when there are none): where a page number past
+    the end lands."""
+    return max(1, -(-total // page_size))
+
+
 class NulByteRefused(BadRequest):
     """A NUL byte in a form value, a query string or a JSON body."""
 
