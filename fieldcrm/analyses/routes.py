@@ -14,7 +14,7 @@ from fieldcrm import access
 from fieldcrm.analyses import queries, services
 from fieldcrm.db import get_session
 from fieldcrm.followups.models import REASON_MAX
-from fieldcrm.web.boundary import to_id
+from fieldcrm.web.boundary import int_arg, to_id
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("analyses", __name__)
@@ -70,11 +70,8 @@ MAX_BULK = 200  # the dormant lists show at most this many clients each
 
 
 def _dormant_args(source) -> tuple[int, int]:
-    def number(name, default, low, high):
-        raw = (source.get(name) or "").strip()
-        return min(max(int(raw), low), high) if raw.isdigit() else default
-
-    return number("months", 6, 1, 120), number("days", 90, 1, 3650)
+    return (int_arg(source, "months", 6, minimum=1, maximum=120),
+            int_arg(source, "days", 90, minimum=1, maximum=3650))
 
 
 def default_reason(which: str, months: int, days: int) -> str:

@@ -17,7 +17,7 @@ from fieldcrm.db import get_session
 from fieldcrm.followups import forms, services
 from fieldcrm.visits.forms import parse_date
 from fieldcrm.visits.routes import safe_next
-from fieldcrm.web.boundary import id_arg, last_page, page_arg
+from fieldcrm.web.boundary import id_arg, int_arg, last_page, page_arg
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
@@ -159,10 +159,10 @@ def cancel(followup, client):
 @with_followup
 def snooze(followup, client):
     errors: dict = {}
-    days = request.form.get("days", "")
+    days = int_arg(request.form, "days")
     until = None
-    if days.isdigit() and 0 < int(days) <= 366:  # isdigit first: a huge number is refused, not converted
-        services.snooze_followup(get_session(), current_user, followup, days=int(days))
+    if days is not None and 0 < days <= 366:
+        services.snooze_followup(get_session(), current_user, followup, days=days)
     else:
         until = parse_date(request.form.get("until"), errors, "until", required=True)
         if until is not None and until < clock.today():
