@@ -41,14 +41,20 @@ def test_huge_ids_in_every_url_are_404_never_500(app, walk_world, login, who, hu
     assert walked > 60
 
 
-INTEGER_ARGUMENTS = ("page", "segment", "days", "max_per_day", "cv", "saved_segment", "quiet_days", "stale",
-                     "who", "client_id", "segment_id", "index", "version", "months", "limit")
+# Every number the app reads from a query string or a form (its forms' fields included).
+NUMBER_ARGUMENTS = ("page", "segment", "days", "max_per_day", "cv", "saved_segment", "quiet_days", "stale",
+                     "who", "client_id", "segment_id", "index", "version", "months", "limit", "owner_id",
+                     "team_id", "assignee_id", "contact_id", "tag", "visit_cadence_days", "visit_minutes",
+                     "service_minutes", "priority", "lunch_minutes", "duration_minutes", "amount", "quantity",
+                    "lat", "lon", "south", "west", "north", "east", "near_lat", "near_lon", "near_km",
+                    "no_contact_days", "purchase_within_months", "no_purchase_months", "revenue_min", "revenue_max",
+                    "custom_field_id")
 
 
-@pytest.mark.parametrize("value", [str(2**31), str(HUGE), "-" + str(HUGE), "-3", "abc"])
+@pytest.mark.parametrize("value", [str(2**31), str(HUGE), "-" + str(HUGE), "-3", "abc", "nan", "1e400"])
 def test_huge_integers_in_query_strings_and_forms_never_500(app, walk_world, login, value):
     http = _as(app, login, walk_world["rep_a"])
-    arguments = dict.fromkeys(INTEGER_ARGUMENTS, value)
+    arguments = dict.fromkeys(NUMBER_ARGUMENTS, value)
     for method in ("GET", "POST"):
         for rule in app_rules(app, method):
             if rule.endpoint == "accounts.logout":
