@@ -109,5 +109,8 @@ def test_nul_bytes_in_query_strings_and_json_are_refused(app, walk_world, login)
         response = http.get(url, query_string={"q": NUL, "status": NUL, "page": NUL})
         assert response.status_code == 400, (url, response.status_code)
     assert http.post("/map/zone", json={"zone": [[NUL, 1]]}).status_code == 400
+    # In a text part of the path (a calendar token, an export format) too.
+    for url in ("/calendar/ab%00cd.ics", "/exports/clients.c%00sv"):
+        assert http.get(url).status_code == 400, url
     # A NUL in a field name is refused too.
     assert http.post("/clients/new", data={"company" + NUL: "x"}).status_code == 400

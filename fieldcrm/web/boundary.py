@@ -98,6 +98,8 @@ def _holds_nul(value: Any) -> bool:
 
 
 def _refuse_nul_bytes() -> None:
+    if _holds_nul(request.view_args or {}):  # a text part of the path, e.g. a calendar token
+        raise NulByteRefused()
     fields = [request.args]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         fields.append(request.form)
