@@ -11,6 +11,7 @@ from flask import Flask
 from fieldcrm import config as config_module
 from fieldcrm import db
 from fieldcrm.extensions import babel, csrf, htmx, login_manager
+from fieldcrm.web import boundary
 
 # One blueprint per capability (each module exposes `bp`).
 BLUEPRINTS = (
@@ -60,8 +61,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_module.check_production_safety(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
-
-    from fieldcrm.web import boundary
 
     # Before any rule exists: every `<int:…>` of every blueprint uses the database-range converter.
     app.url_map.converters["int"] = boundary.DatabaseIntegerConverter
