@@ -11,7 +11,7 @@ from flask import Flask
 from fieldcrm import config as config_module
 from fieldcrm import db
 from fieldcrm.extensions import babel, csrf, htmx, login_manager
-from fieldcrm.web import rate_limits
+from fieldcrm.web import boundary, rate_limits
 
 # One blueprint per capability (each module exposes `bp`).
 BLUEPRINTS = (
@@ -52,7 +52,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(os.path.dirname(__file__), "translations"),
         BABEL_DEFAULT_TIMEZONE=app.config["DEFAULT_TIMEZONE"],
-        MAX_CONTENT_LENGTH=app.config.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
     )
     relaxed = app.config.get("DEBUG") or app.config.get("FIELDCRM_DEMO") or app.config.get("TESTING")
     if relaxed and "SESSION_COOKIE_SECURE" not in os.environ and "SESSION_COOKIE_SECURE" not in (
@@ -63,6 +62,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
+    # Before any rule exists: every `<int:…>` of every blueprint uses the database-range converter.
+    app.url_map.converters["int"] = boundary.DatabaseIntegerConverter
     db.init_app(app)
     from fieldcrm import jobs
 
@@ -85,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     unavailable.init_app(app)
     migration_guard.init_app(app)
     i18n.init_app(app)
+    boundary.init_app(app)
     from fieldcrm.web import templating
 
     templating.init_app(app)

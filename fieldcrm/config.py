@@ -28,6 +28,9 @@ def from_environment(instance_path: str) -> dict:
         "FIELDCRM_DEMO": _bool(env.get("FIELDCRM_DEMO")),
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=True),
+        # Request bodies above this are refused (413) before being read: a little over the import's
+        # own 20 MB file limit, which then answers with its precise message.
+        "MAX_CONTENT_LENGTH": int(env.get("FIELDCRM_MAX_UPLOAD_MB", "21")) * 1024 * 1024,
         "MAX_ACTIVE_USERS": int(env.get("FIELDCRM_MAX_ACTIVE_USERS", "50")),
         "DEFAULT_TIMEZONE": env.get("FIELDCRM_TIMEZONE", "Europe/Paris"),
         "BABEL_DEFAULT_LOCALE": env.get("FIELDCRM_DEFAULT_LOCALE", "fr"),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
@@ -13,6 +14,9 @@ from fieldcrm.agenda.models import CADENCE_FIELDS, CadenceRule, CalendarFeed
 from fieldcrm.timeutil import utcnow
 
 CADENCE_MAX_DAYS = 730
+# "Last read by your calendar" is kept to the hour: calendar apps poll every few minutes, and a
+# read should not write a row each time.
+FEED_READ_PRECISION = timedelta(hours=1)
 
 
 def _hash(token: str) -> str:
@@ -52,8 +56,11 @@ def feed_owner(db: Session, token: str) -> User | None:
     user = db.get(User, feed.user_id)
     if user is None or not user.active:
         return None
-    feed.last_fetched_at = utcnow()
-    db.add(feed)
+    now = utcnow()
+    db.execute(update(CalendarFeed)
+               .where(CalendarFeed.id == feed.id, or_(CalendarFeed.last_fetched_at.is_(None),
+                                                      CalendarFeed.last_fetched_at < now - FEED_READ_PRECISION))
+               .values(last_fetched_at=now))
     db.commit()
     return user
 

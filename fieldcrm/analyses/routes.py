@@ -14,6 +14,7 @@ from fieldcrm import access
 from fieldcrm.analyses import queries, services
 from fieldcrm.db import get_session
 from fieldcrm.followups.models import REASON_MAX
+from fieldcrm.web.boundary import int_arg, to_id
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("analyses", __name__)
@@ -69,11 +70,8 @@ MAX_BULK = 200  # the dormant lists show at most this many clients each
 
 
 def _dormant_args(source) -> tuple[int, int]:
-    def number(name, default, low, high):
-        raw = (source.get(name) or "").strip()
-        return min(max(int(raw), low), high) if raw.isdigit() else default
-
-    return number("months", 6, 1, 120), number("days", 90, 1, 3650)
+    return (int_arg(source, "months", 6, minimum=1, maximum=120),
+            int_arg(source, "days", 90, minimum=1, maximum=3650))
 
 
 def default_reason(which: str, months: int, days: int) -> str:
@@ -111,7 +109,7 @@ def _ticked_clients():
     """The list the form came from and its ticked clients (all in the actor's reach, or 404)."""
     which = request.form.get("list")
     which = which if which in DORMANT_LISTS else "no_purchase"
-    ids = {int(i) for i in request.form.getlist("client_id") if i.isdigit()}
+    ids = {to_id(i) for i in request.form.getlist("client_id")} - {None}
     clients = access.get_clients_or_404(get_session(), current_user, ids) if len(ids) <= MAX_BULK else None
     return which, ids, clients
 

@@ -24,6 +24,7 @@ from fieldcrm.db import get_session
 from fieldcrm.dedupe.queries import similar_clients
 from fieldcrm.privacy.services import org_settings
 from fieldcrm.timeutil import utcnow
+from fieldcrm.web.boundary import MAX_DB_INTEGER, id_arg, int_arg, last_page, page_arg, to_int
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
@@ -39,16 +40,12 @@ def client_helpers():
 def list_args(args=None) -> dict:
     """The list's filters from the query string (or a form that repeats them, e.g. "add to my tour")."""
     args = request.args if args is None else args
-    try:
-        page = max(int(args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
-    stale = args.get("stale", "")
-    stale = int(stale) if stale.isdigit() and int(stale) in queries.STALE_DAYS else None  # issue 4
-    segment = args.get("segment", "")  # issue 6: a saved segment applied to the list (404 if out of reach)
-    segment = access.get_segment_or_404(get_session(), current_user, int(segment)) if segment.isdigit() else None
+    stale = int_arg(args, "stale")
+    stale = stale if stale in queries.STALE_DAYS else None  # issue 4
+    segment = id_arg(args, "segment")  # issue 6: a saved segment applied to the list (404 if out of reach)
+    segment = access.get_segment_or_404(get_session(), current_user, segment) if segment else None
     return {"q": args.get("q", "")[:100], "status": args.get("status") or None,
-            "sort": args.get("sort", "name"), "page": page, "stale": stale, "segment": segment}
+            "sort": args.get("sort", "name"), "page": page_arg(args), "stale": stale, "segment": segment}
 
 
 @bp.get("/clients")
@@ -56,6 +53,9 @@ def list_args(args=None) -> dict:
 def index():
     args = list_args()
     result = queries.list_clients(get_session(), current_user, **args)
+    if not result.rows and result.total and args["page"] > 1:  # past the end: the last page
+        args["page"] = last_page(result.total, queries.PAGE_SIZE)
+        result = queries.list_clients(get_session(), current_user, **args)
     return render("clients/index.html", "clients/_results.html", result=result, args=args)
 
 
@@ -169,10 +169,7 @@ def edit(client):
     form.consent_rows = queries.consents_of(get_session(), client)
     if not form.validate_on_submit():
         return render("clients/form.html", "clients/_form.html", status=422, **_form_context(form, client))
-    try:
-        expected = int(form.version.data)
-    except (TypeError, ValueError):
-        expected = -1
+    expected = to_int(form.version.data, -1, minimum=-1, maximum=MAX_DB_INTEGER - 1)  # the next one still fits
     try:
         saved = services.update_client(get_session(), current_user, client, _owned(form.client_data()),
                                        expected, hours=form.opening_hours(), consents=form.consents(),

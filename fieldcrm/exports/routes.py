@@ -19,6 +19,7 @@ from fieldcrm.sales.models import CampaignRecipient
 from fieldcrm.segments import filters as segment_filters
 from fieldcrm.segments.queries import apply_segment
 from fieldcrm.timeutil import utcnow
+from fieldcrm.web.boundary import id_arg
 from fieldcrm.web.guards import with_client
 
 bp = Blueprint("exports", __name__)
@@ -51,8 +52,8 @@ def clients(fmt: str):
     db = get_session()
     stmt = access.scope(select(Client), current_user)
     name = _("clients")
-    if request.args.get("segment", "").isdigit():
-        segment = access.get_segment_or_404(db, current_user, int(request.args["segment"]))
+    if id_arg(request.args, "segment"):
+        segment = access.get_segment_or_404(db, current_user, id_arg(request.args, "segment"))
         stmt, name = apply_segment(stmt, segment), segment.name
     for token in search_tokens(request.args.get("q", "")[:100]):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))

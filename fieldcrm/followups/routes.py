@@ -17,6 +17,7 @@ from fieldcrm.db import get_session
 from fieldcrm.followups import forms, services
 from fieldcrm.visits.forms import parse_date
 from fieldcrm.visits.routes import safe_next
+from fieldcrm.web.boundary import id_arg, int_arg, last_page, page_arg
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
@@ -69,19 +70,19 @@ def index():
     from fieldcrm.agenda.queries import open_followups
 
     db = get_session()
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = page_arg(request.args)
     people = access.followed_people(db, current_user)
     who = request.args.get("who", "me") if people else "me"
     if who not in ("me", "team"):
-        if not who.isdigit():
+        if id_arg(request.args, "who") is None:
             who = "me"
         else:
-            person = access.get_followed_person_or_404(db, current_user, int(who))
+            person = access.get_followed_person_or_404(db, current_user, id_arg(request.args, "who"))
             who = "me" if person.id == current_user.id else person
     rows, total = open_followups(db, current_user, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE, whose=who)
+    if not rows and total and page > 1:  # past the end: the last page
+        page = last_page(total, LIST_PAGE)
+        rows, total = open_followups(db, current_user, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE, whose=who)
     who_key = who if isinstance(who, str) else str(who.id)
     names = {u.id: u.name for u in people} | {current_user.id: current_user.name} if who_key != "me" else {}
     return render("followups/index.html", "followups/_list.html", rows=rows, total=total, page_no=page,
@@ -158,10 +159,10 @@ def cancel(followup, client):
 @with_followup
 def snooze(followup, client):
     errors: dict = {}
-    days = request.form.get("days", "")
+    days = int_arg(request.form, "days")
     until = None
-    if days.isdigit() and 0 < int(days) <= 366:
-        services.snooze_followup(get_session(), current_user, followup, days=int(days))
+    if days is not None and 0 < days <= 366:
+        services.snooze_followup(get_session(), current_user, followup, days=days)
     else:
         until = parse_date(request.form.get("until"), errors, "until", required=True)
         if until is not None and until < clock.today():

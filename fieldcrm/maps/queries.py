@@ -13,6 +13,7 @@ from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import STATUSES, Client, ClientTag, Tag
 from fieldcrm.clients.normalise import search_tokens
 from fieldcrm.geo.bounds import distance_km
+from fieldcrm.web.boundary import id_arg, int_arg
 
 MAX_QUIET_DAYS = 3650
 
@@ -33,17 +34,12 @@ class MapFilters:
 
     @classmethod
     def from_args(cls, args) -> MapFilters:
-        quiet = args.get("quiet_days", "").strip()
-        try:
-            quiet_days = min(max(int(quiet), 1), MAX_QUIET_DAYS) if quiet else None
-        except ValueError:
-            quiet_days = None
+        quiet_days = int_arg(args, "quiet_days", minimum=1, maximum=MAX_QUIET_DAYS)
         status = args.get("status") or None
-        saved = (args.get("saved_segment") or "").strip()
         return cls(q=args.get("q", "")[:100], status=status if status in STATUSES else None,
                    sector=(args.get("sector") or None), segment=(args.get("segment") or None),
                    tag=(args.get("tag") or None), due=args.get("due") in ("1", "on", "true"),
-                   quiet_days=quiet_days, saved_segment=int(saved) if saved.isdigit() else None)
+                   quiet_days=quiet_days, saved_segment=id_arg(args, "saved_segment"))
 
     def as_args(self) -> dict:
         args = {"q": self.q, "status": self.status, "sector": self.sector, "segment": self.segment,

@@ -27,16 +27,27 @@ from fieldcrm.clients.models import (
 from fieldcrm.clients.normalise import fold, search_tokens
 from fieldcrm.sales.models import Purchase
 from fieldcrm.sales.queries import purchase_stats
+from fieldcrm.web.boundary import MAX_DB_INTEGER
 from fieldcrm.web.templating import N_
 
 KEYS = ("status", "sector", "segment", "tag", "loyalty", "departments", "city", "near_lat", "near_lon", "near_km",
         "no_contact_days", "purchase_within_months", "no_purchase_months", "revenue_min", "revenue_max",
         "product", "consent_channel", "owner_id", "custom_field_id", "custom_value", "q")
 KM_PER_DEGREE = 111.2
+# Past these a number means nothing here, and would overflow a date or a database integer.
+LARGEST = {"near_km": 20_000, "near_lat": 90, "near_lon": 180, "no_contact_days": 36_500,
+           "purchase_within_months": 1_200, "no_purchase_months": 1_200, "revenue_min": 10**12,
+           "revenue_max": 10**12, "owner_id": MAX_DB_INTEGER, "custom_field_id": MAX_DB_INTEGER}
 
 
 class FilterError(ValueError):
     """A filter value that cannot be used; args = (key, message) with an English message key."""
+
+
+def _finite(value) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def _number(filters: dict, key: str, cast=Decimal):
@@ -47,8 +58,12 @@ def _number(filters: dict, key: str, cast=Decimal):
         value = cast(str(raw).replace(",", ".").replace(" ", ""))
     except (InvalidOperation, ValueError):
         raise FilterError(key, N_("Enter a number.")) from None
+    if not _finite(value):  # "nan", "inf" parse, and compare with nothing
+        raise FilterError(key, N_("Enter a number."))
     if value < 0:
         raise FilterError(key, N_("Enter a positive number."))
+    if value > LARGEST[key]:
+        raise FilterError(key, N_("This number is too large."))
     return value
 
 

@@ -26,6 +26,7 @@ from fieldcrm.maps.zone import ZoneError
 from fieldcrm.tours import extras, mileage, navigation, queries, services
 from fieldcrm.tours.forms import StopForm, TourSettingsForm
 from fieldcrm.tours.problem import TooManyStops
+from fieldcrm.web.boundary import id_arg, int_arg, to_id
 from fieldcrm.web.htmx import is_partial, render
 
 bp = Blueprint("tours", __name__)
@@ -119,8 +120,19 @@ def index():
 @bp.get("/tours/today")
 @login_required
 def today():
-    tour = services.tour_for_day(get_session(), current_user, _today())
-    return redirect(url_for("tours.detail", tour_id=tour.id))
+    """Today's tour. Until something is added to it, an empty day that is not saved (a GET writes
+    nothing): its buttons post to open_day, which saves it and does what was asked."""
+    db = get_session()
+    tour = services.saved_tour(db, current_user, _today())
+    if tour is not None:
+        return redirect(url_for("tours.detail", tour_id=tour.id))
+    return render("tours/detail.html", "tours/_tour.html",
+                  **_detail_context(services.unsaved_tour(db, current_user, _today())))
+
+
+# What a button of an unsaved day asks for once open_day has saved it: a page to go to, or a POST
+# view to run on the new tour.
+DAY_PAGES = {"settings": "tours.settings", "fill": "tours.fill"}
 
 
 @bp.post("/tours/day")
@@ -132,7 +144,12 @@ def open_day():
         flash(_("Pick a date."), "error")
         return redirect(url_for("tours.index"), 303)
     tour = services.tour_for_day(get_session(), current_user, day)
-    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+    then = request.form.get("then")
+    if then == "agenda":
+        return _add_agenda(tour)
+    if then == "segment":
+        return _add_segment(tour)
+    return redirect(url_for(DAY_PAGES.get(then, "tours.detail"), tour_id=tour.id), 303)
 
 
 def _safe_next(default: str) -> str:
@@ -145,9 +162,8 @@ def _safe_next(default: str) -> str:
 def add_today():
     """Add a client (from the map's mini card, the card or the list) to today's tour."""
     db = get_session()
-    try:
-        client_id = int(request.form.get("client_id", ""))
-    except ValueError:
+    client_id = id_arg(request.form, "client_id")
+    if client_id is None:
         abort(400)
     client = access.get_client_or_404(db, current_user, client_id)
     tour = services.tour_for_day(db, current_user, _today())
@@ -187,8 +203,9 @@ def _route_data(tour, rows) -> str:
 
 def _detail_context(tour, outcome=None) -> dict:
     db = get_session()
-    rows = services.stops_of(db, tour, current_user)
-    gone = services.gone_stops(db, tour, current_user)
+    saved = tour.id is not None
+    rows = services.stops_of(db, tour, current_user) if saved else []
+    gone = services.gone_stops(db, tour, current_user) if saved else []
     nav = {}
     points = [(tour.start_lat, tour.start_lon)] if tour.start_lat is not None else []
     first_stop = len(points)
@@ -391,9 +408,8 @@ def stop_move(tour, stop):
     if direction in ("up", "down"):
         target = current + (-1 if direction == "up" else 1)
     else:
-        try:
-            target = int(request.form.get("index", ""))
-        except ValueError:
+        target = int_arg(request.form, "index", minimum=0, maximum=len(rows))
+        if target is None:
             abort(400)
     try:
         services.move_stop(get_session(), tour, stop, target, current_app.config)
@@ -449,13 +465,8 @@ def add_stops(tour):
     """Add several clients at once (fill my day, a filter of the map)."""
     _owner_only(tour)
     db = get_session()
-    ids = []
-    for value in request.form.getlist("client_id"):
-        try:
-            ids.append(int(value))
-        except ValueError:
-            continue
-    clients = [access.get_client_or_404(db, current_user, i) for i in ids]
+    ids = [to_id(value) for value in request.form.getlist("client_id")]
+    clients = [access.get_client_or_404(db, current_user, i) for i in ids if i is not None]
     try:
         added = services.add_stops(db, current_user, tour, clients)
         flash(*added_message(added, len(clients)))
@@ -476,14 +487,8 @@ def week():
         first = date.fromisoformat(args.get("first") or "")
     except ValueError:
         first = _today() + timedelta(days=1)
-    try:
-        days = min(max(int(args.get("days") or 5), 1), 6)
-    except ValueError:
-        days = 5
-    try:
-        max_per_day = min(max(int(args.get("max_per_day") or 0), 0), services.MAX_TOUR_STOPS) or None
-    except ValueError:
-        max_per_day = None
+    days = int_arg(args, "days", 5, minimum=1, maximum=6)
+    max_per_day = int_arg(args, "max_per_day", 0, minimum=0, maximum=services.MAX_TOUR_STOPS) or None
     if request.method == "POST":
         try:
             result = extras.plan_week(db, current_user, first, days, filters, current_app.config,
@@ -509,10 +514,7 @@ def mileage_log():
     except ValueError:
         first = _today().replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    try:
-        horsepower = int(request.args.get("cv") or 0)
-    except ValueError:
-        horsepower = 0
+    horsepower = int_arg(request.args, "cv", 0, minimum=0)
     rows = queries.mileage_days(db, current_user, current_user, first, last)
     year_rows = queries.mileage_days(db, current_user, current_user, first.replace(month=1, day=1), last)
     total = round(sum(r.km for r in rows), 1)
@@ -532,6 +534,10 @@ def mileage_log():
 def add_agenda(tour):
     """The day's appointments (fixed times) and follow-ups due that day become stops."""
     _owner_only(tour)
+    return _add_agenda(tour)
+
+
+def _add_agenda(tour):
     if not extras.agenda_available():
         abort(404)
     try:
@@ -550,10 +556,13 @@ def add_agenda(tour):
 def add_segment(tour):
     """Every client of a saved segment becomes a stop."""
     _owner_only(tour)
+    return _add_segment(tour)
+
+
+def _add_segment(tour):
     db = get_session()
-    try:
-        segment_id = int(request.form.get("segment_id", ""))
-    except ValueError:
+    segment_id = id_arg(request.form, "segment_id")
+    if segment_id is None:
         abort(400)
     clients = extras.segment_clients(db, current_user, segment_id, tour.day) if extras.segments_available() else None
     if clients is None:

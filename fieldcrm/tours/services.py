@@ -64,19 +64,29 @@ def latest_tour(db: Session, actor: User, before: date | None = None) -> Tour | 
     return db.exec(stmt.order_by(Tour.day.desc(), Tour.id.desc())).first()
 
 
-def tour_for_day(db: Session, actor: User, day: date, *, like: Tour | None = None) -> Tour:
-    """The actor's tour for `day`, created on first use with the settings (start, end, hours, lunch)
-    of `like`, by default their latest tour."""
-    tour = db.exec(select(Tour).where(Tour.owner_id == actor.id, Tour.day == day)
-                   .order_by(Tour.id)).first()
-    if tour is not None:
-        return tour
+def saved_tour(db: Session, actor: User, day: date) -> Tour | None:
+    """The actor's tour for `day`, if one was saved."""
+    return db.exec(select(Tour).where(Tour.owner_id == actor.id, Tour.day == day).order_by(Tour.id)).first()
+
+
+def unsaved_tour(db: Session, actor: User, day: date, *, like: Tour | None = None) -> Tour:
+    """A new tour for `day`, not saved, with the settings (start, end, hours, lunch) of `like`, by
+    default the actor's latest tour."""
     tour = Tour(owner_id=actor.id, day=day)
     previous = like or latest_tour(db, actor)
     if previous is not None:
         for name in ("start_label", "start_lat", "start_lon", "end_mode", "end_label", "end_lat", "end_lon",
                      "start_time", "end_time", "lunch_from", "lunch_until", "lunch_minutes"):
             setattr(tour, name, getattr(previous, name))
+    return tour
+
+
+def tour_for_day(db: Session, actor: User, day: date, *, like: Tour | None = None) -> Tour:
+    """The actor's tour for `day`, created on first use (see unsaved_tour). For POSTs only."""
+    tour = saved_tour(db, actor, day)
+    if tour is not None:
+        return tour
+    tour = unsaved_tour(db, actor, day, like=like)
     db.add(tour)
     db.commit()
     return tour

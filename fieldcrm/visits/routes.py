@@ -17,6 +17,7 @@ from fieldcrm.agenda import clock
 from fieldcrm.db import get_session
 from fieldcrm.visits import forms, queries, services
 from fieldcrm.visits.sensitive import find_sensitive_terms, load_terms
+from fieldcrm.web.boundary import page_arg
 from fieldcrm.web.guards import admin_required, with_client
 from fieldcrm.web.htmx import is_partial, render, wants_json
 
@@ -180,10 +181,7 @@ def _format_day(day) -> str:
 @with_client
 def timeline(client):
     """The client's history: page and, for "more", the next entries as a fragment."""
-    try:
-        page = min(max(int(request.args.get("page", 1)), 1), 1000)
-    except ValueError:
-        page = 1
+    page = page_arg(request.args, maximum=1000)
     result = queries.timeline(get_session(), client, page)
     can_edit = _mark_correctable(result, client)
     # After a correction, come back where the entry was: the card (the timeline is on it) or this page.

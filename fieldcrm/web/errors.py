@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import render_template
+from flask import current_app, make_response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from fieldcrm.web.boundary import NulByteRefused
 from fieldcrm.web.htmx import is_htmx
 
 log = logging.getLogger(__name__)
@@ -16,8 +17,12 @@ log = logging.getLogger(__name__)
 
 def _page(status: int, title: str, message: str):
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
-    response = render_template(template, status=status, title=title, message=message)
-    return response, status
+    response = make_response(render_template(template, status=status, title=title, message=message), status)
+    response.vary.add("HX-Request")
+    if status in (413, 414, 431):
+        # The unread rest of an oversized body is not drained into the server: the connection ends.
+        response.headers["Connection"] = "close"
+    return response
 
 
 def unexpected_error_page():
@@ -44,7 +49,28 @@ def init_app(app) -> None:
 
     @app.errorhandler(413)
     def too_large(_err):
-        return _page(413, _("File too large"), _("The file is too large."))
+        limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return _page(413, _("File too large"),
+                     _("What you sent is larger than %(mb)s MB, the most this server accepts. Nothing was "
+                       "saved: send a smaller file.", mb=limit_mb))
+
+    @app.errorhandler(414)
+    def url_too_long(_err):
+        return _page(414, _("Address too long"),
+                     _("This address is too long to be handled. Shorten the search or remove some filters, "
+                       "then try again."))
+
+    @app.errorhandler(431)
+    def headers_too_large(_err):
+        return _page(431, _("Request too large"),
+                     _("Your browser sent too much information with this request (often too many cookies). "
+                       "Clear this site's cookies, then try again."))
+
+    @app.errorhandler(NulByteRefused)
+    def nul_byte(_err):
+        return _page(400, _("Invalid character"),
+                     _("What you sent contains an invalid character (a null character, often pasted from "
+                       "another program). Remove it, then try again. Nothing was saved."))
 
     @app.errorhandler(429)
     def too_many_requests(_err):

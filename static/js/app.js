@@ -37,4 +37,19 @@
   }
   document.addEventListener("DOMContentLoaded", function () { setup(document); focusFirstError(document); });
   document.addEventListener("htmx:load", function (e) { setup(e.target); });
+
+  // A refused htmx request (too large, invalid character, address too long) answers the error
+  // fragment; htmx leaves 4xx answers out, so show it at the top of the page instead of nothing.
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail.xhr, main = document.getElementById("main");
+    if (!xhr || !main || xhr.responseText.indexOf('id="error"') === -1) return;
+    var holder = document.createElement("div");
+    holder.innerHTML = xhr.responseText;
+    var error = holder.querySelector("#error"), old = document.getElementById("error");
+    if (!error) return;
+    error.setAttribute("role", "alert");
+    if (old) old.remove();
+    main.insertBefore(error, main.firstChild);
+    error.scrollIntoView({ block: "start" });
+  });
 })();

@@ -166,3 +166,30 @@ def test_rep_places_a_pin_by_hand(page: Page, live_url, live_db, log_in, screens
     saved = live_db.get(Client, client.id)
     assert saved.geo_precision == "manual" and abs(saved.latitude - after) < 1e-6
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_todays_tour_before_any_stop_looks_the_same_and_is_saved_by_its_first_button(
+        page: Page, live_url, live_db, log_in, screenshot):
+    from sqlmodel import select
+
+    from fieldcrm.tours.models import Tour
+
+    rep = make_user(live_db, name="Rémi Rep")
+    make_tour(live_db, rep, [], day=date.today() - timedelta(days=1), start_lat=45.7640, start_lon=4.8357,
+              start_label="Bureau Lyon", start_time=time(8, 30), end_time=time(18, 30))
+    _offline_edges(page)
+    log_in(page, rep, PASSWORD)
+    page.goto(live_url("tours.index"))
+    page.get_by_role("link", name="Tournée du jour").click()
+    expect(page.locator("#tour h1")).to_contain_text("Tournée du")
+    expect(page.locator("#tour .card-sub")).to_contain_text("Bureau Lyon")  # yesterday's start, as before
+    expect(page.locator("details.add-stops")).to_have_attribute("open", "")
+    screenshot(page, "06-unsaved-day")
+    assert_tap_targets(page, "#tour .card-head .btn")
+    live_db.expire_all()
+    assert len(live_db.exec(select(Tour)).all()) == 1  # looking saved nothing
+    page.get_by_role("button", name="Départ, arrivée et horaires").click()
+    page.wait_for_load_state()
+    assert "/settings" in page.url
+    live_db.expire_all()
+    assert [t.day for t in live_db.exec(select(Tour).order_by(Tour.day)).all()][-1] == date.today()
