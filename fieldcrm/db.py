@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from flask import current_app, g
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -96,6 +97,16 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A standalone session for CLI commands and background jobs."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(bind, table):
+    """An INSERT of the bind's dialect (a Session, Connection or Engine), so that `on_conflict_do_nothing`
+    and `on_conflict_do_update` make "create if missing" one atomic statement on SQLite and PostgreSQL."""
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return _DIALECT_INSERT[engine.dialect.name](table)
 
 
 @contextmanager

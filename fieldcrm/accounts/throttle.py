@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, literal, not_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import LoginThrottle
+from fieldcrm.db import dialect_insert
 
 LONGEST_LOCK_SECONDS = 3600
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,8 @@ def count_guess(db: Session, login: str, now: datetime, *, limit: int, lock_seco
         else_=table.c.locked_until,
     )
     locked_now = and_(table.c.locked_until.is_not(None), table.c.locked_until > now)
-    insert = _INSERT[db.get_bind().dialect.name]
     statement = (
-        insert(table)
+        dialect_insert(db, table)
         .values(login=login, failures=1, last_failure_at=now,
                 locked_until=lock_ends(now, lock_seconds)[0] if limit <= 1 else None)
         .on_conflict_do_update(

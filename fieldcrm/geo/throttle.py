@@ -21,6 +21,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from fieldcrm.db import dialect_insert
+
 logger = logging.getLogger(__name__)
 
 # After this many failures in a row (timeouts, connection refused, 5xx) the endpoint is skipped…
@@ -92,11 +94,7 @@ def _greatest(conn: Connection, *values):
 
 
 def _ensure_row(conn: Connection, key: str) -> None:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    conn.execute(insert(_table()).values(key=key, next_slot_at=0.0, paused_until=0.0).on_conflict_do_nothing())
+    conn.execute(dialect_insert(conn, _table()).values(key=key, next_slot_at=0.0, paused_until=0.0).on_conflict_do_nothing())
 
 
 def reserve_slot(engine: Engine, key: str, min_interval: float, now: float) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from fieldcrm.timeutil import utcnow
@@ -17,6 +17,8 @@ class Tour(SQLModel, table=True):
     """A day's tour. Times of day (start, end of day, lunch, ETAs) are Europe/Paris wall-clock."""
 
     __tablename__ = "tour"
+    # One tour a rep a day: two "create it if missing" at once must meet on this, not make two.
+    __table_args__ = (Index("uq_tour_owner_day", "owner_id", "day", unique=True),)
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="app_user.id", index=True)
     day: date = Field(index=True)

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client, OpeningHours
+from fieldcrm.db import dialect_insert
 from fieldcrm.timeutil import utcnow
 from fieldcrm.tours.models import Tour, TourStop
 from fieldcrm.tours.planning import tour_problem
@@ -82,14 +83,17 @@ def unsaved_tour(db: Session, actor: User, day: date, *, like: Tour | None = Non
 
 
 def tour_for_day(db: Session, actor: User, day: date, *, like: Tour | None = None) -> Tour:
-    """The actor's tour for `day`, created on first use (see unsaved_tour). For POSTs only."""
+    """The actor's tour for `day`, created on first use (see unsaved_tour). For POSTs only: two at
+    once create one tour (the insert gives way to the one that got there first)."""
     tour = saved_tour(db, actor, day)
     if tour is not None:
         return tour
-    tour = unsaved_tour(db, actor, day, like=like)
-    db.add(tour)
+    draft = unsaved_tour(db, actor, day, like=like)
+    values = {column.name: getattr(draft, column.name) for column in Tour.__table__.columns if column.name != "id"}
+    db.execute(dialect_insert(db, Tour.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["owner_id", "day"]))
     db.commit()
-    return tour
+    return saved_tour(db, actor, day)
 
 
 def stops_of(db: Session, tour: Tour, viewer: User | None = None) -> list[tuple[TourStop, Client]]:
