@@ -30,6 +30,8 @@ BLUEPRINTS = (
     "fieldcrm.exports.routes",
     "fieldcrm.analyses.routes",
 )
+# Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
+TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -40,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
+        instance_path=os.environ.get("FIELDCRM_INSTANCE_PATH") or None,
     )
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if test_config:
@@ -89,6 +92,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
     from fieldcrm import cli
 

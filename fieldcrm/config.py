@@ -35,6 +35,13 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LOCK_SECONDS": int(env.get("FIELDCRM_LOGIN_LOCK_SECONDS", "60")),
         "UNDO_DELETE_DAYS": int(env.get("FIELDCRM_UNDO_DELETE_DAYS", "30")),
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # Jobs: "in-process" (a consumer in each app process) or "external" (the Procfile's worker:).
+        "JOBS_WORKER": env.get("FIELDCRM_JOBS_WORKER", "in-process"),
+        "JOBS_IMMEDIATE": _bool(env.get("FIELDCRM_JOBS_IMMEDIATE")) if env.get("FIELDCRM_JOBS_IMMEDIATE") else None,
+        "JOBS_SQLITE_PATH": env.get("FIELDCRM_JOBS_SQLITE_PATH") or None,
+        "JOBS_IN_PROCESS_THREADS": int(env.get("FIELDCRM_JOBS_IN_PROCESS_THREADS", "2")),
+        # A running job renews its lease every third of this; one not renewed is taken as dead.
+        "JOB_LEASE_SECONDS": float(env.get("FIELDCRM_JOB_LEASE_SECONDS", "20")),
         "GEOCODER_CHAIN": env.get("GEOCODER_CHAIN", "ban,nominatim,offline"),
         "BAN_URL": env.get("BAN_URL", "https://api-adresse.data.gouv.fr"),
         "NOMINATIM_URL": env.get("NOMINATIM_URL", "https://nominatim.openstreetmap.org"),
