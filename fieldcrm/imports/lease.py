@@ -143,7 +143,8 @@ def sweep(db: Session, enqueue: Callable[[int], None], now: datetime | None = No
     now = now or utcnow()
     result = SweepResult()
     running = db.exec(select(ImportJob).where(ImportJob.status.in_(("validating", "saving")),
-                                              ImportJob.lease_until < now)).all()
+                                              ImportJob.lease_until < now)
+                      .execution_options(populate_existing=True)).all()  # the lease as it is now
     for job in running:
         outcome = settle_stalled(db, job, now)
         if outcome == "resume":
