@@ -42,6 +42,8 @@ def from_environment(instance_path: str) -> dict:
         "JOBS_IN_PROCESS_THREADS": int(env.get("FIELDCRM_JOBS_IN_PROCESS_THREADS", "2")),
         # A running job renews its lease every third of this; one not renewed is taken as dead.
         "JOB_LEASE_SECONDS": float(env.get("FIELDCRM_JOB_LEASE_SECONDS", "20")),
+        # Test only: seconds an import waits on each row, so a test can stop its worker half-way.
+        "IMPORT_ROW_DELAY": float(env.get("FIELDCRM_IMPORT_ROW_DELAY", "0")),
         "GEOCODER_CHAIN": env.get("GEOCODER_CHAIN", "ban,nominatim,offline"),
         "BAN_URL": env.get("BAN_URL", "https://api-adresse.data.gouv.fr"),
         "NOMINATIM_URL": env.get("NOMINATIM_URL", "https://nominatim.openstreetmap.org"),
