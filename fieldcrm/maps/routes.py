@@ -209,11 +209,14 @@ def geocode_now(client):
 @bp.get("/admin/geocoding")
 @admin_required
 def admin_geocoding():
+    return render("maps/admin_geocoding.html", "maps/_geocoding_progress.html", **_geocoding_state())
+
+
+def _geocoding_state() -> dict:
+    """The last run and what is left: the page and its polled fragment (which swaps the buttons too)."""
     db = get_session()
-    run = services.latest_run(db)
-    return render("maps/admin_geocoding.html", "maps/_geocoding_progress.html", run=run,
-                  pending=services.pending_count(db, services.GeocodeRun()),
-                  pending_all=services.pending_count(db, services.GeocodeRun(scope_all=True)))
+    return {"run": services.latest_run(db), "pending": services.pending_count(db, services.GeocodeRun()),
+            "pending_all": services.pending_count(db, services.GeocodeRun(scope_all=True))}
 
 
 @bp.post("/admin/geocoding")
@@ -244,7 +247,6 @@ def admin_geocoding_action():
 @bp.get("/admin/geocoding/progress")
 @admin_required
 def admin_geocoding_progress():
-    run = services.latest_run(get_session())
     if not is_htmx():
         return redirect(url_for("maps.admin_geocoding"))
-    return render("maps/_geocoding_progress.html", "maps/_geocoding_progress.html", run=run)
+    return render("maps/_geocoding_progress.html", "maps/_geocoding_progress.html", **_geocoding_state())
