@@ -5,6 +5,10 @@ job, one gets it and the other does nothing. While it runs it renews the lease e
 JOB_LEASE_SECONDS (`Lease.beat`); every status it writes is guarded by its token, so a worker taken for
 dead that wakes up finds it has lost the job (LeaseLost) and leaves it alone.
 
+On SQLite the save holds the database's write lock until its commit, so no renewal can be written then:
+the worker touches a sign file next to the upload instead (the import folder is shared by every process
+already: the worker reads the upload there), and a lease counts as expired only if that file is stale too.
+
 A lease not renewed in time means the worker died (killed, out of memory, machine gone). The page then
 shows what will happen (`fate`) without writing; `sweep` (a periodic task, every consumer's start, and a
 cancel) writes it: a check of the rows simply starts again, a save (or a job that already died too
@@ -18,10 +22,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from fieldcrm.imports.models import ImportJob
@@ -50,6 +56,7 @@ class Lease:
     token: str
     seconds: float
     _last_beat: float = field(default_factory=time.monotonic)
+    sign_file: Path | None = None  # set while the database cannot be written (SQLite save)
 
     def _guarded(self):
         return update(ImportJob).where(ImportJob.id == self.job_id, ImportJob.lease_owner == self.token)
@@ -67,8 +74,13 @@ class Lease:
 
     def beat(self, **values) -> None:
         """Renew the lease when a third of it has gone by (cheap to call for every row)."""
-        if time.monotonic() - self._last_beat >= self.seconds / 3:
+        if time.monotonic() - self._last_beat < self.seconds / 3:
+            return
+        if self.sign_file is None:
             self.renew(**values)
+        else:
+            self.sign_file.touch()
+            self._last_beat = time.monotonic()
 
     def end_in(self, db: Session, **values) -> None:
         """Write the job's final state inside the caller's transaction (the save commits both at once)."""
@@ -94,10 +106,18 @@ def claim(engine: Engine, job_id: int, seconds: float) -> Lease | None:
     return Lease(engine, job_id, token, seconds) if written.rowcount == 1 else None
 
 
-def stalled(job: ImportJob, now: datetime | None = None) -> bool:
-    """The import says it runs but its worker stopped renewing the lease."""
+def stalled(job: ImportJob, sign_file: Path | None = None, now: datetime | None = None) -> bool:
+    """The import says it runs but its worker stopped renewing the lease (nor touched its sign file)."""
+    now = now or utcnow()
     until = _aware(job.lease_until)
-    return job.status in ("validating", "saving") and until is not None and until < (now or utcnow())
+    if job.status not in ("validating", "saving") or until is None or until >= now:
+        return False
+    try:
+        signed = datetime.fromtimestamp(sign_file.stat().st_mtime, tz=UTC) if sign_file else None
+    except FileNotFoundError:
+        signed = None
+    granted = until - (_aware(job.heartbeat_at) or until)  # the lease length its worker runs with
+    return signed is None or signed + granted < now
 
 
 def fate(job: ImportJob) -> str:
@@ -121,11 +141,11 @@ def _settle(db: Session, job: ImportJob, now: datetime, status: str, **values) -
     return written.rowcount == 1
 
 
-def settle_stalled(db: Session, job: ImportJob, now: datetime | None = None,
+def settle_stalled(db: Session, job: ImportJob, sign_file: Path | None = None, now: datetime | None = None,
                    status_if_failed: str = "failed") -> str | None:
     """Write what `fate` says for one stalled job; returns "resume", "fail" or None (it was alive)."""
     now = now or utcnow()
-    if not stalled(job, now):
+    if not stalled(job, sign_file, now):
         return None
     outcome = "fail" if status_if_failed != "failed" else fate(job)
     if outcome == "resume":
@@ -136,7 +156,8 @@ def settle_stalled(db: Session, job: ImportJob, now: datetime | None = None,
     return outcome if done else None
 
 
-def sweep(db: Session, enqueue: Callable[[int], None], now: datetime | None = None) -> SweepResult:
+def sweep(db: Session, enqueue: Callable[[int], None], sign_of: Callable[[ImportJob], Path],
+          now: datetime | None = None) -> SweepResult:
     """Resume or fail every stalled import; hand again to the queue the imports queued long ago
     (a worker killed between taking the message and claiming the job loses the message; a second
     message for a job someone runs is harmless: its claim fails)."""
@@ -146,7 +167,11 @@ def sweep(db: Session, enqueue: Callable[[int], None], now: datetime | None = No
                                               ImportJob.lease_until < now)
                       .execution_options(populate_existing=True)).all()  # the lease as it is now
     for job in running:
-        outcome = settle_stalled(db, job, now)
+        try:
+            outcome = settle_stalled(db, job, sign_of(job), now)
+        except OperationalError:  # SQLite: a writer kept the lock past the busy timeout; next sweep
+            db.rollback()
+            continue
         if outcome == "resume":
             result.resumed.append(job.id)
             enqueue(job.id)

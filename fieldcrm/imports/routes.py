@@ -125,7 +125,7 @@ def detail(job):
     params = json.loads(job.error_params) if job.error_params else {}
     expired = job.error_code == "expired"
     # Read only: the sweep (or a cancel) writes what becomes of an import whose worker died.
-    stopped = lease.fate(job) if lease.stalled(job) else None
+    stopped = lease.fate(job) if services.worker_stopped(job) else None
     return render("imports/detail.html", "imports/_status.html", job=job, running=job.status in RUNNING_STATES,
                   stopped=stopped, resumed=job.attempts > 1 or (job.status == "queued" and job.attempts > 0),
                   errors=errors, report_until=services.report_kept_until(job),

@@ -86,6 +86,16 @@ def staged_path(job: ImportJob) -> Path:
     return storage_dir() / f"{job.stored_name}.staged"
 
 
+def sign_path(job: ImportJob) -> Path:
+    """Touched by the worker while it saves on SQLite (see imports/lease.py)."""
+    return storage_dir() / f"{job.stored_name}.alive"
+
+
+def worker_stopped(job: ImportJob) -> bool:
+    """The import says it runs, but nothing runs it any more (read only: the sweep settles it)."""
+    return lease.stalled(job, sign_path(job))
+
+
 def errors_path(job: ImportJob) -> Path:
     return storage_dir() / f"{job.stored_name}.errors.json"
 
@@ -225,8 +235,8 @@ def request_cancel(db: Session, job: ImportJob) -> bool:
     """Stop an import. Queued, or its worker dead: cancelled at once, files deleted. Being checked: asked
     to stop (the worker stops within a few rows). Once saving has begun it finishes (or rolls back) alone."""
     now = utcnow()
-    if lease.stalled(job, now):
-        cancelled = lease.settle_stalled(db, job, now, status_if_failed="cancelled") is not None
+    if lease.stalled(job, sign_path(job), now):
+        cancelled = lease.settle_stalled(db, job, sign_path(job), now, status_if_failed="cancelled") is not None
     elif job.status == "queued":
         cancelled = db.execute(update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "queued")
                                .values(status="cancelled", cancel_requested=True, finished_at=now)).rowcount == 1
@@ -247,7 +257,7 @@ def request_cancel(db: Session, job: ImportJob) -> bool:
 
 def sweep_stalled(db: Session) -> lease.SweepResult:
     """Resume or fail the imports whose worker died (see imports/lease.py); failed ones lose their files."""
-    result = lease.sweep(db, lambda job_id: jobs.enqueue(RUN_TASK, job_id))
+    result = lease.sweep(db, lambda job_id: jobs.enqueue(RUN_TASK, job_id), sign_path)
     for job in result.failed:
         # Nothing of a failed import is kept: its save was one transaction, rolled back when its worker died.
         discard_files(job)
@@ -372,13 +382,14 @@ def _write(engine, job: ImportJob, actor: User, skip: set[int], held: lease.Leas
         writer = writer_for(db, actor, job)
         kind_mapped = "kind" in mapping_of(job).values()
         report_progress = engine.dialect.name != "sqlite"  # SQLite: one writer at a time
+        if not report_progress:
+            held.sign_file = sign_path(job)
         writer.skipped = len(skip)
         try:
             for index, (_number, clean) in enumerate(_staged_rows(job), start=1):
                 writer.upsert(clean, kind_given=kind_mapped)
                 _pace()
-                if report_progress:  # SQLite: the write lock is ours until the commit, no beat possible
-                    held.beat()
+                held.beat()
                 if index % 2000 == 0:
                     writer.flush()
                     if _cancelled(engine, job.id):
@@ -421,6 +432,7 @@ def purge_upload(job: ImportJob) -> None:
     """Delete the uploaded file and the staged rows (the error report stays)."""
     file_path(job).unlink(missing_ok=True)
     staged_path(job).unlink(missing_ok=True)
+    sign_path(job).unlink(missing_ok=True)
 
 
 def discard_files(job: ImportJob) -> None:

@@ -185,3 +185,21 @@ def test_the_sweep_runs_every_minute_and_at_each_consumer_start(app):
 
     assert all(task_class().validate_datetime(datetime(2026, 1, 1, 9, m)) for m in range(60))
     assert sweep_stalled_imports_task in jobs._startup_hooks
+
+
+def test_a_save_that_outlasts_its_lease_on_sqlite_is_alive_while_its_sign_file_is_fresh(app, db, login, client, rep):
+    import os
+
+    job = _worker_died(app, db, _uploaded(db, client, login, rep), "saving")
+    with app.app_context():
+        sign = services.sign_path(job)
+    sign.touch()  # what the saving worker does while SQLite's write lock keeps it from renewing the lease
+    assert "process running the import stopped" not in client.get(f"/imports/{job.id}").get_data(as_text=True)
+    with app.test_request_context():
+        assert services.sweep_stalled(db).failed == []
+    assert _job(db, job.id).status == "saving"
+    old = time.time() - 1  # its worker's lease is 0.2 s
+    os.utime(sign, (old, old))  # no sign for longer than a lease: dead
+    with app.test_request_context():
+        assert [j.id for j in services.sweep_stalled(db).failed] == [job.id]
+    _assert_no_file_left(app, job)
