@@ -17,7 +17,7 @@ from fieldcrm.clients import links
 from fieldcrm.db import get_session
 from fieldcrm.maps import queries, services, zone
 from fieldcrm.maps.queries import MapFilters
-from fieldcrm.maps.tasks import GEOCODE_RUN
+from fieldcrm.maps.tasks import GEOCODE_RUN, stale_seconds
 from fieldcrm.tours.services import MAX_TOUR_STOPS, local_now
 from fieldcrm.web.guards import admin_required, with_client
 from fieldcrm.web.htmx import is_htmx, render
@@ -215,8 +215,10 @@ def admin_geocoding():
 def _geocoding_state() -> dict:
     """The last run and what is left: the page and its polled fragment (which swaps the buttons too)."""
     db = get_session()
-    return {"run": services.latest_run(db), "pending": services.pending_count(db, services.GeocodeRun()),
-            "pending_all": services.pending_count(db, services.GeocodeRun(scope_all=True))}
+    run = services.latest_run(db)
+    return {"run": run, "pending": services.pending_count(db, services.GeocodeRun()),
+            "pending_all": services.pending_count(db, services.GeocodeRun(scope_all=True)),
+            "stalled": services.run_stalled(run, stale_seconds(current_app.config))}  # read only
 
 
 @bp.post("/admin/geocoding")
