@@ -7,6 +7,7 @@ import ast
 import io
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from sqlmodel import select
 from fieldcrm import jobs
 from fieldcrm.clients.models import Client
 from fieldcrm.imports.models import ImportJob
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
+from tests.served import csrf_token, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = "Raison sociale;CP;Ville\r\n" + "".join(f"Société {n};6900{n % 10};Lyon\r\n" for n in range(5))
@@ -101,3 +103,38 @@ def test_jobs_is_a_leaf_and_services_do_not_import_tasks():
     assert not {m for m in _imported_modules(ROOT / "fieldcrm" / "jobs.py") if m.startswith("fieldcrm")}
     for services in (ROOT / "fieldcrm").glob("*/services.py"):
         assert not {m for m in _imported_modules(services) if m.endswith(".tasks")}, services
+
+
+@pytest.mark.fault
+def test_gunicorn_without_a_worker_process_runs_parallel_imports_once_each(database_url, make_app, db, tmp_path):
+    """Two gunicorn workers, each with its own consumer on the shared huey file: two imports started at
+    the same moment both finish, each row imported once."""
+    make_app()  # the database is migrated and ready
+    reps = [make_user(db, "rep", locale="en") for _ in range(2)]
+    with serve(database_url, tmp_path, workers=2) as served:
+        sessions = []
+        for rep in reps:
+            http = served.session()
+            assert served.log_in(http, rep.email, PASSWORD).status_code == 303
+            sent = served.post_form(http, "/imports", {}, files={"file": ("clients.csv", CSV.encode())})
+            mapping = sent.headers["Location"]
+            page = http.get(served.url + mapping, timeout=10).text
+            job = db.get(ImportJob, int(mapping.split("/")[2]))
+            form = {f"col-{i}": target for i, target in json.loads(job.mapping).items()}
+            sessions.append((http, mapping, {**form, "action": "run", "csrf_token": csrf_token(page)}))
+
+        def run(item):
+            http, mapping, form = item
+            answer = http.post(served.url + mapping, data=form, allow_redirects=False, timeout=30)
+            return int(mapping.split("/")[2]), answer.status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            started = list(pool.map(run, sessions))
+        assert [code for _, code in started] == [303, 303]
+        finished = [_wait_for(db, job_id, ("done", "failed"), seconds=30) for job_id, _ in started]
+        assert [job.status for job in finished] == ["done", "done"], served.log()[-2000:]
+        assert [job.created_count for job in finished] == [5, 5]
+        for (http, _, _), job in zip(sessions, finished, strict=True):
+            assert "Import finished." in http.get(f"{served.url}/imports/{job.id}", timeout=10).text
+    assert len(db.exec(select(Client)).all()) == 10
+    assert "in-process job consumer started" in served.log()
