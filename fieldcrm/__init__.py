@@ -42,7 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
-        instance_path=os.environ.get("FIELDCRM_INSTANCE_PATH") or None,
+        instance_path=os.path.abspath(os.environ["FIELDCRM_INSTANCE_PATH"]) if os.environ.get(
+            "FIELDCRM_INSTANCE_PATH") else None,  # uploads, the SQLite database and job queue by default
     )
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if test_config:
