@@ -120,6 +120,12 @@ def stalled(job: ImportJob, sign_file: Path | None = None, now: datetime | None 
     return signed is None or signed + granted < now
 
 
+def waiting_long(job: ImportJob, now: datetime | None = None) -> bool:
+    """Queued for more than two minutes: no worker took it (or a long import goes first)."""
+    queued_at = _aware(job.heartbeat_at)
+    return job.status == "queued" and queued_at is not None and queued_at + timedelta(minutes=2) < (now or utcnow())
+
+
 def fate(job: ImportJob) -> str:
     """What the sweep does with a stalled import: "resume" (check the rows again) or "fail"."""
     return "resume" if job.status in RESUMABLE and job.attempts < MAX_ATTEMPTS else "fail"

@@ -128,6 +128,7 @@ def detail(job):
     stopped = lease.fate(job) if services.worker_stopped(job) else None
     return render("imports/detail.html", "imports/_status.html", job=job, running=job.status in RUNNING_STATES,
                   stopped=stopped, resumed=job.attempts > 1 or (job.status == "queued" and job.attempts > 0),
+                  waiting_long=lease.waiting_long(job),
                   errors=errors, report_until=services.report_kept_until(job),
                   report_days=services.ERROR_REPORT_DAYS,
                   failure=file_error_message(job.error_code, params) if job.status == "failed" or expired else None)

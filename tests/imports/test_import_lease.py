@@ -203,3 +203,15 @@ def test_a_save_that_outlasts_its_lease_on_sqlite_is_alive_while_its_sign_file_i
     with app.test_request_context():
         assert [j.id for j in services.sweep_stalled(db).failed] == [job.id]
     _assert_no_file_left(app, job)
+
+
+def test_an_import_nobody_takes_says_so_after_two_minutes(app, db, login, client, rep):
+    job = _uploaded(db, client, login, rep)
+    db.execute(update(ImportJob).where(ImportJob.id == job.id).values(status="queued", heartbeat_at=utcnow()))
+    db.commit()
+    hint = "No job worker has taken this import yet"
+    assert hint not in client.get(f"/imports/{job.id}").get_data(as_text=True)
+    db.execute(update(ImportJob).where(ImportJob.id == job.id).values(heartbeat_at=utcnow() - timedelta(minutes=3)))
+    db.commit()
+    page = client.get(f"/imports/{job.id}").get_data(as_text=True)
+    assert hint in page and "Waiting for its turn" in page
