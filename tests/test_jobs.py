@@ -67,7 +67,11 @@ def test_without_a_worker_process_the_app_runs_the_import_itself(queued_app, db,
     assert job.status == "done" and job.created_count == 5
     assert len(db.exec(select(Client)).all()) == 5
     assert "Import finished." in http.get(f"/imports/{job.id}").get_data(as_text=True)
-    assert jobs.queue_for(app).consumer is not None
+    queue = jobs.queue_for(app)
+    consumer = queue.consumer
+    assert consumer is not None
+    queue.stop_consumer()  # what the process does at exit: the consumer's threads end
+    assert not consumer.scheduler.is_alive() and not any(t.is_alive() for _, t in consumer.worker_threads)
 
 
 def test_with_an_external_worker_the_app_only_queues(queued_app, db, login):
