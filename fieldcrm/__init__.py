@@ -31,6 +31,8 @@ BLUEPRINTS = (
     "fieldcrm.exports.routes",
     "fieldcrm.analyses.routes",
 )
+# Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
+TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -41,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
+        instance_path=os.path.abspath(os.environ["FIELDCRM_INSTANCE_PATH"]) if os.environ.get(
+            "FIELDCRM_INSTANCE_PATH") else None,  # uploads, the SQLite database and job queue by default
     )
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if test_config:
@@ -94,6 +98,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
     rate_limits.init_app(app)  # after the blueprints: it wraps the views they marked
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
     from fieldcrm import cli
 

@@ -48,6 +48,15 @@ def from_environment(instance_path: str) -> dict:
         # Reverse proxies in front that append the client's address to X-Forwarded-For (0: none,
         # the header is then ignored, as anyone can send it).
         "PROXY_COUNT": int(env.get("FIELDCRM_PROXY_COUNT", "0")),
+        # Jobs: "in-process" (a consumer in each app process) or "external" (the Procfile's worker:).
+        "JOBS_WORKER": env.get("FIELDCRM_JOBS_WORKER", "in-process"),
+        "JOBS_IMMEDIATE": _bool(env.get("FIELDCRM_JOBS_IMMEDIATE")) if env.get("FIELDCRM_JOBS_IMMEDIATE") else None,
+        "JOBS_SQLITE_PATH": env.get("FIELDCRM_JOBS_SQLITE_PATH") or None,
+        "JOBS_IN_PROCESS_THREADS": int(env.get("FIELDCRM_JOBS_IN_PROCESS_THREADS", "2")),
+        # A running job renews its lease every third of this; one not renewed is taken as dead.
+        "JOB_LEASE_SECONDS": float(env.get("FIELDCRM_JOB_LEASE_SECONDS", "20")),
+        # Test only: seconds an import waits on each row, so a test can stop its worker half-way.
+        "IMPORT_ROW_DELAY": float(env.get("FIELDCRM_IMPORT_ROW_DELAY", "0")),
         "GEOCODER_CHAIN": env.get("GEOCODER_CHAIN", "ban,nominatim,offline"),
         "BAN_URL": env.get("BAN_URL", "https://api-adresse.data.gouv.fr"),
         "NOMINATIM_URL": env.get("NOMINATIM_URL", "https://nominatim.openstreetmap.org"),

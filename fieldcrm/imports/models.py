@@ -41,3 +41,8 @@ class ImportJob(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # The worker running it (imports/lease.py): its token, until when it counts as alive, its last sign.
+    lease_owner: str | None = Field(default=None, max_length=32)
+    lease_until: datetime | None = None
+    heartbeat_at: datetime | None = None  # also: when it was queued, while it waits
+    attempts: int = 0  # workers that took it; more than one: resumed after a worker died

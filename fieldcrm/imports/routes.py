@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from fieldcrm import access
 from fieldcrm.db import get_session
-from fieldcrm.imports import services
+from fieldcrm.imports import lease, services
 from fieldcrm.imports.forms import duplicate_targets, read_mapping, state_labels, target_labels
 from fieldcrm.imports.models import RUNNING_STATES, ImportJob
 from fieldcrm.imports.parsing import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
@@ -33,6 +33,8 @@ def _limits() -> dict:
 def file_error_message(code: str | None, params: dict | None) -> str:
     if code in FILE_ERRORS:
         return _(FILE_ERRORS[code]) % (params or {})
+    if code == "worker_died":
+        return _("Failed: the process running the import stopped. Start the import again.")
     return _("The import failed unexpectedly. Nothing was imported; please try again.")
 
 
@@ -124,7 +126,11 @@ def detail(job):
     errors = services.error_rows(job)[:100] if job.status in ("done", "refused") else []
     params = json.loads(job.error_params) if job.error_params else {}
     expired = job.error_code == "expired"
+    # Read only: the sweep (or a cancel) writes what becomes of an import whose worker died.
+    stopped = lease.fate(job) if services.worker_stopped(job) else None
     return render("imports/detail.html", "imports/_status.html", job=job, running=job.status in RUNNING_STATES,
+                  stopped=stopped, resumed=job.attempts > 1 or (job.status == "queued" and job.attempts > 0),
+                  waiting_long=lease.waiting_long(job),
                   errors=errors, report_until=services.report_kept_until(job),
                   report_days=services.ERROR_REPORT_DAYS,
                   failure=file_error_message(job.error_code, params) if job.status == "failed" or expired else None)

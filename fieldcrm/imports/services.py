@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,11 +24,11 @@ from flask import current_app
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from fieldcrm import access
+from fieldcrm import access, jobs
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import CustomFieldDef
 from fieldcrm.db import session_scope
-from fieldcrm.imports import N_, staging
+from fieldcrm.imports import N_, lease, staging
 from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, TARGETS, apply_mapping, guess_mapping
 from fieldcrm.imports.models import RUNNING_STATES, ImportJob
 from fieldcrm.imports.parsing import ImportFileError, ParsedSheet, open_sheet
@@ -50,6 +51,9 @@ PREVIEW_SCAN_ROWS = 300
 STAGE_CHUNK = 1000
 ERROR_REPORT_DAYS = 7  # how long the error report of a finished import is kept
 LEFTOVER_HOURS = 24  # an upload not imported by then is deleted, its import closed
+RUN_TASK = "imports.run"  # the background tasks (imports/tasks.py), enqueued by name
+GEOCODE_TASK = "imports.geocode_clients"
+GEOCODE_BATCH = 200
 
 
 class ImportCancelled(Exception):
@@ -80,6 +84,16 @@ def file_path(job: ImportJob) -> Path:
 
 def staged_path(job: ImportJob) -> Path:
     return storage_dir() / f"{job.stored_name}.staged"
+
+
+def sign_path(job: ImportJob) -> Path:
+    """Touched by the worker while it saves on SQLite (see imports/lease.py)."""
+    return storage_dir() / f"{job.stored_name}.alive"
+
+
+def worker_stopped(job: ImportJob) -> bool:
+    """The import says it runs, but nothing runs it any more (read only: the sweep settles it)."""
+    return lease.stalled(job, sign_path(job))
 
 
 def errors_path(job: ImportJob) -> Path:
@@ -211,31 +225,43 @@ def queue(db: Session, job: ImportJob) -> None:
     """Hand the import to the job queue (run at once in tests)."""
     job.status, job.processed_rows, job.cancel_requested = "queued", 0, False
     job.error_code = job.error_params = None
+    job.heartbeat_at, job.attempts = utcnow(), 0  # queued at: the sweep re-sends a message lost long ago
     db.add(job)
     db.commit()
-    from fieldcrm.imports.tasks import run_import_task
-
-    run_import_task(job.id)
+    jobs.enqueue(RUN_TASK, job.id)
 
 
 def request_cancel(db: Session, job: ImportJob) -> bool:
-    """Ask a queued or validating import to stop. Once saving has begun it finishes (or rolls back) alone."""
-    if job.status not in ("queued", "validating"):
-        return False
-    job.cancel_requested = True
-    if job.status == "queued":
-        job.status, job.finished_at = "cancelled", utcnow()
-    db.add(job)
-    db.commit()
-    if job.status == "cancelled":
+    """Stop an import. Queued, or its worker dead: cancelled at once, files deleted. Being checked: asked
+    to stop (the worker stops within a few rows). Once saving has begun it finishes (or rolls back) alone."""
+    now = utcnow()
+    if lease.stalled(job, sign_path(job), now):
+        cancelled = lease.settle_stalled(db, job, sign_path(job), now, status_if_failed="cancelled") is not None
+    elif job.status == "queued":
+        cancelled = db.execute(update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "queued")
+                               .values(status="cancelled", cancel_requested=True, finished_at=now)).rowcount == 1
+        db.commit()
+    else:
+        cancelled = False
+    if cancelled:
         discard_files(job)
+        db.refresh(job)
+        return True
+    if job.status != "validating":
+        return False
+    db.execute(update(ImportJob).where(ImportJob.id == job.id).values(cancel_requested=True))
+    db.commit()
+    db.refresh(job)
     return True
 
 
-def _set(engine, job_id: int, **values) -> None:
-    with Session(engine) as s:
-        s.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
-        s.commit()
+def sweep_stalled(db: Session) -> lease.SweepResult:
+    """Resume or fail the imports whose worker died (see imports/lease.py); failed ones lose their files."""
+    result = lease.sweep(db, lambda job_id: jobs.enqueue(RUN_TASK, job_id), sign_path)
+    for job in result.failed:
+        # Nothing of a failed import is kept: its save was one transaction, rolled back when its worker died.
+        discard_files(job)
+    return result
 
 
 def _cancelled(engine, job_id: int) -> bool:
@@ -244,46 +270,65 @@ def _cancelled(engine, job_id: int) -> bool:
 
 
 def run_import(job_id: int) -> None:
-    """The background body: validate everything, then write everything in one transaction."""
+    """The background body: validate everything, then write everything in one transaction.
+    Only the worker holding the job's lease runs it (a second message for the same job does nothing)."""
     engine = current_app.extensions["fieldcrm.engine"]
+    held = lease.claim(engine, job_id, lease.lease_seconds())
+    if held is None:
+        return
     with session_scope(engine) as db:
         job = db.get(ImportJob, job_id)
-        if job is None or job.status != "queued":
-            return
         actor = db.get(User, job.owner_id)
-    _set(engine, job_id, status="validating", started_at=utcnow())
     try:
-        error_rows = _validate(engine, job, actor)
+        result = _run_claimed(engine, job, actor, held)
+    except lease.LeaseLost:  # taken for dead and taken over: the files and the state are no longer ours
+        log.warning("import %s: lease lost, left to whoever holds it now", job_id)
+        return
+    if result is not None and result.new_ids and job.kind == "clients":
+        for start in range(0, len(result.new_ids), GEOCODE_BATCH):
+            jobs.enqueue(GEOCODE_TASK, job_id, result.new_ids[start:start + GEOCODE_BATCH])
+
+
+def _end_with(held: lease.Lease, job: ImportJob, status: str, **values) -> None:
+    """A failed or cancelled import keeps nothing: files deleted, then the state written."""
+    discard_files(job)
+    held.end(status=status, finished_at=utcnow(), **values)
+
+
+def _run_claimed(engine, job: ImportJob, actor: User, held: lease.Lease):
+    """Both passes under the lease; returns the writer's result when done, None otherwise."""
+    try:
+        error_rows = _validate(engine, job, actor, held)
         if error_rows and job.error_mode == "refuse":
-            _set(engine, job_id, status="refused", error_count=len(error_rows), finished_at=utcnow())
-            return
-        _set(engine, job_id, status="saving", error_count=len(error_rows))
-        result = _write(engine, job, actor, {n for n, _ in error_rows})
+            purge_upload(job)  # only the error report stays
+            held.end(status="refused", error_count=len(error_rows), finished_at=utcnow())
+            return None
+        held.renew(status="saving", error_count=len(error_rows))
+        result = _write(engine, job, actor, {n for n, _ in error_rows}, held)
+    except lease.LeaseLost:
+        raise
     except ImportCancelled:
-        discard_files(job)
-        _set(engine, job_id, status="cancelled", finished_at=utcnow())
-        return
+        _end_with(held, job, "cancelled")
+        return None
     except ImportFileError as exc:
-        discard_files(job)
-        _set(engine, job_id, status="failed", error_code=exc.code, error_params=json.dumps(exc.message_params),
-             finished_at=utcnow())
-        return
+        _end_with(held, job, "failed", error_code=exc.code, error_params=json.dumps(exc.message_params))
+        return None
     except Exception:
-        log.exception("import %s failed", job_id)
-        discard_files(job)
-        _set(engine, job_id, status="failed", error_code="unexpected", finished_at=utcnow())
-        return
-    finally:
-        purge_upload(job)  # done or refused: only the error report stays
-    _set(engine, job_id, status="done", created_count=result.created, updated_count=result.updated,
-         skipped_count=result.skipped, processed_rows=job.total_rows, finished_at=utcnow())
-    if result.new_ids and job.kind == "clients":
-        from fieldcrm.imports.tasks import geocode_after_import
-
-        geocode_after_import(job_id, result.new_ids)
+        log.exception("import %s failed", job.id)
+        _end_with(held, job, "failed", error_code="unexpected")
+        return None
+    purge_upload(job)  # done: only the error report stays
+    return result
 
 
-def _validate(engine, job: ImportJob, actor: User) -> list[tuple[int, list]]:
+def _pace() -> None:
+    """Test-only slowness (IMPORT_ROW_DELAY seconds a row), so a test can stop a worker mid-import."""
+    delay = current_app.config.get("IMPORT_ROW_DELAY")
+    if delay:
+        time.sleep(float(delay))
+
+
+def _validate(engine, job: ImportJob, actor: User, held: lease.Lease) -> list[tuple[int, list]]:
     """First pass: every row checked. The rows with errors are saved for the report (their original
     cells and reasons); the clean values of the others are staged as JSON lines next to the upload, so
     the write pass does not normalise everything a second time. Returns the rows with errors."""
@@ -309,16 +354,19 @@ def _validate(engine, job: ImportJob, actor: User) -> list[tuple[int, list]]:
                     staging.write_rows(staged, chunk)
                     chunk = []
             count += 1
+            _pace()
             if count % PROGRESS_EVERY == 0:
                 if _cancelled(engine, job.id):
                     raise ImportCancelled
-                _set(engine, job.id, processed_rows=count)
+                held.renew(processed_rows=count)
+            else:
+                held.beat(processed_rows=count)
         staging.write_rows(staged, chunk)
         total = count
     staging.write_report(errors_path(job), headers, report)
     if _cancelled(engine, job.id):
         raise ImportCancelled
-    _set(engine, job.id, processed_rows=total, total_rows=total)
+    held.renew(processed_rows=total, total_rows=total)
     job.total_rows = total
     return error_rows
 
@@ -327,23 +375,30 @@ def _staged_rows(job: ImportJob):
     return staging.read_rows(staged_path(job))
 
 
-def _write(engine, job: ImportJob, actor: User, skip: set[int]):
-    """Second pass, one transaction: create or update every valid row, then commit once."""
+def _write(engine, job: ImportJob, actor: User, skip: set[int], held: lease.Lease):
+    """Second pass, one transaction: create or update every valid row, then commit once (with the job's
+    "done", so a worker dying before the commit leaves neither rows nor a finished job)."""
     with session_scope(engine) as db:
         writer = writer_for(db, actor, job)
         kind_mapped = "kind" in mapping_of(job).values()
         report_progress = engine.dialect.name != "sqlite"  # SQLite: one writer at a time
+        if not report_progress:
+            held.sign_file = sign_path(job)
         writer.skipped = len(skip)
         try:
             for index, (_number, clean) in enumerate(_staged_rows(job), start=1):
                 writer.upsert(clean, kind_given=kind_mapped)
+                _pace()
+                held.beat()
                 if index % 2000 == 0:
                     writer.flush()
                     if _cancelled(engine, job.id):
                         raise ImportCancelled
                     if report_progress:
-                        _set(engine, job.id, processed_rows=index)
+                        held.renew(processed_rows=index)
             result = writer.finish()
+            held.end_in(db, status="done", created_count=result.created, updated_count=result.updated,
+                        skipped_count=result.skipped, processed_rows=job.total_rows, finished_at=utcnow())
             db.commit()
         except BaseException:
             db.rollback()
@@ -377,6 +432,7 @@ def purge_upload(job: ImportJob) -> None:
     """Delete the uploaded file and the staged rows (the error report stays)."""
     file_path(job).unlink(missing_ok=True)
     staged_path(job).unlink(missing_ok=True)
+    sign_path(job).unlink(missing_ok=True)
 
 
 def discard_files(job: ImportJob) -> None:

@@ -1,4 +1,4 @@
-"""Background tasks of the import: the import itself, then geocoding of the new addresses."""
+"""Background tasks of the import: the import itself, geocoding of the new addresses, the clean-ups."""
 
 from __future__ import annotations
 
@@ -9,46 +9,43 @@ from huey import crontab
 from sqlalchemy import update
 from sqlmodel import select
 
+from fieldcrm import jobs
 from fieldcrm.clients.models import Client
 from fieldcrm.db import session_scope
+from fieldcrm.geo.geocoding import build_chain, geocode_address
+from fieldcrm.imports import services
 from fieldcrm.imports.models import ImportJob
-from fieldcrm.jobs import app_task, huey
 from fieldcrm.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-GEOCODE_BATCH = 200
 
 
-@huey.task()
-@app_task
+@jobs.task(services.RUN_TASK)
 def run_import_task(job_id: int) -> None:
-    from fieldcrm.imports.services import run_import
-
-    run_import(job_id)
+    services.run_import(job_id)
 
 
-@huey.periodic_task(crontab(minute="17"))
-@app_task
+@jobs.periodic("imports.purge_leftovers", crontab(minute="17"))
 def purge_import_leftovers_task() -> dict[str, int]:
     """Hourly (RGPD): uploads and staged rows not imported within 24 h, and expired error reports, deleted."""
-    from fieldcrm.imports.services import purge_leftovers
-
     with session_scope() as db:
-        return purge_leftovers(db)
+        return services.purge_leftovers(db)
 
 
-def geocode_after_import(job_id: int, client_ids: list[int]) -> None:
-    """Hook: geocode the imported addresses in the background, in batches (each batch its own task)."""
-    for start in range(0, len(client_ids), GEOCODE_BATCH):
-        geocode_clients_task(job_id, client_ids[start:start + GEOCODE_BATCH])
+@jobs.periodic("imports.sweep_stalled", crontab())
+@jobs.on_consumer_start
+def sweep_stalled_imports_task() -> None:
+    """Every minute, and when a consumer starts: imports whose worker died are resumed or failed."""
+    with session_scope() as db:
+        result = services.sweep_stalled(db)
+    if result.resumed or result.failed:
+        log.warning("imports whose worker died: resumed %s, failed %s", result.resumed,
+                    [job.id for job in result.failed])
 
 
-@huey.task()
-@app_task
+@jobs.task(services.GEOCODE_TASK)
 def geocode_clients_task(job_id: int | None, client_ids: list[int]) -> int:
     """Locate clients that have an address but no position, with the configured geocoder chain."""
-    from fieldcrm.geo.geocoding import build_chain, geocode_address
-
     chain = build_chain(current_app.config)
     located = 0
     with session_scope() as db:

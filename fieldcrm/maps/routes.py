@@ -12,10 +12,12 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
+from fieldcrm import jobs
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
 from fieldcrm.maps import queries, services, zone
 from fieldcrm.maps.queries import MapFilters
+from fieldcrm.maps.tasks import GEOCODE_RUN, stale_seconds
 from fieldcrm.tours.services import MAX_TOUR_STOPS, local_now
 from fieldcrm.web.guards import admin_required, with_client
 from fieldcrm.web.htmx import is_htmx, render
@@ -207,18 +209,21 @@ def geocode_now(client):
 @bp.get("/admin/geocoding")
 @admin_required
 def admin_geocoding():
+    return render("maps/admin_geocoding.html", "maps/_geocoding_progress.html", **_geocoding_state())
+
+
+def _geocoding_state() -> dict:
+    """The last run and what is left: the page and its polled fragment (which swaps the buttons too)."""
     db = get_session()
     run = services.latest_run(db)
-    return render("maps/admin_geocoding.html", "maps/_geocoding_progress.html", run=run,
-                  pending=services.pending_count(db, services.GeocodeRun()),
-                  pending_all=services.pending_count(db, services.GeocodeRun(scope_all=True)))
+    return {"run": run, "pending": services.pending_count(db, services.GeocodeRun()),
+            "pending_all": services.pending_count(db, services.GeocodeRun(scope_all=True)),
+            "stalled": services.run_stalled(run, stale_seconds(current_app.config))}  # read only
 
 
 @bp.post("/admin/geocoding")
 @admin_required
 def admin_geocoding_action():
-    from fieldcrm.maps.tasks import geocode_run_task
-
     db = get_session()
     action = request.form.get("action")
     run = services.unfinished_run(db)
@@ -227,14 +232,14 @@ def admin_geocoding_action():
         flash(_("Geocoding stopped. You can resume it later."), "info")
     elif action == "resume" and run is not None and run.status == "interrupted":
         services.resume_run(db, run)
-        geocode_run_task(run.id)
+        jobs.enqueue(GEOCODE_RUN, run.id)
         flash(_("Geocoding resumed."), "success")
     elif action == "start":
         if run is not None and run.status in ("queued", "running"):
             flash(_("A geocoding run is already in progress."), "info")
         else:
             run = services.start_run(db, current_user, scope_all=request.form.get("scope") == "all")
-            geocode_run_task(run.id)
+            jobs.enqueue(GEOCODE_RUN, run.id)
             flash(_("Geocoding started."), "success")
     else:
         abort(400)
@@ -244,7 +249,6 @@ def admin_geocoding_action():
 @bp.get("/admin/geocoding/progress")
 @admin_required
 def admin_geocoding_progress():
-    run = services.latest_run(get_session())
     if not is_htmx():
         return redirect(url_for("maps.admin_geocoding"))
-    return render("maps/_geocoding_progress.html", "maps/_geocoding_progress.html", run=run)
+    return render("maps/_geocoding_progress.html", "maps/_geocoding_progress.html", **_geocoding_state())

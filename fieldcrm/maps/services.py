@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
@@ -162,15 +163,16 @@ def continue_run(db: Session, run_id: int, config: Mapping, *, limit: int | None
     run = db.get(GeocodeRun, run_id)
     if run is None:
         raise LookupError(run_id)
-    run.status, run.updated_at = "running", utcnow()
-    db.add(run)
-    db.commit()
+    if not claim_run(db, run_id):  # stopped, done, or another worker has it
+        db.refresh(run)
+        return RunProgress(run.handled, run.located, run.not_located, run.status == "done")
+    db.refresh(run)
     chain = make_chain(config)
     done_now = 0
     last_id = 0  # a cursor too: a client whose address changed under us is not retried forever
     while True:
         db.refresh(run)
-        if run.status == "interrupted":
+        if run.status != "running":  # stopped by the admin, or taken for dead and handed to another worker
             break
         batch = db.exec(_pending(run).where(Client.id > last_id).order_by(Client.id).limit(BATCH)).all()
         if not batch:
@@ -200,6 +202,44 @@ def continue_run(db: Session, run_id: int, config: Mapping, *, limit: int | None
     db.add(run)
     db.commit()
     return RunProgress(run.handled, run.located, run.not_located, run.status == "done")
+
+
+def claim_run(db: Session, run_id: int) -> bool:
+    """Take a queued run (one atomic UPDATE): of two workers handed the same run, one geocodes it."""
+    written = db.execute(update(GeocodeRun).where(GeocodeRun.id == run_id, GeocodeRun.status == "queued")
+                         .values(status="running", updated_at=utcnow()).execution_options(synchronize_session=False))
+    db.commit()
+    return written.rowcount == 1
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def run_stalled(run: GeocodeRun | None, stale_seconds: float, now: datetime | None = None) -> bool:
+    """A run said to be running whose worker has not finished a client for `stale_seconds`: it died.
+    (A run commits after each client, so `updated_at` is its heartbeat.)"""
+    return (run is not None and run.status == "running"
+            and _aware(run.updated_at) + timedelta(seconds=stale_seconds) < (now or utcnow()))
+
+
+def resume_stalled_runs(db: Session, enqueue, stale_seconds: float, now: datetime | None = None) -> list[int]:
+    """Hand back to the queue the runs whose worker died, and the queued ones whose message was lost
+    (a run is safe to resume: every client handled is committed). Returns the runs handed back."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=stale_seconds)
+    stale = db.exec(select(GeocodeRun.id).where(GeocodeRun.status.in_(("queued", "running")),
+                                                GeocodeRun.updated_at < cutoff)).all()
+    handed = []
+    for run_id in stale:
+        written = db.execute(update(GeocodeRun).where(
+            GeocodeRun.id == run_id, GeocodeRun.status.in_(("queued", "running")), GeocodeRun.updated_at < cutoff)
+            .values(status="queued", updated_at=now).execution_options(synchronize_session=False))
+        db.commit()
+        if written.rowcount == 1:
+            handed.append(run_id)
+            enqueue(run_id)
+    return handed
 
 
 def resume_run(db: Session, run: GeocodeRun) -> GeocodeRun:
