@@ -1,7 +1,10 @@
 """Import use cases: upload, map, preview, run in the background, report.
 
 An import is one unit. A first pass validates every row (progress committed as it goes, cancellable);
-the second pass writes every client in ONE transaction: cancelled or failed, nothing is half-written.
+the second pass writes the clients in short transactions of WRITE_BATCH rows, so that other users' writes
+wait a few milliseconds at most, never the whole import. It stays all or nothing through its journal
+(imports.undo): cancelled or failed, everything it wrote is undone. While it saves, the rows it has
+written appear in the lists; the import page shows the progress and a cancel removes them again.
 
 Uploaded personal data does not linger (RGPD): the uploaded file and the staged rows are deleted as soon as
 the import is done, refused, cancelled or failed; only the error report (the rows NOT imported, with their
@@ -37,6 +40,7 @@ from fieldcrm.imports.purchases import (
     PurchaseWriter,
     guess_purchase_mapping,
 )
+from fieldcrm.imports.undo import undo_import
 from fieldcrm.imports.validation import CellError, normalise_row
 from fieldcrm.imports.writer import ClientWriter
 from fieldcrm.timeutil import utcnow
@@ -48,6 +52,8 @@ PROGRESS_EVERY = 500
 PREVIEW_ROWS = 10
 PREVIEW_SCAN_ROWS = 300
 STAGE_CHUNK = 1000
+# Rows per write transaction: on SQLite a batch holds the one write lock for tens of milliseconds.
+WRITE_BATCH = 250
 ERROR_REPORT_DAYS = 7  # how long the error report of a finished import is kept
 LEFTOVER_HOURS = 24  # an upload not imported by then is deleted, its import closed
 
@@ -105,8 +111,8 @@ def checker_for(db: Session, actor: User, job: ImportJob, mapping: dict[int, str
 
 def writer_for(db: Session, actor: User, job: ImportJob):
     if job.kind == "purchases":
-        return PurchaseWriter(db, actor, import_id=job.id)
-    return ClientWriter(db, actor, import_id=job.id)
+        return PurchaseWriter(db, actor, import_id=job.id, batch=WRITE_BATCH)
+    return ClientWriter(db, actor, import_id=job.id, batch=WRITE_BATCH)
 
 
 def upload(db: Session, actor: User, filename: str, stream, kind: str = "clients") -> ImportJob:
@@ -219,8 +225,8 @@ def queue(db: Session, job: ImportJob) -> None:
 
 
 def request_cancel(db: Session, job: ImportJob) -> bool:
-    """Ask a queued or validating import to stop. Once saving has begun it finishes (or rolls back) alone."""
-    if job.status not in ("queued", "validating"):
+    """Ask a running import to stop; what it has already saved is undone."""
+    if job.status not in RUNNING_STATES:
         return False
     job.cancel_requested = True
     if job.status == "queued":
@@ -244,7 +250,7 @@ def _cancelled(engine, job_id: int) -> bool:
 
 
 def run_import(job_id: int) -> None:
-    """The background body: validate everything, then write everything in one transaction."""
+    """The background body: validate everything, then write everything (undone if it cannot finish)."""
     engine = current_app.extensions["fieldcrm.engine"]
     with session_scope(engine) as db:
         job = db.get(ImportJob, job_id)
@@ -328,29 +334,44 @@ def _staged_rows(job: ImportJob):
 
 
 def _write(engine, job: ImportJob, actor: User, skip: set[int]):
-    """Second pass, one transaction: create or update every valid row, then commit once."""
+    """Second pass: create or update every valid row, committing every WRITE_BATCH rows with their
+    journal entries. Cancelled or failed, what was committed is undone before the exception goes on."""
     with session_scope(engine) as db:
         writer = writer_for(db, actor, job)
         kind_mapped = "kind" in mapping_of(job).values()
-        report_progress = engine.dialect.name != "sqlite"  # SQLite: one writer at a time
         writer.skipped = len(skip)
         try:
             for index, (_number, clean) in enumerate(_staged_rows(job), start=1):
                 writer.upsert(clean, kind_given=kind_mapped)
-                if index % 2000 == 0:
-                    writer.flush()
-                    if _cancelled(engine, job.id):
-                        raise ImportCancelled
-                    if report_progress:
-                        _set(engine, job.id, processed_rows=index)
+                if index % WRITE_BATCH == 0:
+                    _commit_batch(engine, db, writer, job, index)
             result = writer.finish()
             db.commit()
+            if _cancelled(engine, job.id):  # asked during the last batch
+                raise ImportCancelled
         except BaseException:
             db.rollback()
+            _undo_after_failure(db, job)
             raise
         finally:
             staged_path(job).unlink(missing_ok=True)
     return result
+
+
+def _commit_batch(engine, db: Session, writer, job: ImportJob, saved_rows: int) -> None:
+    writer.flush()
+    db.commit()
+    if _cancelled(engine, job.id):
+        raise ImportCancelled
+    _set(engine, job.id, processed_rows=saved_rows)
+
+
+def _undo_after_failure(db: Session, job: ImportJob) -> None:
+    try:
+        undo_import(db, job)
+    except Exception:  # the journal stays: whoever finds the import failed can undo it again
+        log.exception("undoing import %s failed", job.id)
+        db.rollback()
 
 
 def error_report(job: ImportJob):
