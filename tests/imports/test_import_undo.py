@@ -160,3 +160,24 @@ def test_a_finished_import_can_be_undone_and_keeps_a_later_edit(app, db, login, 
     assert values == [(cards[0].id, "A")]
     page = client.get("/clients?q=salon").get_data(as_text=True)
     assert "Salon 0" in page and "salon-2026" not in page
+
+
+def test_while_it_saves_the_import_page_offers_to_cancel_and_says_rows_appear(app, db, login, client, rep):
+    login(rep)
+    client.post("/imports", data={"file": (io.BytesIO(_csv(5)), "fichier.csv")}, content_type="multipart/form-data")
+    job = db.exec(select(ImportJob)).one()
+    job.status, job.processed_rows = "saving", 2
+    db.add(job)
+    db.commit()
+    page = client.get(f"/imports/{job.id}").get_data(as_text=True)
+    assert "Cancel the import" in page and "The rows appear in your lists as they are saved" in page
+    rep.locale = "fr"
+    db.add(rep)
+    db.commit()
+    french = app.test_client()
+    login(rep, http=french)
+    page = french.get(f"/imports/{job.id}").get_data(as_text=True)
+    assert "Annuler l" in page and "Les lignes apparaissent dans vos listes" in page
+    assert client.post(f"/imports/{job.id}/cancel").status_code == 303
+    db.expire_all()
+    assert db.get(ImportJob, job.id).cancel_requested
