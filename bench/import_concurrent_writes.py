@@ -61,25 +61,28 @@ def own_database(database_url: str | None, folder: Path):
         admin.dispose()
 
 
-def watch_write_transactions(engine) -> list[float]:
+def watch_write_transactions(engine) -> dict[str, list[float]]:
     """Seconds from each transaction's first write to its commit, on this process's connections: how
-    long the import keeps other writers waiting on SQLite."""
-    held: list[float] = []
+    long the import keeps other writers waiting on SQLite. "batches" writes import rows, "progress" the
+    one-statement updates of the import's state."""
+    held: dict[str, list[float]] = {"batches": [], "progress": []}
 
     @event.listens_for(engine, "before_cursor_execute")
     def first_write(conn, _cursor, statement, *_args):
-        if "write_started" not in conn.info and statement.lstrip().upper().startswith(WRITES):
-            conn.info["write_started"] = time.perf_counter()
+        if statement.lstrip().upper().startswith(WRITES):
+            conn.info.setdefault("write_started", time.perf_counter())
+            conn.info["writes"] = conn.info.get("writes", 0) + 1
 
     @event.listens_for(engine, "commit")
     def committed(conn):
-        started = conn.info.pop("write_started", None)
+        started, writes = conn.info.pop("write_started", None), conn.info.pop("writes", 0)
         if started is not None:
-            held.append(time.perf_counter() - started)
+            held["batches" if writes > 1 else "progress"].append(time.perf_counter() - started)
 
     @event.listens_for(engine, "rollback")
     def rolled_back(conn):
         conn.info.pop("write_started", None)
+        conn.info.pop("writes", None)
 
     return held
 
@@ -145,12 +148,15 @@ def run(args) -> None:
                 start = time.monotonic()
                 importing = threading.Thread(target=run_import, daemon=True)
                 importing.start()
-                importing.join(timeout=args.max_minutes * 60)
+                importing.join(timeout=args.cancel_after or args.max_minutes * 60)
                 if importing.is_alive():
-                    print(f"import still running after {args.max_minutes} min: cancelled (and undone)")
+                    print(f"import still running after {args.cancel_after or args.max_minutes * 60:.0f} s: "
+                          "cancelled (and undone)")
                     with Session(engine) as db:
                         services.request_cancel(db, db.get(ImportJob, job_id))
+                    cancelled_at = time.monotonic()
                     importing.join(timeout=args.max_minutes * 60)
+                    print(f"cancel to undone: {time.monotonic() - cancelled_at:6.1f} s")
                 end = time.monotonic()
             services._write = real_write
             with Session(engine) as db:
@@ -159,7 +165,8 @@ def run(args) -> None:
             engine.dispose()
         print(f"import: {end - start:6.1f} s, of which the save {save.get('end', end) - save.get('start', end):6.1f} s;"
               f" status {status}, created {created:,}, skipped {skipped:,}")
-        print(f"import's write transactions (first write to commit): {percentiles(held)}")
+        for kind, seconds in held.items():
+            print(f"import's write transactions, {kind} (first write to commit): {percentiles(seconds)}")
         for label, answers in (("during the whole import", busy.between(start, end)),
                                ("during the save", busy.between(save.get("start", end), save.get("end", end)))):
             s = busy.summary(answers)
@@ -176,6 +183,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--database-url", default=None, help="a PostgreSQL server (its database is not used)")
     parser.add_argument("--max-minutes", type=float, default=20)
+    parser.add_argument("--cancel-after", type=float, default=None, help="seconds; measures the undo")
     run(parser.parse_args())
 
 

@@ -52,8 +52,8 @@ PROGRESS_EVERY = 500
 PREVIEW_ROWS = 10
 PREVIEW_SCAN_ROWS = 300
 STAGE_CHUNK = 1000
-# Rows per write transaction: on SQLite a batch holds the one write lock for tens of milliseconds.
-WRITE_BATCH = 250
+# Rows per write transaction: on SQLite a batch holds the one write lock for a few tens of milliseconds.
+WRITE_BATCH = 100
 ERROR_REPORT_DAYS = 7  # how long the error report of a finished import is kept
 LEFTOVER_HOURS = 24  # an upload not imported by then is deleted, its import closed
 

@@ -12,6 +12,8 @@ a card edited by someone since the import keeps that person's changes (see `_res
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import delete, exists, insert
 from sqlmodel import Session, select
 
@@ -22,7 +24,8 @@ from fieldcrm.imports.staging import dumps_values, loads_values
 from fieldcrm.sales.models import Purchase
 from fieldcrm.timeutil import utcnow
 
-UNDO_BATCH = 100  # journal entries per transaction: a created client is purged with a dozen deletes
+UNDO_BATCH = 20  # journal entries per transaction: a created client is purged with a dozen deletes
+JOURNAL_DAYS = 30  # how long a finished import can still be undone
 GEO_FIELDS = ("latitude", "longitude", "geo_precision", "geocoded_at")
 JOURNALED_FIELDS = (*client_services.CLIENT_FIELDS, *GEO_FIELDS)
 _STAMP = ("version", "updated_at", "updated_by_id")
@@ -63,18 +66,34 @@ def write_journal(db: Session, entries: list[dict]) -> None:
 def undo_import(db: Session, job: ImportJob) -> int:
     """Undo everything the import wrote, newest first, in short transactions: created clients and
     purchases deleted, updated cards put back, tags it created deleted if nothing uses them any more.
-    Safe to call again after an interruption. Returns the number of journal entries undone."""
-    undone = 0
+    Safe to call again after an interruption. Returns the number of journal entries undone.
+    The session is emptied after each transaction (its objects are detached)."""
+    undone, import_id = 0, job.id
     tags_last = ImportRow.table_name != "tag"  # a tag goes once the clients wearing it are gone
     for entries_of in (tags_last, ImportRow.table_name == "tag"):
-        while entries := db.exec(select(ImportRow).where(ImportRow.import_id == job.id, entries_of)
+        while entries := db.exec(select(ImportRow).where(ImportRow.import_id == import_id, entries_of)
                                  .order_by(ImportRow.id.desc()).limit(UNDO_BATCH)).all():
             for entry in entries:
                 _undo_entry(db, entry)
             db.execute(delete(ImportRow).where(ImportRow.id.in_([e.id for e in entries])))
             db.commit()
+            # Every delete is checked against the objects the session holds: keep it from growing.
+            db.expunge_all()
             undone += len(entries)
     return undone
+
+
+def forget_old_journals(db: Session, now: datetime | None = None) -> int:
+    """Delete the journal of the imports finished more than JOURNAL_DAYS ago (they can no longer be
+    undone), in short transactions. Returns the number of entries deleted."""
+    cutoff = (now or utcnow()) - timedelta(days=JOURNAL_DAYS)
+    old = select(ImportJob.id).where(ImportJob.status == "done", ImportJob.finished_at < cutoff)
+    deleted = 0
+    while ids := db.exec(select(ImportRow.id).where(ImportRow.import_id.in_(old)).limit(5 * UNDO_BATCH)).all():
+        db.execute(delete(ImportRow).where(ImportRow.id.in_(ids)))
+        db.commit()
+        deleted += len(ids)
+    return deleted
 
 
 def _undo_entry(db: Session, entry: ImportRow) -> None:
@@ -85,8 +104,7 @@ def _undo_entry(db: Session, entry: ImportRow) -> None:
         if not used:
             db.execute(delete(Tag).where(Tag.id == entry.row_id))
     elif entry.previous_values is None:
-        if db.get(Client, entry.row_id) is not None:
-            client_services.purge_client(db, entry.row_id)
+        client_services.purge_client(db, entry.row_id)
     else:
         _restore_card(db, entry.row_id, loads_values(entry.previous_values))
 

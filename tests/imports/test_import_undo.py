@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -13,7 +14,7 @@ from sqlmodel import Session, select
 from fieldcrm.clients.models import Client, CustomFieldDef, CustomFieldValue
 from fieldcrm.imports import services
 from fieldcrm.imports.models import ImportJob, ImportRow
-from fieldcrm.imports.undo import undo_import
+from fieldcrm.imports.undo import JOURNAL_DAYS, forget_old_journals, undo_import
 from fieldcrm.sales.models import Purchase
 from tests.factories import make_client, make_user
 
@@ -181,3 +182,14 @@ def test_while_it_saves_the_import_page_offers_to_cancel_and_says_rows_appear(ap
     assert client.post(f"/imports/{job.id}/cancel").status_code == 303
     db.expire_all()
     assert db.get(ImportJob, job.id).cancel_requested
+
+
+def test_the_journal_of_a_finished_import_is_forgotten_after_the_undo_period(app, db, login, client, rep, cards):
+    login(rep)
+    job = _start(client, db, _csv(10))
+    entries = len(db.exec(select(ImportRow).where(ImportRow.import_id == job.id)).all())
+    assert entries == 7 + 2 + 3  # clients and tags ("nouveau", "salon-2026") created, cards updated
+    assert forget_old_journals(db, job.finished_at + timedelta(days=JOURNAL_DAYS - 1)) == 0
+    assert forget_old_journals(db, job.finished_at + timedelta(days=JOURNAL_DAYS + 1)) == entries
+    assert db.exec(select(ImportRow)).all() == []
+    assert len(db.exec(select(Client)).all()) == len(cards) + 7  # the clients themselves stay
