@@ -361,6 +361,7 @@ def _write(engine, job: ImportJob, actor: User, skip: set[int]):
 def _commit_batch(engine, db: Session, writer, job: ImportJob, saved_rows: int) -> None:
     writer.flush()
     db.commit()
+    db.expunge_all()  # the cards of saved batches are not needed again: the session stays small
     if _cancelled(engine, job.id):
         raise ImportCancelled
     _set(engine, job.id, processed_rows=saved_rows)
