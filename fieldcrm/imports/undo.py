@@ -69,8 +69,8 @@ def undo_import(db: Session, job: ImportJob) -> int:
     Safe to call again after an interruption. Returns the number of journal entries undone.
     The session is emptied after each transaction (its objects are detached)."""
     undone, import_id = 0, job.id
-    tags_last = ImportRow.table_name != "tag"  # a tag goes once the clients wearing it are gone
-    for entries_of in (tags_last, ImportRow.table_name == "tag"):
+    # Tags last: a tag goes once the clients wearing it are gone.
+    for entries_of in (ImportRow.table_name != "tag", ImportRow.table_name == "tag"):
         while entries := db.exec(select(ImportRow).where(ImportRow.import_id == import_id, entries_of)
                                  .order_by(ImportRow.id.desc()).limit(UNDO_BATCH)).all():
             for entry in entries:
