@@ -12,6 +12,7 @@ a card edited by someone since the import keeps that person's changes (see `_res
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, insert
@@ -69,10 +70,12 @@ def undo_import(db: Session, job: ImportJob) -> int:
     Safe to call again after an interruption. Returns the number of journal entries undone.
     The session is emptied after each transaction (its objects are detached)."""
     undone, import_id = 0, job.id
+    single_writer = db.get_bind().dialect.name == "sqlite"
     # Tags last: a tag goes once the clients wearing it are gone.
     for entries_of in (ImportRow.table_name != "tag", ImportRow.table_name == "tag"):
         while entries := db.exec(select(ImportRow).where(ImportRow.import_id == import_id, entries_of)
                                  .order_by(ImportRow.id.desc()).limit(UNDO_BATCH)).all():
+            started = time.monotonic()
             for entry in entries:
                 _undo_entry(db, entry)
             db.execute(delete(ImportRow).where(ImportRow.id.in_([e.id for e in entries])))
@@ -80,6 +83,9 @@ def undo_import(db: Session, job: ImportJob) -> int:
             # Every delete is checked against the objects the session holds: keep it from growing.
             db.expunge_all()
             undone += len(entries)
+            if single_writer:
+                # SQLite's other writers poll for the lock: without a pause they would seldom get it.
+                time.sleep(min(time.monotonic() - started, 0.25))
     return undone
 
 
