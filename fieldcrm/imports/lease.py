@@ -82,6 +82,15 @@ class Lease:
             self.sign_file.touch()
             self._last_beat = time.monotonic()
 
+    def renew_in(self, db: Session, **values) -> None:
+        """Extend the lease inside the caller's transaction (a batch commits with it, or not at all)."""
+        now = utcnow()
+        written = db.execute(self._guarded().values(
+            lease_until=now + timedelta(seconds=self.seconds), heartbeat_at=now, **values))
+        if written.rowcount != 1:
+            raise LeaseLost(self.job_id)
+        self._last_beat = time.monotonic()
+
     def end_in(self, db: Session, **values) -> None:
         """Write the job's final state inside the caller's transaction (the save commits both at once)."""
         written = db.execute(self._guarded().values(lease_owner=None, lease_until=None, **values))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from fieldcrm.timeutil import utcnow
@@ -46,3 +46,17 @@ class ImportJob(SQLModel, table=True):
     lease_until: datetime | None = None
     heartbeat_at: datetime | None = None  # also: when it was queued, while it waits
     attempts: int = 0  # workers that took it; more than one: resumed after a worker died
+
+
+class ImportRow(SQLModel, table=True):
+    """The journal of what an import wrote, so it can be undone: one entry per row it created
+    (previous_values None) or per card it updated (JSON: each changed column's [before, after], the tags
+    it added, the custom values it changed, the version [before, after]). Undoing walks it backwards."""
+
+    __tablename__ = "import_row"
+    __table_args__ = (Index("ix_import_row_import_id", "import_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="import_job.id")
+    table_name: str = Field(max_length=40)
+    row_id: int
+    previous_values: str | None = Field(default=None, sa_column=Column(Text))

@@ -14,6 +14,7 @@ from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
 from fieldcrm.imports import N_
 from fieldcrm.imports.mapping import IGNORE, apply_mapping, normalise_header
+from fieldcrm.imports.undo import created_entry, write_journal
 from fieldcrm.imports.validation import (
     CellError,
     InvalidValue,
@@ -111,11 +112,12 @@ class PurchaseChecker:
 
 
 class PurchaseWriter:
-    """Adds purchases in the caller's transaction; one already recorded (same client, date, amount,
-    product and reference) is not added again, so a re-imported file changes nothing."""
+    """Adds purchases in the caller's transaction, each journaled for undo (imports.undo); one already
+    recorded (same client, date, amount, product and reference) is not added again, so a re-imported file
+    changes nothing."""
 
     def __init__(self, db: Session, actor: User, import_id: int | None = None, batch: int = 2000):
-        self.db, self.actor, self.batch = db, actor, batch
+        self.db, self.actor, self.batch, self.import_id = db, actor, batch, import_id
         clients = access.scope(select(Client.id), actor)
         self.seen = {self._key(p) for p in db.exec(select(Purchase).where(Purchase.client_id.in_(clients))).all()}
         self.pending: list[dict] = []
@@ -145,7 +147,10 @@ class PurchaseWriter:
             from fieldcrm.timeutil import utcnow
 
             now = utcnow()
-            self.db.execute(insert(Purchase), [dict(r, created_at=now) for r in self.pending])
+            ids = self.db.execute(insert(Purchase).returning(Purchase.id, sort_by_parameter_order=True),
+                                  [dict(r, created_at=now) for r in self.pending]).scalars().all()
+            if self.import_id is not None:
+                write_journal(self.db, [created_entry(self.import_id, "purchase", i) for i in ids])
             self.pending = []
 
     def finish(self):

@@ -1,7 +1,10 @@
 """Import use cases: upload, map, preview, run in the background, report.
 
 An import is one unit. A first pass validates every row (progress committed as it goes, cancellable);
-the second pass writes every client in ONE transaction: cancelled or failed, nothing is half-written.
+the second pass writes the clients in short transactions of WRITE_BATCH rows, so that other users' writes
+wait a few milliseconds at most, never the whole import. It stays all or nothing through its journal
+(imports.undo): cancelled or failed, everything it wrote is undone. While it saves, the rows it has
+written appear in the lists; the import page shows the progress and a cancel removes them again.
 
 Uploaded personal data does not linger (RGPD): the uploaded file and the staged rows are deleted as soon as
 the import is done, refused, cancelled or failed; only the error report (the rows NOT imported, with their
@@ -38,6 +41,7 @@ from fieldcrm.imports.purchases import (
     PurchaseWriter,
     guess_purchase_mapping,
 )
+from fieldcrm.imports.undo import undo_import
 from fieldcrm.imports.validation import CellError, normalise_row
 from fieldcrm.imports.writer import ClientWriter
 from fieldcrm.timeutil import utcnow
@@ -49,10 +53,13 @@ PROGRESS_EVERY = 500
 PREVIEW_ROWS = 10
 PREVIEW_SCAN_ROWS = 300
 STAGE_CHUNK = 1000
+# Rows per write transaction: on SQLite a batch holds the one write lock for a few tens of milliseconds.
+WRITE_BATCH = 100
 ERROR_REPORT_DAYS = 7  # how long the error report of a finished import is kept
 LEFTOVER_HOURS = 24  # an upload not imported by then is deleted, its import closed
 RUN_TASK = "imports.run"  # the background tasks (imports/tasks.py), enqueued by name
 GEOCODE_TASK = "imports.geocode_clients"
+UNDO_TASK = "imports.undo"
 GEOCODE_BATCH = 200
 
 
@@ -119,8 +126,8 @@ def checker_for(db: Session, actor: User, job: ImportJob, mapping: dict[int, str
 
 def writer_for(db: Session, actor: User, job: ImportJob):
     if job.kind == "purchases":
-        return PurchaseWriter(db, actor, import_id=job.id)
-    return ClientWriter(db, actor, import_id=job.id)
+        return PurchaseWriter(db, actor, import_id=job.id, batch=WRITE_BATCH)
+    return ClientWriter(db, actor, import_id=job.id, batch=WRITE_BATCH)
 
 
 def upload(db: Session, actor: User, filename: str, stream, kind: str = "clients") -> ImportJob:
@@ -232,11 +239,14 @@ def queue(db: Session, job: ImportJob) -> None:
 
 
 def request_cancel(db: Session, job: ImportJob) -> bool:
-    """Stop an import. Queued, or its worker dead: cancelled at once, files deleted. Being checked: asked
-    to stop (the worker stops within a few rows). Once saving has begun it finishes (or rolls back) alone."""
+    """Stop an import. Queued, or its worker dead: cancelled at once, what it saved undone (in the
+    background), files deleted. Being checked or saved: asked to stop; its worker stops at the next
+    batch and undoes what it saved."""
     now = utcnow()
     if lease.stalled(job, sign_path(job), now):
         cancelled = lease.settle_stalled(db, job, sign_path(job), now, status_if_failed="cancelled") is not None
+        if cancelled:
+            jobs.enqueue(UNDO_TASK, job.id)
     elif job.status == "queued":
         cancelled = db.execute(update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "queued")
                                .values(status="cancelled", cancel_requested=True, finished_at=now)).rowcount == 1
@@ -247,7 +257,7 @@ def request_cancel(db: Session, job: ImportJob) -> bool:
         discard_files(job)
         db.refresh(job)
         return True
-    if job.status != "validating":
+    if job.status not in ("validating", "saving"):
         return False
     db.execute(update(ImportJob).where(ImportJob.id == job.id).values(cancel_requested=True))
     db.commit()
@@ -256,12 +266,22 @@ def request_cancel(db: Session, job: ImportJob) -> bool:
 
 
 def sweep_stalled(db: Session) -> lease.SweepResult:
-    """Resume or fail the imports whose worker died (see imports/lease.py); failed ones lose their files."""
+    """Resume or fail the imports whose worker died (see imports/lease.py); failed ones lose their files
+    and what they had saved (undone in the background, in short transactions)."""
     result = lease.sweep(db, lambda job_id: jobs.enqueue(RUN_TASK, job_id), sign_path)
     for job in result.failed:
-        # Nothing of a failed import is kept: its save was one transaction, rolled back when its worker died.
         discard_files(job)
+        jobs.enqueue(UNDO_TASK, job.id)
     return result
+
+
+def undo_stopped_import(job_id: int) -> None:
+    """The background body of undoing an import whose worker died or that was cancelled while nobody ran
+    it (the journal says what it wrote; see imports/undo.py)."""
+    with session_scope() as db:
+        job = db.get(ImportJob, job_id)
+        if job is not None and job.status in ("failed", "cancelled"):
+            undo_import(db, job)
 
 
 def _cancelled(engine, job_id: int) -> bool:
@@ -270,8 +290,8 @@ def _cancelled(engine, job_id: int) -> bool:
 
 
 def run_import(job_id: int) -> None:
-    """The background body: validate everything, then write everything in one transaction.
-    Only the worker holding the job's lease runs it (a second message for the same job does nothing)."""
+    """The background body: validate everything, then write everything in short batches (undone if it
+    cannot finish). Only the worker holding the job's lease runs it (a second message does nothing)."""
     engine = current_app.extensions["fieldcrm.engine"]
     held = lease.claim(engine, job_id, lease.lease_seconds())
     if held is None:
@@ -376,13 +396,14 @@ def _staged_rows(job: ImportJob):
 
 
 def _write(engine, job: ImportJob, actor: User, skip: set[int], held: lease.Lease):
-    """Second pass, one transaction: create or update every valid row, then commit once (with the job's
-    "done", so a worker dying before the commit leaves neither rows nor a finished job)."""
+    """Second pass: create or update every valid row, committing every WRITE_BATCH rows with their
+    journal entries and a renewal of the lease (so a worker taken for dead commits nothing more); the last
+    batch commits with the job's "done". Cancelled or failed, what was committed is undone before the
+    exception goes on; a lost lease leaves that to whoever settled the job."""
     with session_scope(engine) as db:
         writer = writer_for(db, actor, job)
         kind_mapped = "kind" in mapping_of(job).values()
-        report_progress = engine.dialect.name != "sqlite"  # SQLite: one writer at a time
-        if not report_progress:
+        if engine.dialect.name == "sqlite":  # within a batch the write lock is ours: signs of life go to a file
             held.sign_file = sign_path(job)
         writer.skipped = len(skip)
         try:
@@ -390,22 +411,41 @@ def _write(engine, job: ImportJob, actor: User, skip: set[int], held: lease.Leas
                 writer.upsert(clean, kind_given=kind_mapped)
                 _pace()
                 held.beat()
-                if index % 2000 == 0:
-                    writer.flush()
-                    if _cancelled(engine, job.id):
-                        raise ImportCancelled
-                    if report_progress:
-                        held.renew(processed_rows=index)
+                if index % WRITE_BATCH == 0:
+                    _commit_batch(engine, db, writer, job, index, held)
+            if _cancelled(engine, job.id):  # asked during the last batch
+                raise ImportCancelled
             result = writer.finish()
             held.end_in(db, status="done", created_count=result.created, updated_count=result.updated,
                         skipped_count=result.skipped, processed_rows=job.total_rows, finished_at=utcnow())
             db.commit()
+        except lease.LeaseLost:
+            db.rollback()
+            raise
         except BaseException:
             db.rollback()
+            _undo_after_failure(db, job)
             raise
         finally:
             staged_path(job).unlink(missing_ok=True)
     return result
+
+
+def _commit_batch(engine, db: Session, writer, job: ImportJob, saved_rows: int, held: lease.Lease) -> None:
+    if _cancelled(engine, job.id):
+        raise ImportCancelled
+    writer.flush()
+    held.renew_in(db, processed_rows=saved_rows)
+    db.commit()
+    db.expunge_all()  # the cards of saved batches are not needed again: the session stays small
+
+
+def _undo_after_failure(db: Session, job: ImportJob) -> None:
+    try:
+        undo_import(db, job)
+    except Exception:  # the journal stays: whoever finds the import failed can undo it again
+        log.exception("undoing import %s failed", job.id)
+        db.rollback()
 
 
 def error_report(job: ImportJob):

@@ -39,12 +39,21 @@ def _untag(obj: dict):
     return obj
 
 
+def dumps_values(obj) -> str:
+    """JSON of plain values, dates, datetimes and Decimals (tagged so that they come back typed)."""
+    return json.dumps(obj, default=_tag, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads_values(text: str):
+    return json.loads(text, object_hook=_untag)
+
+
 def dumps_row(number: int, clean: dict) -> str:
-    return json.dumps([number, clean], default=_tag, ensure_ascii=False, separators=(",", ":"))
+    return dumps_values([number, clean])
 
 
 def loads_row(line: str) -> tuple[int, dict]:
-    number, clean = json.loads(line, object_hook=_untag)
+    number, clean = loads_values(line)
     if not isinstance(number, int) or not isinstance(clean, dict):
         raise ValueError("not a staged row")
     return number, clean

@@ -15,6 +15,7 @@ from fieldcrm.db import session_scope
 from fieldcrm.geo.geocoding import build_chain, geocode_address
 from fieldcrm.imports import services
 from fieldcrm.imports.models import ImportJob
+from fieldcrm.imports.undo import forget_old_journals
 from fieldcrm.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,19 @@ def run_import_task(job_id: int) -> None:
     services.run_import(job_id)
 
 
+@jobs.task(services.UNDO_TASK)
+def undo_stopped_import_task(job_id: int) -> None:
+    services.undo_stopped_import(job_id)
+
+
 @jobs.periodic("imports.purge_leftovers", crontab(minute="17"))
 def purge_import_leftovers_task() -> dict[str, int]:
-    """Hourly (RGPD): uploads and staged rows not imported within 24 h, and expired error reports, deleted."""
+    """Hourly (RGPD): uploads and staged rows not imported within 24 h, expired error reports and the
+    journals of imports past their undo period, deleted."""
     with session_scope() as db:
-        return services.purge_leftovers(db)
+        done = services.purge_leftovers(db)
+        done["journal_entries"] = forget_old_journals(db)  # imports past their undo period
+        return done
 
 
 @jobs.periodic("imports.sweep_stalled", crontab())

@@ -1,4 +1,5 @@
 """Writes validated import rows as clients, inside the caller's transaction (it never commits).
+Every row it writes is journaled in the same transaction (imports.undo), so the import can be undone.
 
 A row updates the client it matches — same SIRET, same email, same E.164 phone, or same name in the
 same postal code — among the clients the importing user may see, else creates one. Rows of the same
@@ -20,6 +21,7 @@ from fieldcrm.clients import services as client_services
 from fieldcrm.clients.models import Client, ClientTag, CustomFieldDef, CustomFieldValue, Tag
 from fieldcrm.clients.normalise import build_search_text, fold, phone_search_forms
 from fieldcrm.imports.mapping import CUSTOM_PREFIX
+from fieldcrm.imports.undo import card_before, created_entry, updated_entry, write_journal
 from fieldcrm.privacy.services import org_settings
 from fieldcrm.timeutil import utcnow
 
@@ -78,7 +80,7 @@ def match_keys(values: dict) -> list[tuple]:
 
 class ClientWriter:
     def __init__(self, db: Session, actor: User, import_id: int | None = None, batch: int = 1000):
-        self.db, self.actor, self.batch = db, actor, batch
+        self.db, self.actor, self.batch, self.import_id = db, actor, batch, import_id
         self.index: dict[tuple, _Ref] = {}
         stmt = access.scope(select(Client.id, Client.siret, Client.email, Client.phone, Client.mobile,
                                    Client.company_name, Client.first_name, Client.last_name,
@@ -91,6 +93,8 @@ class ClientWriter:
         self.updates: dict[int, dict] = {}
         self.created = self.updated = self.skipped = 0
         self.new_ids: list[int] = []
+        self.created_ids: set[int] = set()  # a later row updating one of them needs no journal entry
+        self.journal: list[dict] = []
         self.geocode_ids: list[int] = []
         self.custom_ids = {f.key: f.id for f in db.exec(select(CustomFieldDef)).all()}
         settings = org_settings(db)
@@ -121,6 +125,8 @@ class ClientWriter:
     def flush(self) -> None:
         self._insert_pending()
         self._apply_updates()
+        write_journal(self.db, self.journal)
+        self.journal = []
         self.db.flush()
 
     def finish(self) -> WriteResult:
@@ -129,6 +135,10 @@ class ClientWriter:
 
     # ---------------------------------------------------------------- internals
 
+    def _journal_created(self, table_name: str, row_id: int) -> None:
+        if self.import_id is not None:
+            self.journal.append(created_entry(self.import_id, table_name, row_id))
+
     def _tag_id(self, name: str) -> int:
         if name not in self.tag_ids:
             tag = self.db.exec(select(Tag).where(Tag.name == name)).first()
@@ -136,6 +146,7 @@ class ClientWriter:
                 tag = Tag(name=name)
                 self.db.add(tag)
                 self.db.flush()
+                self._journal_created("tag", tag.id)
             self.tag_ids[name] = tag.id
         return self.tag_ids[name]
 
@@ -170,6 +181,8 @@ class ClientWriter:
         tag_rows, custom_rows = [], []
         for ref, client_id in zip(self.pending, ids, strict=True):
             ref.id = client_id
+            self.created_ids.add(client_id)
+            self._journal_created("client", client_id)
             for name in ref.data.get("tags", []):
                 tag_rows.append({"client_id": client_id, "tag_id": self._tag_id(name)})
             custom_rows += self._custom_rows(client_id, ref.data)
@@ -188,6 +201,8 @@ class ClientWriter:
         now = utcnow()
         for client in clients:
             values = self.updates[client.id]
+            card = card_before(client)
+            tags_added, custom_changed = [], {}
             before = tuple(getattr(client, f) for f in ADDRESS)
             for key in client_services.CLIENT_FIELDS:
                 if key in values:
@@ -199,11 +214,14 @@ class ClientWriter:
             have = set(client_services.tag_names(self.db, client.id))
             for name in values.get("tags", []):
                 if name not in have:
-                    self.db.add(ClientTag(client_id=client.id, tag_id=self._tag_id(name)))
+                    tags_added.append(self._tag_id(name))
+                    self.db.add(ClientTag(client_id=client.id, tag_id=tags_added[-1]))
             for row in self._custom_rows(client.id, values):
                 existing = self.db.exec(select(CustomFieldValue).where(
                     CustomFieldValue.client_id == client.id, CustomFieldValue.field_id == row["field_id"])).first()
                 existing = existing or CustomFieldValue(client_id=client.id, field_id=row["field_id"])
+                if existing.value != row["value"]:
+                    custom_changed[row["field_id"]] = [existing.value, row["value"]]
                 existing.value = row["value"]
                 self.db.add(existing)
             client.version += 1
@@ -211,4 +229,6 @@ class ClientWriter:
             self.db.flush()
             client_services.refresh_search_text(self.db, client)
             self.db.add(client)
+            if self.import_id is not None and client.id not in self.created_ids:
+                self.journal.append(updated_entry(self.import_id, client, card, tags_added, custom_changed))
         self.updates = {}
