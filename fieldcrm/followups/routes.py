@@ -15,9 +15,8 @@ from fieldcrm import access
 from fieldcrm.agenda import clock
 from fieldcrm.db import get_session
 from fieldcrm.followups import forms, services
-from fieldcrm.visits.forms import parse_date
-from fieldcrm.visits.routes import safe_next
-from fieldcrm.web.boundary import id_arg, int_arg, last_page, page_arg
+from fieldcrm.followups.forms import parse_date
+from fieldcrm.web.boundary import id_arg, int_arg, last_page, page_arg, safe_next
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
