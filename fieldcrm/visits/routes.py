@@ -84,13 +84,14 @@ def _sheet_context(client, values: dict, errors: dict | None = None) -> dict:
     }
 
 
-def _check_answered_followup(client, values) -> None:
+def _answered_followup_id(client, values) -> int | None:
     """A log opened from a follow-up carries its id; one out of reach or on another client is 404."""
     followup_id = id_arg(values, "followup_id")
     if followup_id is not None:
         followup = access.get_followup_or_404(get_session(), current_user, followup_id)
         if followup.client_id != client.id:
             abort(404)
+    return followup_id
 
 
 @bp.route("/clients/<int:client_id>/log", methods=["GET", "POST"])
@@ -100,12 +101,12 @@ def log(client):
     a follow-up (`followup_id`), the log closes it."""
     db = get_session()
     if request.method == "GET":
-        _check_answered_followup(client, request.args)
+        followup_id = _answered_followup_id(client, request.args)
         values = {"uid": forms.new_uid(), "kind": request.args.get("kind", "visit"),
-                  "next": request.args.get("next", ""), "followup_id": request.args.get("followup_id", "")}
+                  "next": request.args.get("next", ""), "followup_id": followup_id or ""}
         return render("visits/log.html", "visits/_sheet.html", **_sheet_context(client, values))
     values = request.form.to_dict()
-    _check_answered_followup(client, values)
+    _answered_followup_id(client, values)
     contact_ids = {c.id for c in queries.contacts_for_log(db, client)}
     parsed = forms.parse_log(values, contact_ids)
     if not parsed.ok:
