@@ -7,6 +7,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +15,7 @@ from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.agenda import clock
 from fieldcrm.db import get_session
+from fieldcrm.followups.services import overlapping
 from fieldcrm.visits import forms, queries, services
 from fieldcrm.visits.sensitive import find_sensitive_terms, load_terms
 from fieldcrm.web.boundary import id_arg, page_arg, safe_next
@@ -139,8 +141,6 @@ def _logged_context(client, interaction, result=None, next_url=None, chosen=None
         result = services.find_logged(db, current_user, client, interaction.uid) if \
             interaction.author_id == current_user.id else services.LogResult(interaction, False)
     if result.appointment is not None and not result.overlaps:
-        from fieldcrm.followups.services import overlapping
-
         result.overlaps = overlapping(db, result.appointment)
     return {"client": client, "interaction": interaction, "result": result,
             "choices": services.next_step_choices(clock.today()), "chosen": chosen,
@@ -178,8 +178,6 @@ def next_step(interaction, client):
 
 
 def _format_day(day) -> str:
-    from flask_babel import format_date
-
     return format_date(day, "full")
 
 
