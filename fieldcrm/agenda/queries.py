@@ -4,7 +4,7 @@ portfolio for "due for a visit"); "today" is the user's calendar day (see agenda
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import Date, and_, bindparam, cast, func, or_
 from sqlalchemy.orm import aliased, load_only
@@ -17,6 +17,7 @@ from fieldcrm.agenda.models import CadenceRule
 from fieldcrm.clients.models import Client
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.followups.services import flag_overlaps
+from fieldcrm.visits.models import Interaction
 
 DUE_VISITS_SHOWN = 10
 FOLLOWUPS_SHOWN = 25  # today's follow-ups on Today; the rest are on the follow-up list
@@ -39,6 +40,17 @@ class Day:
     due: DuePage | None = None
     overdue_total: int = 0
     followups_total: int = 0
+    items: list[WeekItem] = field(default_factory=list)
+
+
+@dataclass
+class WeekItem:
+    """One line of a day in the week: an appointment, a follow-up or a logged interaction, at its
+    local time of day (None: a follow-up with no time, after the timed lines)."""
+    kind: str  # "appointment", "followup" or "logged"
+    at: time | None
+    record: Appointment | FollowUp | Interaction
+    client: Client
 
 
 # What an agenda line shows of a client (loading the whole card for each line costs more than the query).
@@ -257,22 +269,47 @@ def day_agenda(db: Session, actor: User, day: date | None = None) -> Day:
                overdue_total=overdue_total or 0, followups_total=followups_total or 0)
 
 
+def _logged_between(db: Session, actor: User, start, end) -> list[tuple[Interaction, Client]]:
+    """The actor's own logs in [start, end): what was done, beside what was planned."""
+    stmt = select(Interaction, Client).join(Client, Client.id == Interaction.client_id).options(LINE)
+    return list(db.exec(access.scope(stmt, actor).where(
+        Interaction.author_id == actor.id, Interaction.occurred_at >= start, Interaction.occurred_at < end)
+        .order_by(Interaction.occurred_at, Interaction.id)).all())
+
+
+def _day_items(day: date, appointments, followups, logged) -> list[WeekItem]:
+    """A day's lines in time order; an appointment begun the day before counts from midnight."""
+    def local_time(moment):
+        local = clock.to_local(moment)
+        return local.time() if local.date() == day else time.min
+
+    items = [WeekItem("appointment", local_time(a.starts_at), a, c) for a, c in appointments]
+    items += [WeekItem("followup", f.due_time, f, c) for f, c in followups]
+    items += [WeekItem("logged", local_time(i.occurred_at), i, c) for i, c in logged]
+    return sorted(items, key=lambda item: (item.at is None, item.at or time.min))
+
+
 def week_agenda(db: Session, actor: User, first: date) -> list[Day]:
-    """Seven days from `first`: follow-ups due and appointments, per day."""
+    """Seven days from `first`, each in time order: follow-ups due, appointments and, for the days
+    up to today, the interactions the actor logged."""
     last = first + timedelta(days=7)
     followups = db.exec(_followups(actor).where(FollowUp.due_date >= first, FollowUp.due_date < last)
                         .order_by(*FOLLOWUP_ORDER)).all()
     start, end = clock.day_start(first), clock.day_start(last)
     appointments = list(db.exec(_appointments(actor, start, end)).all())
+    logged = _logged_between(db, actor, start, end) if first <= clock.today() else []
     overlaps = flag_overlaps([a for a, _ in appointments])
     days = []
     for offset in range(7):
         day = first + timedelta(days=offset)
         day_start, day_end = clock.day_bounds(day)
-        days.append(Day(day=day, overdue=[], followups=[(f, c) for f, c in followups if f.due_date == day],
-                        appointments=[(a, c) for a, c in appointments
-                                      if a.starts_at < day_end and a.ends_at > day_start],
-                        overlaps=overlaps))
+        on_day = Day(day=day, overdue=[], followups=[(f, c) for f, c in followups if f.due_date == day],
+                     appointments=[(a, c) for a, c in appointments
+                                   if a.starts_at < day_end and a.ends_at > day_start],
+                     overlaps=overlaps)
+        on_day.items = _day_items(day, on_day.appointments, on_day.followups,
+                                  [(i, c) for i, c in logged if day_start <= i.occurred_at < day_end])
+        days.append(on_day)
     return days
 
 

@@ -12,6 +12,7 @@ from fieldcrm.timeutil import utcnow
 STATUSES = ("open", "done", "cancelled")
 REASON_MAX = 200
 PLACE_MAX = 200
+NOTES_MAX = 4000  # an appointment's notes: as long as a visit report
 
 
 class FollowUp(SQLModel, table=True):

@@ -15,9 +15,8 @@ from fieldcrm import access
 from fieldcrm.agenda import clock
 from fieldcrm.db import get_session
 from fieldcrm.followups import forms, services
-from fieldcrm.visits.forms import parse_date
-from fieldcrm.visits.routes import safe_next
-from fieldcrm.web.boundary import id_arg, int_arg, last_page, page_arg
+from fieldcrm.followups.forms import parse_date
+from fieldcrm.web.boundary import id_arg, int_arg, last_page, page_arg, safe_next
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
@@ -66,16 +65,18 @@ LIST_PAGE = 50
 def index():
     """Open follow-ups, oldest due first (Today shows only the first ones). A rep sees their own; a
     manager (or an admin) switches between theirs, the team's and one person's (`who`: "me",
-    "team" or a user id), each row then naming its assignee."""
+    "team" or a user id), each row then naming its assignee. A manager opens on the team's (following
+    the team is the job); an admin, who would see everyone's, on their own."""
     from fieldcrm.agenda.queries import open_followups
 
     db = get_session()
     page = page_arg(request.args)
     people = access.followed_people(db, current_user)
-    who = request.args.get("who", "me") if people else "me"
+    default = "team" if people and current_user.role == "manager" else "me"
+    who = request.args.get("who", default) if people else "me"
     if who not in ("me", "team"):
         if id_arg(request.args, "who") is None:
-            who = "me"
+            who = default
         else:
             person = access.get_followed_person_or_404(db, current_user, id_arg(request.args, "who"))
             who = "me" if person.id == current_user.id else person
@@ -87,8 +88,7 @@ def index():
     names = {u.id: u.name for u in people} | {current_user.id: current_user.name} if who_key != "me" else {}
     return render("followups/index.html", "followups/_list.html", rows=rows, total=total, page_no=page,
                   has_more=page * LIST_PAGE < total, day=SimpleNamespace(day=clock.today()), people=people,
-                  who=who_key, names=names,
-                  home=url_for("followups.index", who=who_key if who_key != "me" else None))
+                  who=who_key, names=names, home=url_for("followups.index", who=who_key if people else None))
 
 
 def _followup_page(client, followup, values, errors, status=200):

@@ -1,12 +1,16 @@
-"""Follow-up and appointment use cases. Each public one is a single transaction."""
+"""Follow-up and appointment use cases. Each public one is a single transaction, except the `add_*`
+and `close_answered_followup` steps, staged for a caller that commits (logging a visit, in `visits`:
+visits depend on follow-ups, never the other way)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
+from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.agenda import clock
 from fieldcrm.clients.models import Client
@@ -58,6 +62,18 @@ def complete_followup(db: Session, actor: User, followup: FollowUp) -> FollowUp:
         db.add(followup)
         db.commit()
     return followup
+
+
+def close_answered_followup(db: Session, actor: User, client: Client, followup_id: int) -> bool:
+    """Stage closing (done) the open follow-up on `client` that a log answers; the caller commits in
+    the log's transaction. One conditional UPDATE: a follow-up already closed, on another client or
+    out of the actor's reach is left as it is, and two logs at once close it once. True if closed."""
+    reachable = access.scope(select(Client.id).where(Client.id == client.id), actor)
+    closed = db.execute(update(FollowUp)
+                        .where(FollowUp.id == followup_id, FollowUp.client_id == client.id,
+                               FollowUp.status == "open", FollowUp.client_id.in_(reachable))
+                        .values(status="done", closed_at=utcnow()))
+    return bool(closed.rowcount)
 
 
 def cancel_followup(db: Session, actor: User, followup: FollowUp) -> FollowUp:

@@ -18,6 +18,7 @@ from fieldcrm.accounts.models import User
 from fieldcrm.clients import links
 from fieldcrm.clients.models import Client
 from fieldcrm.db import get_session
+from fieldcrm.followups.queries import open_followup_due_by
 from fieldcrm.geo.geocoding import geocode_address
 from fieldcrm.maps import services as map_services
 from fieldcrm.maps.queries import MapFilters
@@ -421,14 +422,17 @@ def stop_move(tour, stop):
 @bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/state")
 @with_tour
 def stop_state(tour, stop):
-    """Done (then the quick visit log opens), skipped, or back to planned."""
+    """Done (then the quick visit log opens, answering the client's follow-up due that day if any),
+    skipped, or back to planned."""
     _owner_only(tour)
     state = request.form.get("state")
     if state not in ("done", "skipped", "planned"):
         abort(400)
     services.set_state(get_session(), tour, stop, state)
     if state == "done":
-        return redirect(quick_log_url(stop.client_id, next=url_for("tours.detail", tour_id=tour.id)), 303)
+        due = open_followup_due_by(get_session(), current_user, stop.client_id, tour.day)
+        return redirect(quick_log_url(stop.client_id, next=url_for("tours.detail", tour_id=tour.id),
+                                      followup_id=due.id if due else None), 303)
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
 
 

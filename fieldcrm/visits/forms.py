@@ -6,19 +6,18 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fieldcrm.agenda import clock
-from fieldcrm.timeutil import UTC
+from fieldcrm.followups.forms import Parsed, parse_date, parse_local_datetime, parse_time
 from fieldcrm.visits.models import KINDS, NOTE_MAX, OUTCOMES
+from fieldcrm.web.boundary import to_id
 
 UID = re.compile(r"^[0-9a-fA-F-]{8,36}$")
 DURATION_MAX = 24 * 60
-EARLIEST = date(2000, 1, 1)
 
 
 def kind_labels() -> dict[str, str]:
@@ -34,64 +33,6 @@ def outcome_labels() -> dict[str, str]:
 
 def new_uid() -> str:
     return str(uuid.uuid4())
-
-
-@dataclass
-class Parsed:
-    data: dict = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def parse_date(raw: str | None, errors: dict, key: str, *, required: bool = False) -> date | None:
-    raw = (raw or "").strip()
-    if not raw:
-        if required:
-            errors[key] = _("Choose a date.")
-        return None
-    try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        errors[key] = _("“%(value)s” is not a date that exists.", value=raw[:20])
-        return None
-    if value < EARLIEST or value.year > 2100:
-        errors[key] = _("This date is out of range.")
-        return None
-    return value
-
-
-def parse_time(raw: str | None, errors: dict, key: str) -> time | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        return time.fromisoformat(raw)
-    except ValueError:
-        errors[key] = _("“%(value)s” is not a time of day (hh:mm).", value=raw[:20])
-        return None
-
-
-def parse_local_datetime(raw: str | None, errors: dict, key: str, *, required: bool = False):
-    """'2026-11-23T14:30' typed in the user's zone -> aware UTC."""
-    raw = (raw or "").strip()
-    if not raw:
-        if required:
-            errors[key] = _("Choose a date and a time.")
-        return None
-    try:
-        naive = datetime.fromisoformat(raw)
-    except ValueError:
-        errors[key] = _("“%(value)s” is not a date and time that exist.", value=raw[:30])
-        return None
-    if naive.date() < EARLIEST or naive.year > 2100:
-        errors[key] = _("This date is out of range.")
-        return None
-    if naive.tzinfo is not None:
-        return naive.astimezone(UTC)
-    return clock.local_datetime(naive.date(), naive.time())
 
 
 def _parse_what_happened(form: Mapping, contact_ids: set[int], result: Parsed, *,
@@ -145,6 +86,7 @@ def parse_log(form: Mapping, contact_ids: set[int]) -> Parsed:
     if not UID.match(uid):
         errors["uid"] = _("This form is incomplete. Reload the page and try again.")
     data["uid"] = uid.lower()
+    data["followup_id"] = to_id(form.get("followup_id"))  # the follow-up this log answers, if any
     _parse_what_happened(form, contact_ids, result)
     outcome, now = data["outcome"], clock.now()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import wraps
-from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,9 +15,10 @@ from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.agenda import clock
 from fieldcrm.db import get_session
+from fieldcrm.followups.services import overlapping
 from fieldcrm.visits import forms, queries, services
 from fieldcrm.visits.sensitive import find_sensitive_terms, load_terms
-from fieldcrm.web.boundary import page_arg
+from fieldcrm.web.boundary import id_arg, page_arg, safe_next
 from fieldcrm.web.guards import admin_required, with_client
 from fieldcrm.web.htmx import is_partial, render, wants_json
 
@@ -49,12 +50,6 @@ def card_timeline(client):
 
 def sensitive_terms() -> tuple[str, ...]:
     return load_terms(current_app.config.get("SENSITIVE_TERMS_FILE"))
-
-
-def safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return None
 
 
 def with_interaction(view=None, *, for_correction: bool = False):
@@ -91,16 +86,29 @@ def _sheet_context(client, values: dict, errors: dict | None = None) -> dict:
     }
 
 
+def _answered_followup_id(client, values) -> int | None:
+    """A log opened from a follow-up carries its id; one out of reach or on another client is 404."""
+    followup_id = id_arg(values, "followup_id")
+    if followup_id is not None:
+        followup = access.get_followup_or_404(get_session(), current_user, followup_id)
+        if followup.client_id != client.id:
+            abort(404)
+    return followup_id
+
+
 @bp.route("/clients/<int:client_id>/log", methods=["GET", "POST"])
 @with_client
 def log(client):
-    """Tap "Log", tap how it went: saved. The form's uid makes a repeated submit harmless."""
+    """Tap "Log", tap how it went: saved. The form's uid makes a repeated submit harmless. Opened from
+    a follow-up (`followup_id`), the log closes it."""
     db = get_session()
     if request.method == "GET":
+        followup_id = _answered_followup_id(client, request.args)
         values = {"uid": forms.new_uid(), "kind": request.args.get("kind", "visit"),
-                  "next": request.args.get("next", "")}
+                  "next": request.args.get("next", ""), "followup_id": followup_id or ""}
         return render("visits/log.html", "visits/_sheet.html", **_sheet_context(client, values))
     values = request.form.to_dict()
+    _answered_followup_id(client, values)
     contact_ids = {c.id for c in queries.contacts_for_log(db, client)}
     parsed = forms.parse_log(values, contact_ids)
     if not parsed.ok:
@@ -133,8 +141,6 @@ def _logged_context(client, interaction, result=None, next_url=None, chosen=None
         result = services.find_logged(db, current_user, client, interaction.uid) if \
             interaction.author_id == current_user.id else services.LogResult(interaction, False)
     if result.appointment is not None and not result.overlaps:
-        from fieldcrm.followups.services import overlapping
-
         result.overlaps = overlapping(db, result.appointment)
     return {"client": client, "interaction": interaction, "result": result,
             "choices": services.next_step_choices(clock.today()), "chosen": chosen,
@@ -172,8 +178,6 @@ def next_step(interaction, client):
 
 
 def _format_day(day) -> str:
-    from flask_babel import format_date
-
     return format_date(day, "full")
 
 

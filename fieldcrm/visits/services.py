@@ -1,5 +1,6 @@
-"""Logging an interaction: one transaction that saves it, moves the client's last-contact dates and,
-for "call back" or "appointment set", creates the next step."""
+"""Logging an interaction: one transaction that saves it, moves the client's last-contact dates,
+closes the follow-up it answers (when logged from one) and, for "call back" or "appointment set",
+creates the next step. Visits depend on follow-ups (`fieldcrm.followups`), never the reverse."""
 
 from __future__ import annotations
 
@@ -101,8 +102,9 @@ def _move_last_dates(db: Session, client: Client, interaction: Interaction) -> N
 
 @retry_transient(idempotent=True)  # the uid finds a log whose commit went through before a fault
 def log_interaction(db: Session, actor: User, client: Client, data: dict) -> LogResult:
-    """Save what happened with `client`. Sending the same `uid` again (double tap, retry, offline
-    queue) returns the interaction already saved and changes nothing."""
+    """Save what happened with `client`, closing the open follow-up `followup_id` it answers. Sending
+    the same `uid` again (double tap, retry, offline queue) returns the interaction already saved and
+    changes nothing."""
     existing = find_logged(db, actor, client, data["uid"])
     if existing is not None:
         return existing
@@ -120,6 +122,9 @@ def log_interaction(db: Session, actor: User, client: Client, data: dict) -> Log
             raise
         return existing
     _move_last_dates(db, client, interaction)
+    if data.get("followup_id"):
+        # Logged from a follow-up: this log answers it, and its next step (if any) replaces it.
+        followups.close_answered_followup(db, actor, client, data["followup_id"])
     result = LogResult(interaction, created=True)
     if data["outcome"] == "call_back" and data.get("follow_up_on"):
         result.followup = followups.add_followup(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import request
 from werkzeug.exceptions import (
@@ -70,6 +71,13 @@ def int_arg(values: Mapping, name: str, default: int | None = None, *, minimum: 
 def id_arg(values: Mapping, name: str) -> int | None:
     """A record id sent in a form or query string (see to_id)."""
     return to_id(values.get(name))
+
+
+def safe_next(target: str | None) -> str | None:
+    """A `next` address to go back to, if it stays on this site (a path); else None."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return None
 
 
 def page_arg(values: Mapping, maximum: int = MAX_PAGE) -> int:

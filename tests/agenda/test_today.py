@@ -99,6 +99,32 @@ def test_week_view_groups_by_day(as_rep, world, db):
     assert "Semaine suivante" in following and "<html" not in following
 
 
+def test_week_lists_a_day_in_time_order_with_the_visits_already_logged(as_rep, world, db):
+    rep, boulangerie = world["rep_a"], world["client_a"]
+    menuiserie = make_client(db, rep, company_name="Menuiserie Étienne")
+    make_followup(db, rep, menuiserie, date(2026, 11, 23), reason="Sans heure")
+    make_appointment(db, rep, boulangerie, datetime(2026, 11, 23, 10, tzinfo=UTC))  # 11:00 in Paris
+    make_followup(db, rep, menuiserie, date(2026, 11, 23), due_time=time(10, 30), reason="Rappel 10h30")
+    make_interaction(db, rep, menuiserie, occurred_at=datetime(2026, 11, 23, 8, tzinfo=UTC),  # 09:00
+                     kind="phone", outcome="order_taken")
+    make_interaction(db, rep, boulangerie, occurred_at=datetime(2026, 11, 20, 15, tzinfo=UTC))  # last Friday
+    make_interaction(db, world["rep_b"], world["client_b"], occurred_at=datetime(2026, 11, 23, 8, tzinfo=UTC))
+
+    page = as_rep.get("/week").get_data(as_text=True)
+    monday = page.split("is-today")[1].split("</section>")[0]
+    lines = monday.split("<li")[1:]
+    assert [line.split('data-kind="')[1].split('"')[0] for line in lines] == [
+        "logged", "followup", "appointment", "followup"]
+    assert "09:00" in lines[0] and "Phone call · Order taken" in lines[0] and "Menuiserie" in lines[0]
+    assert "Rappel 10h30" in lines[1] and "11:00" in lines[2] and "Sans heure" in lines[3]
+    assert "Garage Bernard" not in page  # another rep's log
+
+    last_week = as_rep.get("/week?start=2026-11-16").get_data(as_text=True)
+    friday = last_week.split("Friday 20 November")[1].split("</section>")[0]
+    assert 'data-kind="logged"' in friday and "Boulangerie Hélène" in friday and "16:00" in friday
+    assert 'data-kind="logged"' not in as_rep.get("/week?start=2026-11-30").get_data(as_text=True)
+
+
 def test_client_list_sorts_and_filters_by_last_contact(as_rep, world, db):
     rep = world["rep_a"]
     old = make_client(db, rep, company_name="Vu il y a longtemps")

@@ -82,3 +82,40 @@ def test_today_on_a_phone(page: Page, live_app, live_url, live_db, log_in, scree
     expect(page.locator(".week-day.is-today")).to_contain_text("Épicerie Martin")
     screenshot(page, "03-week")
     assert_fits_narrow_phone(page, screenshot, "03-week")
+
+
+def test_logging_from_an_overdue_follow_up_replaces_it_by_the_next_step(page: Page, live_app, live_url, live_db,
+                                                                        log_in, screenshot):
+    world = portfolio_world(live_db)
+    rep = world["rep_a"]
+    with live_app.app_context():
+        today = clock.today()
+    menuiserie = make_client(live_db, rep, company_name="Menuiserie Étienne", city="Lyon")
+    make_followup(live_db, rep, menuiserie, today - timedelta(days=2), reason="Relancer le devis")
+
+    log_in(page, rep, PASSWORD)
+    overdue = page.locator(".block-overdue .agenda-item", has_text="Menuiserie Étienne")
+    expect(overdue).to_have_count(1)
+    overdue.locator(".act-log").tap()
+    page.wait_for_url(lambda url: "/log" in url)
+    page.locator(".kind-chip", has_text="Visite").tap()
+    page.locator(".outcome-reached").tap()
+    expect(page.locator(".saved")).to_be_visible()
+    page.locator(".next-choice", has_text="Dans 1 semaine").tap()
+    expect(page.locator(".next-set")).to_be_visible()
+    screenshot(page, "04-logged-from-follow-up")
+    page.locator("#log-sheet .btn-primary", has_text="Terminé").tap()
+    page.wait_for_url(live_url("agenda.today"))
+    expect(page.locator("body")).not_to_contain_text("Relancer le devis")
+    expect(page.locator(".block-overdue")).to_have_count(0)
+    screenshot(page, "05-today-without-the-old-follow-up")
+
+    page.goto(live_url("followups.index"))
+    line = page.locator(".agenda-item", has_text="Menuiserie Étienne")
+    expect(line).to_have_count(1)
+    expect(line.locator(".due-date")).to_contain_text("Pour le")
+    with Session(live_app.extensions["fieldcrm.engine"]) as db:
+        still_open = db.exec(select(FollowUp).where(FollowUp.client_id == menuiserie.id,
+                                                    FollowUp.status == "open")).all()
+        assert [f.due_date for f in still_open] == [today + timedelta(days=7)]
+        assert db.exec(select(Interaction.kind).where(Interaction.client_id == menuiserie.id)).all() == ["visit"]

@@ -55,9 +55,10 @@ def test_a_manager_switches_between_mine_the_team_and_one_rep(app, login, follow
     assert 'name="who"' in page and "My team" in page
     assert followed["rep_a"].name in page and followed["rep_b"].name in page
     assert followed["rep_c"].name not in page  # another team's rep is not in the list to choose from
-    assert shown(manager) == {"Point manager"}
+    assert shown(manager, who="me") == {"Point manager"}
 
-    team = manager.get("/followups", query_string={"who": "team"}).get_data(as_text=True)
+    team = manager.get("/followups").get_data(as_text=True)  # a manager opens on the team's
+    assert 'href="/followups?who=team" aria-current="true"' in team
     assert {r for r in REASONS if r in team} == {"Point manager", "Devis Hélène", "Relance Bernard"}
     assert "3 open follow-ups" in team
     # Each row names its assignee; the overdue one stands out as it does for the rep.
@@ -71,7 +72,7 @@ def test_a_manager_switches_between_mine_the_team_and_one_rep(app, login, follow
 
     assert shown(manager, who=followed["rep_b"].id) == {"Relance Bernard"}
     assert shown(manager, who=followed["manager_a"].id) == {"Point manager"}
-    assert shown(manager, who="nonsense") == {"Point manager"}
+    assert shown(manager, who="nonsense") == {"Point manager", "Devis Hélène", "Relance Bernard"}
     assert manager.get("/followups", query_string={"who": followed["rep_c"].id}).status_code == 404
     assert manager.get("/followups", query_string={"who": 999999}).status_code == 404
 
@@ -114,3 +115,22 @@ def test_the_team_view_pages_and_keeps_its_choice(app, db, login, followed):
     second = manager.get("/followups", query_string={"who": "team", "page": 2}, headers=HTMX).get_data(as_text=True)
     assert "<html" not in second and second.count("Série") == 8
     assert followed["rep_b"].name in second  # rows of a later page still name their assignee
+
+
+def test_a_manager_opens_on_the_team_a_rep_and_an_admin_on_their_own(app, login, followed):
+    manager = as_user(app, login, followed["manager_a"])
+    assert shown(manager) == {"Point manager", "Devis Hélène", "Relance Bernard"}
+    mine = manager.get("/followups", query_string={"who": "me"}).get_data(as_text=True)
+    assert 'href="/followups?who=me" aria-current="true"' in mine
+    assert "next\" value=\"/followups?who=me\"" in mine  # the one-tap actions come back to "mine"
+    assert shown(as_user(app, login, followed["rep_a"])) == {"Devis Hélène"}
+    assert shown(as_user(app, login, followed["admin"])) == set()
+
+
+def test_upcoming_follow_ups_show_their_due_date(app, db, login, followed):
+    make_followup(db, followed["rep_a"], followed["client_a"], date(2026, 12, 3), reason="Plus tard")
+    page = as_user(app, login, followed["rep_a"]).get("/followups").get_data(as_text=True)
+    later = page.split("Plus tard")[0].rsplit("<li", 1)[1]
+    assert "Due Thu 3 Dec" in later
+    overdue = page.split("Devis Hélène")[0].rsplit("<li", 1)[1]
+    assert "5 days late" in overdue and "Due " not in overdue
