@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
+from fieldcrm.clients.erasure import anonymise_audit, run_purge_hooks
 from fieldcrm.clients.models import (
     CHANNELS,
     ChannelConsent,
@@ -233,17 +234,19 @@ def delete_contact(db: Session, actor: User, client: Client, contact: ContactPer
     db.commit()
 
 
-def purge_client(db: Session, client_id: int) -> None:
-    """Erase a client and everything that hangs on it (after the undo period)."""
-    from fieldcrm.followups.models import Appointment, FollowUp  # issue 4: its history goes too
-    from fieldcrm.tours.models import TourStop  # issue 5: the client's stops on tours go with it
-    from fieldcrm.visits.models import Interaction
-
-    for model in (FollowUp, Appointment, Interaction):  # follow-ups and appointments point at interactions
-        db.execute(delete(model).where(model.client_id == client_id))
-    from fieldcrm.visits.services import erase_deleted_logs_of
-
-    erase_deleted_logs_of(db, client_id)  # issue 4: the copies kept for undoing a deleted log
-    for model in (ClientTag, ChannelConsent, OpeningHours, CustomFieldValue, ContactPerson, TourStop):
-        db.execute(delete(model).where(model.client_id == client_id))
-    db.execute(delete(Client).where(Client.id == client_id))
+def purge_client(db: Session, client_id: int, *, deleted_before: datetime | None = None) -> bool:
+    """Erase a client for good: its audit trail anonymised, what capabilities registered run, then the
+    row, which takes its dependants with it (ON DELETE CASCADE). With `deleted_before`, only a client
+    still deleted before then goes (one restored meanwhile stays). The caller commits on True and rolls
+    back on False (no such client: nothing to keep)."""
+    client = db.get(Client, client_id)
+    if client is None:
+        return False
+    anonymise_audit(db, client)
+    run_purge_hooks(db, client_id)
+    condition = [Client.id == client_id]
+    if deleted_before is not None:
+        condition.append(Client.deleted_at < deleted_before)
+    gone = db.execute(delete(Client).where(*condition)).rowcount == 1
+    db.expunge(client)
+    return gone
