@@ -9,6 +9,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
+from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients.erasure import anonymise_audit, run_purge_hooks
 from fieldcrm.clients.models import (
     CHANNELS,
@@ -30,6 +31,7 @@ CLIENT_FIELDS = (
     "visit_cadence_days", "visit_minutes", "notes",
 )
 ADDRESS_FIELDS = ("street", "postal_code", "city", "country")
+ERASE = "client_erase"  # the audit action of an erasure request
 
 
 class EditConflict(Exception):
@@ -250,3 +252,16 @@ def purge_client(db: Session, client_id: int, *, deleted_before: datetime | None
     gone = db.execute(delete(Client).where(*condition)).rowcount == 1
     db.expunge(client)
     return gone
+
+
+def erase_client(db: Session, actor: User, client: Client) -> bool:
+    """An erasure request carried out now (admin): the client and all that hangs on it erased, the
+    audit trail about it anonymised, the erasure itself recorded (who, when; no personal data). One
+    transaction. False if the client was already erased by someone else."""
+    client_id = client.id
+    if not purge_client(db, client_id):
+        db.rollback()
+        return False
+    db.add(AuditEvent(action=ERASE, actor_id=actor.id, subject_id=client_id))
+    db.commit()
+    return True

@@ -185,3 +185,50 @@ def test_the_purge_is_a_daily_task_of_the_job_queue(app, db):
     db.expire_all()
     assert db.get(Client, old) is None
     assert db.get(Client, recent) is not None  # still within its undo period
+
+
+def test_an_admin_erases_a_client_now_after_a_page_that_names_what_goes(app, db, login, client):
+    rep, admin = make_user(db, "rep"), make_user(db, "admin", locale="fr")
+    erased = make_client(db, rep, company_name="Cave Castagné", email="cave@example.fr",
+                         contacts=[{"last_name": "Castagné"}])
+    make_interaction(db, rep, erased, note="Aime le rouge")
+    make_interaction(db, rep, erased)
+    make_followup(db, rep, erased, date(2026, 12, 1))
+    db.add(Purchase(client_id=erased.id, purchased_on=date(2026, 3, 1), amount=Decimal("12")))
+    db.commit()
+    erased_id = erased.id
+    login(admin)
+    card = client.get(f"/clients/{erased.id}").get_data(as_text=True)
+    assert "Effacer (demande RGPD)" in card
+
+    page = client.get(f"/clients/{erased.id}/erase").get_data(as_text=True)
+    assert "Effacer définitivement Cave Castagné ?" in page
+    for line in ("Échanges (visites, appels, notes…) : <strong>2</strong>", "Relances : <strong>1</strong>",
+                 "Achats : <strong>1</strong>", "Interlocuteurs : <strong>1</strong>"):
+        assert line in page
+
+    unconfirmed = client.post(f"/clients/{erased.id}/erase", data={})
+    assert unconfirmed.status_code == 422
+    assert "Cochez la case pour confirmer l'effacement. Rien n'a été effacé." in unconfirmed.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Client, erased.id) is not None
+
+    done = client.post(f"/clients/{erased_id}/erase", data={"confirm": "yes"})
+    assert done.status_code == 303
+    assert "a été effacé" in client.get(done.headers["Location"]).get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Client, erased_id) is None
+    assert db.exec(select(func.count()).select_from(Interaction)).one() == 0
+    record = db.exec(select(AuditEvent).where(AuditEvent.action == clients.ERASE)).one()
+    assert (record.actor_id, record.subject_id, record.payload) == (admin.id, erased_id, "{}")
+    assert client.get(f"/clients/{erased_id}").status_code == 404
+
+
+def test_the_erasure_is_not_offered_to_reps(app, db, login, client):
+    rep = make_user(db, "rep", locale="fr")
+    mine = make_client(db, rep, company_name="Garage Bernard")
+    login(rep)
+    assert "demande RGPD" not in client.get(f"/clients/{mine.id}").get_data(as_text=True)
+    assert client.post(f"/clients/{mine.id}/erase", data={"confirm": "yes"}).status_code == 404
+    db.expire_all()
+    assert db.get(Client, mine.id) is not None
