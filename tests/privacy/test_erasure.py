@@ -232,3 +232,29 @@ def test_the_erasure_is_not_offered_to_reps(app, db, login, client):
     assert client.post(f"/clients/{mine.id}/erase", data={"confirm": "yes"}).status_code == 404
     db.expire_all()
     assert db.get(Client, mine.id) is not None
+
+
+def test_the_migration_keeps_every_row_and_link_of_an_existing_database(app, db):
+    """Rebuilding the tables (SQLite) must not cascade or null anything: a log keeps the person met, a
+    follow-up its log, a tour its stop."""
+    from fieldcrm.migrate import downgrade, upgrade
+
+    engine = app.extensions["fieldcrm.engine"]
+    downgrade(engine, "0009")
+    rep = make_user(db, "rep")
+    client = make_client(db, rep, contacts=[{"last_name": "Durand"}], tags=["fidèle"])
+    contact = db.exec(select(ContactPerson).where(ContactPerson.client_id == client.id)).one()
+    logged = make_interaction(db, rep, client, contact_id=contact.id)
+    followup = make_followup(db, rep, client, date(2026, 12, 1), interaction_id=logged.id)
+    make_tour(db, rep, [client])
+    before = {t.name: db.execute(sa_select(func.count()).select_from(t)).scalar() for t, _c in client_foreign_keys()}
+    db.close()
+
+    upgrade(engine)
+
+    assert {t.name: db.execute(sa_select(func.count()).select_from(t)).scalar()
+            for t, _c in client_foreign_keys()} == before
+    assert db.get(Interaction, logged.id).contact_id == contact.id
+    assert db.exec(select(type(followup).interaction_id)).all() == [logged.id]
+    assert [fk["options"].get("ondelete") for fk in inspect(engine).get_foreign_keys("purchase")
+            if fk["referred_table"] == "client"] == ["CASCADE"]
