@@ -222,6 +222,8 @@ def erase(client):
         name = client.display_name
         if services.erase_client(get_session(), current_user, client):
             flash(_("%(name)s was erased, with everything recorded about them.", name=name), "success")
+        else:
+            flash(_("This client was already erased."), "info")
         return redirect(url_for("clients.index"), 303)
     labels = erasure_labels()
     counts = [(labels.get(table, table), count) for table, count in dependant_counts(get_session(), client.id).items()]

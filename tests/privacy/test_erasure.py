@@ -222,6 +222,9 @@ def test_an_admin_erases_a_client_now_after_a_page_that_names_what_goes(app, db,
     record = db.exec(select(AuditEvent).where(AuditEvent.action == clients.ERASE)).one()
     assert (record.actor_id, record.subject_id, record.payload) == (admin.id, erased_id, "{}")
     assert client.get(f"/clients/{erased_id}").status_code == 404
+    # A confirmation arriving just after another admin's (tested served in test_erasure_parallel):
+    assert clients.erase_client(db, admin, Client(id=erased_id, display_name="", sort_name="")) is False
+    assert len(db.exec(select(AuditEvent).where(AuditEvent.action == clients.ERASE)).all()) == 1
 
 
 def test_the_erasure_is_not_offered_to_reps(app, db, login, client):
