@@ -32,7 +32,7 @@ BLUEPRINTS = (
     "fieldcrm.analyses.routes",
 )
 # Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
-TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks")
+TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

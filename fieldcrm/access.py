@@ -108,6 +108,11 @@ def can_edit_client(actor: User, client: Client) -> bool:
     return client.deleted_at is None
 
 
+def can_erase_client(actor: User) -> bool:
+    """An erasure request (for good, no undo) is carried out by an admin only."""
+    return actor.role == "admin"
+
+
 def get_user_or_404(db: Session, actor: User, user_id: int) -> User:
     user = db.get(User, user_id)
     if user is None or not can_see_user(actor, user):

@@ -84,20 +84,19 @@ def demo_command(host, port, no_serve):
 @with_appcontext
 def purge_deleted_command():
     """Erase for good the clients deleted longer ago than the undo period, and forget the content of
-    the logs (interactions) deleted that long ago."""
-    from fieldcrm.clients.models import Client
-    from fieldcrm.clients.services import purge_client
+    the logs (interactions) deleted that long ago. (Also runs daily in the job queue.)"""
+    from fieldcrm.privacy.erasure import purge_deleted
     from fieldcrm.timeutil import utcnow
-    from fieldcrm.visits.services import purge_deleted_logs
 
     limit = utcnow() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
     with session_scope() as db:
-        ids = db.exec(select(Client.id).where(Client.deleted_at < limit)).all()
-        for client_id in ids:
-            purge_client(db, client_id)
-        logs = purge_deleted_logs(db, limit)
-        db.commit()
-    click.echo(f"Clients erased: {len(ids)}. Deleted logs forgotten: {logs}.")
+        report = purge_deleted(db, limit)
+    click.echo(f"Clients erased: {len(report.purged)}. Deleted logs forgotten: {report.logs_forgotten}.")
+    if report.failed:
+        click.echo(f"Clients not erased ({len(report.failed)}), see the log:", err=True)
+        for client_id, reason in report.failed.items():
+            click.echo(f"  client {client_id}: {reason}", err=True)
+        raise SystemExit(1)
 
 
 @click.command("geocode")

@@ -44,6 +44,16 @@ def channel_labels() -> dict[str, str]:
             "post": _l("Post")}
 
 
+def erasure_labels() -> dict[str, str]:
+    """What each table holding rows of a client means to a user, for the erasure confirmation. Tables
+    are named, not imported: their capabilities sit above clients."""
+    return {"contact_person": _l("Contact people"), "client_tag": _l("Tags"), "channel_consent": _l("Consents"),
+            "opening_hours": _l("Opening hours"), "custom_field_value": _l("Custom field values"),
+            "interaction": _l("Interactions (visits, calls, notes…)"), "follow_up": _l("Follow-ups"),
+            "appointment": _l("Appointments"), "purchase": _l("Purchases"),
+            "campaign_recipient": _l("Campaign memberships"), "tour_stop": _l("Tour stops")}
+
+
 def weekday_labels() -> list[str]:
     return [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
             _l("Saturday"), _l("Sunday")]

@@ -86,7 +86,7 @@ Index("ix_client_owner_city", Client.owner_id, Client.city, Client.sort_name)
 class ContactPerson(SQLModel, table=True):
     __tablename__ = "contact_person"
     id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
     civility: str | None = Field(default=None, max_length=8)
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str = Field(max_length=100)
@@ -106,7 +106,7 @@ class Tag(SQLModel, table=True):
 
 class ClientTag(SQLModel, table=True):
     __tablename__ = "client_tag"
-    client_id: int = Field(foreign_key="client.id", primary_key=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", primary_key=True)
     tag_id: int = Field(foreign_key="tag.id", primary_key=True, index=True)
 
 
@@ -116,7 +116,7 @@ class ChannelConsent(SQLModel, table=True):
     __tablename__ = "channel_consent"
     __table_args__ = (UniqueConstraint("client_id", "channel"),)
     id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
     channel: str = Field(max_length=10)
     allowed: bool = True
     consent: str = Field(default="unknown", max_length=10)
@@ -129,7 +129,7 @@ class OpeningHours(SQLModel, table=True):
 
     __tablename__ = "opening_hours"
     id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
     weekday: int
     opens: time
     closes: time
@@ -150,6 +150,6 @@ class CustomFieldValue(SQLModel, table=True):
     __tablename__ = "custom_field_value"
     __table_args__ = (UniqueConstraint("client_id", "field_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
     field_id: int = Field(foreign_key="custom_field_def.id", index=True)
     value: str | None = Field(default=None, max_length=500)

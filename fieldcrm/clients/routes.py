@@ -11,10 +11,12 @@ from flask_login import current_user, login_required
 from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import links, queries, services
+from fieldcrm.clients.erasure import dependant_counts
 from fieldcrm.clients.forms import (
     ClientForm,
     ContactForm,
     channel_labels,
+    erasure_labels,
     status_labels,
     weekday_labels,
 )
@@ -155,7 +157,7 @@ def detail(client):
         custom=queries.custom_values_of(db, client), address=address,
         nav=links.navigation_links(address, client.latitude, client.longitude),
         weekdays=weekday_labels(), channels=channel_labels(), settings=org_settings(db),
-        can_edit=access.can_edit_client(current_user, client),
+        can_edit=access.can_edit_client(current_user, client), can_erase=access.can_erase_client(current_user),
     )
 
 
@@ -209,6 +211,25 @@ def delete(client):
     services.soft_delete(get_session(), current_user, client)
     flash(_("%(name)s was deleted.", name=client.display_name), f"undo:{client.id}")
     return redirect(url_for("clients.index"), 303)
+
+
+@bp.route("/clients/<int:client_id>/erase", methods=["GET", "POST"])
+@with_client(include_deleted=True)
+def erase(client):
+    """An erasure request (RGPD): admin only, after a page naming what goes, with a ticked confirmation."""
+    access.require_admin(current_user)
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        name = client.display_name
+        if services.erase_client(get_session(), current_user, client):
+            flash(_("%(name)s was erased, with everything recorded about them.", name=name), "success")
+        else:
+            flash(_("This client was already erased."), "info")
+        return redirect(url_for("clients.index"), 303)
+    labels = erasure_labels()
+    counts = [(labels.get(table, table), count) for table, count in dependant_counts(get_session(), client.id).items()]
+    unconfirmed = request.method == "POST"
+    return render("clients/erase.html", "clients/_erase.html", status=422 if unconfirmed else 200,
+                  client=client, counts=counts, unconfirmed=unconfirmed)
 
 
 @bp.post("/clients/<int:client_id>/restore")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
+from fieldcrm.audit.models import AuditEvent
+from fieldcrm.clients.erasure import anonymise_audit, run_purge_hooks
 from fieldcrm.clients.models import (
     CHANNELS,
     ChannelConsent,
@@ -29,6 +31,7 @@ CLIENT_FIELDS = (
     "visit_cadence_days", "visit_minutes", "notes",
 )
 ADDRESS_FIELDS = ("street", "postal_code", "city", "country")
+ERASE = "client_erase"  # the audit action of an erasure request
 
 
 class EditConflict(Exception):
@@ -233,17 +236,32 @@ def delete_contact(db: Session, actor: User, client: Client, contact: ContactPer
     db.commit()
 
 
-def purge_client(db: Session, client_id: int) -> None:
-    """Erase a client and everything that hangs on it (after the undo period)."""
-    from fieldcrm.followups.models import Appointment, FollowUp  # issue 4: its history goes too
-    from fieldcrm.tours.models import TourStop  # issue 5: the client's stops on tours go with it
-    from fieldcrm.visits.models import Interaction
+def purge_client(db: Session, client_id: int, *, deleted_before: datetime | None = None) -> bool:
+    """Erase a client for good: its audit trail anonymised, what capabilities registered run, then the
+    row, which takes its dependants with it (ON DELETE CASCADE). With `deleted_before`, only a client
+    still deleted before then goes (one restored meanwhile stays). The caller commits on True and rolls
+    back on False (no such client: nothing to keep)."""
+    client = db.get(Client, client_id)
+    if client is None:
+        return False
+    anonymise_audit(db, client)
+    run_purge_hooks(db, client_id)
+    condition = [Client.id == client_id]
+    if deleted_before is not None:
+        condition.append(Client.deleted_at < deleted_before)
+    gone = db.execute(delete(Client).where(*condition)).rowcount == 1
+    db.expunge(client)
+    return gone
 
-    for model in (FollowUp, Appointment, Interaction):  # follow-ups and appointments point at interactions
-        db.execute(delete(model).where(model.client_id == client_id))
-    from fieldcrm.visits.services import erase_deleted_logs_of
 
-    erase_deleted_logs_of(db, client_id)  # issue 4: the copies kept for undoing a deleted log
-    for model in (ClientTag, ChannelConsent, OpeningHours, CustomFieldValue, ContactPerson, TourStop):
-        db.execute(delete(model).where(model.client_id == client_id))
-    db.execute(delete(Client).where(Client.id == client_id))
+def erase_client(db: Session, actor: User, client: Client) -> bool:
+    """An erasure request carried out now (admin): the client and all that hangs on it erased, the
+    audit trail about it anonymised, the erasure itself recorded (who, when; no personal data). One
+    transaction. False if the client was already erased by someone else."""
+    client_id = client.id
+    if not purge_client(db, client_id):
+        db.rollback()
+        return False
+    db.add(AuditEvent(action=ERASE, actor_id=actor.id, subject_id=client_id))
+    db.commit()
+    return True

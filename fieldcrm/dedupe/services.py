@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel
 from fieldcrm.accounts.models import User
 from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients import services as client_services
+from fieldcrm.clients.erasure import client_foreign_keys
 from fieldcrm.clients.models import ChannelConsent, Client, ClientTag, CustomFieldValue
 from fieldcrm.dedupe.choices import OTHER, MergeChoices, default_consent, default_custom, kept_tags
 from fieldcrm.timeutil import utcnow
@@ -50,16 +51,6 @@ _ROW_DATETIMES = {"consent_at"}
 
 class MergeError(Exception):
     """A merge or an undo that cannot be done; `message` is an English key translated at display."""
-
-
-def client_foreign_keys():
-    """(table, column) for every column referencing client.id, across all capabilities' tables."""
-    out = []
-    for table in SQLModel.metadata.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column.table.name == "client" and fk.column.name == "id" and table.name != "client":
-                out.append((table, fk.parent))
-    return out
 
 
 def _unique_sets(table, column) -> list[set[str]]:

@@ -19,7 +19,7 @@ class Purchase(SQLModel, table=True):
     # Covers sales.queries.purchase_stats (sum, count, max date per client) without reading the table.
     __table_args__ = (Index("ix_purchase_client_stats", "client_id", "purchased_on", "amount"),)
     id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
     purchased_on: date = Field(index=True)
     amount: Decimal = Field(sa_column=Column(Numeric(12, 2), nullable=False))
     product: str | None = Field(default=None, max_length=200)
@@ -47,6 +47,6 @@ class CampaignRecipient(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("campaign_id", "client_id"),)
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
     response: str = Field(default="sent", max_length=14)
     responded_at: datetime | None = None

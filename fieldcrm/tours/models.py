@@ -56,7 +56,7 @@ class TourStop(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("tour_id", "client_id"),)
     id: int | None = Field(default=None, primary_key=True)
     tour_id: int = Field(foreign_key="tour.id", index=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE", index=True)
     position: int = 0
     service_minutes: int = 30
     priority: int = 50

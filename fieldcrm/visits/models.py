@@ -26,7 +26,7 @@ class Interaction(SQLModel, table=True):
                       Index("ix_interaction_author_created", "author_id", "created_at"))
     id: int | None = Field(default=None, primary_key=True)
     uid: str = Field(max_length=36, unique=True)
-    client_id: int = Field(foreign_key="client.id")
+    client_id: int = Field(foreign_key="client.id", ondelete="CASCADE")
     author_id: int = Field(foreign_key="app_user.id")
     kind: str = Field(default="visit", max_length=10)
     outcome: str = Field(default="reached", max_length=20)

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from fieldcrm.accounts.models import User
 from fieldcrm.agenda import clock
 from fieldcrm.audit.models import AuditEvent
+from fieldcrm.clients.erasure import on_client_purge
 from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.dbfaults import retry_transient
 from fieldcrm.followups import services as followups
@@ -285,6 +286,7 @@ def purge_deleted_logs(db: Session, before: datetime) -> int:
     return result.rowcount or 0
 
 
+@on_client_purge
 def erase_deleted_logs_of(db: Session, client_id: int) -> None:
     """A client erased for good takes its deleted logs' copies with it (notes are personal data)."""
     db.execute(delete(AuditEvent).where(AuditEvent.action == DELETED_LOG, AuditEvent.subject_id == client_id))
