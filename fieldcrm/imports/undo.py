@@ -19,6 +19,7 @@ from sqlalchemy import delete, exists, insert
 from sqlmodel import Session, select
 
 from fieldcrm.clients import services as client_services
+from fieldcrm.clients.erasure import on_client_purge
 from fieldcrm.clients.models import Client, ClientTag, CustomFieldValue, Tag
 from fieldcrm.imports.models import ImportJob, ImportRow
 from fieldcrm.imports.staging import dumps_values, loads_values
@@ -100,6 +101,16 @@ def forget_old_journals(db: Session, now: datetime | None = None) -> int:
         db.commit()
         deleted += len(ids)
     return deleted
+
+
+@on_client_purge
+def forget_erased_client(db: Session, client_id: int) -> None:
+    """The journal keeps an erased client's previous values and ids without a foreign key: they go with
+    it (RGPD), so no later undo can restore the person or act on a new card given the same id."""
+    purchases = select(Purchase.id).where(Purchase.client_id == client_id)
+    db.execute(delete(ImportRow).where(
+        ((ImportRow.table_name == "client") & (ImportRow.row_id == client_id))
+        | ((ImportRow.table_name == "purchase") & ImportRow.row_id.in_(purchases))))
 
 
 def _undo_entry(db: Session, entry: ImportRow) -> None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from fieldcrm.clients import services as client_services
 from fieldcrm.clients.models import Client, CustomFieldDef, CustomFieldValue
 from fieldcrm.imports import services
 from fieldcrm.imports.models import ImportJob, ImportRow
@@ -193,3 +194,21 @@ def test_the_journal_of_a_finished_import_is_forgotten_after_the_undo_period(app
     assert forget_old_journals(db, job.finished_at + timedelta(days=JOURNAL_DAYS + 1)) == entries
     assert db.exec(select(ImportRow)).all() == []
     assert len(db.exec(select(Client)).all()) == len(cards) + 7  # the clients themselves stay
+
+
+def test_erasing_an_imported_client_takes_its_journal_entries_with_it(app, db, login, client, rep, cards):
+    """What the journal holds about an erased person goes with the card: an undo later finds nothing of it."""
+    login(rep)
+    job = _start(client, db, _csv(10))
+    updated = db.exec(select(Client).where(Client.email == "salon1@ex.fr")).one()
+    created = db.exec(select(Client).where(Client.email == "boutique0@ex.fr")).one()
+    with app.app_context():
+        for card in (updated, created):
+            assert client_services.purge_client(db, card.id)
+            db.commit()
+    about = select(ImportRow).where(ImportRow.table_name == "client", ImportRow.row_id.in_([updated.id, created.id]))
+    assert db.exec(about).all() == []
+    with app.app_context():
+        undo_import(db, job)
+    db.expire_all()
+    assert {c.email for c in db.exec(select(Client)).all()} == {"cave@ex.fr", "salon0@ex.fr", "salon2@ex.fr"}
