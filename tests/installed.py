@@ -53,8 +53,9 @@ class InstalledRun:
         found = []
         if "site-packages" not in self.package_dir.parts:
             found.append(f"fieldcrm was imported from {self.package_dir}, not from the installed wheel")
-        if "fieldcrm.sqlite3" not in self.instance_files:
-            found.append(f"no database in the instance folder (it holds {self.instance_files})")
+        for runtime_file in ("fieldcrm.sqlite3", "jobs.sqlite3"):  # the database, huey's queue
+            if runtime_file not in self.instance_files:
+                found.append(f"no {runtime_file} in the instance folder (it holds {self.instance_files})")
         if self.login.status != 200:
             found.append(f"/login answered {self.login.status}")
         if self.stylesheet_url is None:
