@@ -9,7 +9,7 @@ import os
 from flask import Flask
 
 from fieldcrm import config as config_module
-from fieldcrm import db
+from fieldcrm import db, extras, paths
 from fieldcrm.extensions import babel, csrf, htmx, login_manager
 from fieldcrm.web import boundary, rate_limits
 
@@ -37,12 +37,11 @@ TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.priva
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: settings, extensions, blueprints, guards."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=os.path.join(root, "templates"),
-        static_folder=os.path.join(root, "static"),
+        template_folder=paths.shipped("templates"),
+        static_folder=paths.shipped("static"),
         instance_path=os.path.abspath(os.environ["FIELDCRM_INSTANCE_PATH"]) if os.environ.get(
             "FIELDCRM_INSTANCE_PATH") else None,  # uploads, the SQLite database and job queue by default
     )
@@ -63,6 +62,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     ):
         app.config["SESSION_COOKIE_SECURE"] = False  # demo and tests run over plain http
     config_module.check_production_safety(app.config)
+    if app.config.get("REDIS_URL"):  # the job queue and the request counters; say so now, not at a first job
+        extras.require("redis", "REDIS_URL", "redis")
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 

@@ -12,6 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from fieldcrm import extras
+
 MIN_SQLITE = (3, 51, 3)
 # How long a write waits for another one to finish before answering "busy": SQLite's own retry with
 # backoff on a locked file, PostgreSQL's lock_timeout. Long enough for any single request's write to
@@ -52,6 +54,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, module=_sqlite_module(), connect_args={"timeout": LOCK_WAIT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        extras.require("psycopg", "DATABASE_URL (PostgreSQL)", "postgres")
     if parsed.drivername == "postgresql" or parsed.drivername == "postgres":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     # Keep any `options` the URL gives (they would be replaced, not merged) and add the lock wait.
