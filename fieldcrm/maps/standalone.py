@@ -9,6 +9,7 @@ from the database is escaped: it ends up inside HTML and inside JavaScript templ
 from __future__ import annotations
 
 import base64
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -44,14 +45,19 @@ def inlined_leaflet(static_dir: str) -> tuple[str, str]:
     """(script, stylesheet) of the vendored Leaflet, ready to inline: the images the stylesheet names
     become data: URIs and nothing in the script can close its <script> element."""
     folder = Path(static_dir) / "vendor" / "leaflet"
+
+    def data_uri(name: str) -> str:
+        return f"data:image/png;base64,{base64.b64encode((folder / name).read_bytes()).decode('ascii')}"
+
     script = (folder / "leaflet.js").read_text(encoding="utf-8")
-    script = re.sub(r"//# sourceMappingURL=\S+", "", script).replace("</", "<\\/")
-
-    def data_uri(match: re.Match) -> str:
-        png = (folder / match.group(1)).read_bytes()
-        return f"url(data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
-
-    style = re.sub(r"url\((images/[\w@.-]+\.png)\)", data_uri, (folder / "leaflet.css").read_text(encoding="utf-8"))
+    # folium creates every marker with Leaflet's default icon before giving it ours: that icon, from
+    # the file itself too, or the browser looks for images/marker-icon.png next to the downloaded file.
+    default_icon = {"iconUrl": data_uri("images/marker-icon.png"), "iconRetinaUrl": data_uri("images/marker-icon-2x.png"),
+                    "shadowUrl": data_uri("images/marker-shadow.png")}
+    script = (re.sub(r"//# sourceMappingURL=\S+", "", script) + "\nL.Icon.Default.imagePath = '';\n"
+              f"L.Icon.Default.mergeOptions({json.dumps(default_icon)});").replace("</", "<\\/")
+    style = re.sub(r"url\((images/[\w@.-]+\.png)\)", lambda found: f"url({data_uri(found.group(1))})",
+                   (folder / "leaflet.css").read_text(encoding="utf-8"))
     return script, style.replace("</", "<\\/")
 
 
@@ -72,7 +78,7 @@ PAGE_STYLE = """
 .fieldcrm-title{position:absolute;top:10px;left:56px;right:10px;z-index:1000;background:#fff;padding:6px 10px;
  border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:14px/1.3 system-ui,sans-serif}
 .fieldcrm-title h1{font-size:16px;margin:0}.fieldcrm-title p{margin:2px 0 0;color:#555}
-.fieldcrm-legend{position:absolute;bottom:24px;left:10px;z-index:1000;background:#fff;margin:0;padding:6px 10px;
+.fieldcrm-legend{position:absolute;bottom:64px;left:10px;z-index:1000;background:#fff;margin:0;padding:6px 10px;
  list-style:none;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px/1.6 system-ui,sans-serif}
 .fieldcrm-legend .dot{display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;
  vertical-align:-1px;border:2px solid #fff;box-shadow:0 0 0 1px #888}
