@@ -159,3 +159,14 @@ def test_english_users_get_english_words(make_app, login):
     assert "Tour of Monday, December 7, 2026" in html and '<html lang="en">' in html
     assert 'download>Download the map</a>' in http.get(f"/tours/{tour.id}").get_data(as_text=True)
     db.close()
+
+
+def test_names_cannot_break_out_of_folium_s_javascript_strings(app):
+    """folium puts tooltips in JavaScript template literals: a backquote or ${…} stays text too."""
+    from fieldcrm.maps.standalone import Mark, standalone_map
+
+    name = "Cave `${alert(1)}` \\ </script>"
+    html = standalone_map(title=name, marks=[Mark(45.0, 4.0, name, "#198754")], tile_url=TILES, attribution="",
+                          static_dir=app.static_folder)
+    assert "${alert(1)}" not in html and "`${" not in html
+    assert html.count("Cave &#96;&#36;{alert(1)}&#96; &#92; &lt;/script&gt;") == 3  # tab title, heading, tooltip
