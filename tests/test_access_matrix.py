@@ -8,7 +8,11 @@ import pytest
 from tests.factories import make_client, portfolio_world
 
 HTMX = {"HX-Request": "true"}
-DOWNLOADS = {"exports.vcard", "exports.campaign_csv", "imports.error_report"}  # issue 6
+DOWNLOADS = {"exports.vcard", "exports.campaign_csv", "imports.error_report", "tours.map_download",
+             "maps.segment_download"}
+# Segments have their own reach (private, or shared with the team; editing is the owner's), walked in
+# test_segments_are_private_or_shared_with_the_team_only; strangers and anonymous users are walked here.
+OWN_REACH = {"segment_id"}
 # Routes that change state when the request is allowed: only their refusals are walked with POST.
 STATE_CHANGING = {"clients.delete", "clients.restore", "clients.contact_delete", "clients.edit",
                   "clients.contact_new", "clients.contact_edit", "accounts.user_active",
@@ -57,7 +61,7 @@ def id_routes(app):
     rules = [r for r in app.url_map.iter_rules()
              if r.arguments & {"client_id", "user_id", "contact_id", "tour_id", "stop_id",
                                "interaction_id", "followup_id", "appointment_id", "deletion_id",  # issue 4
-                               "import_id", "campaign_id", "merge_id", "purchase_id", "other_id"}]  # issue 6
+                               "import_id", "campaign_id", "merge_id", "purchase_id", "other_id", "segment_id"}]
     assert len(rules) >= 10, "the matrix must walk every route taking an id"
     return rules
 
@@ -77,7 +81,7 @@ def url_for_rule(app, rule, world):
     for kind in ("interaction", "followup", "appointment", "deletion"):  # issue 4
         if f"{kind}_id" in rule.arguments:
             values[f"{kind}_id"] = world[f"{kind}_a"].id
-    for kind in ("import", "campaign", "merge", "purchase", "other"):  # issue 6
+    for kind in ("import", "campaign", "merge", "purchase", "other", "segment"):
         if f"{kind}_id" in rule.arguments:
             values[f"{kind}_id"] = world[f"{kind}_a"].id
     with app.test_request_context():
@@ -125,7 +129,7 @@ def test_owner_manager_admin_see_the_client(app, world, login, who, fragment):
     http = app.test_client()
     login(world[who], http=http)
     for rule in id_routes(app):
-        if "user_id" in rule.arguments or "GET" not in rule.methods:
+        if "user_id" in rule.arguments or rule.arguments & OWN_REACH or "GET" not in rule.methods:
             continue
         url = url_for_rule(app, rule, world)
         response = http.get(url, headers=HTMX if fragment else None)
@@ -375,6 +379,7 @@ def test_segments_are_private_or_shared_with_the_team_only(app, world, login):
             assert http.get(f"/exports/clients.csv?segment={segment_id}").status_code == expected, who
             for url in ("/map", "/map/pins.json"):  # issue 6: the map filtered and coloured by a saved segment
                 assert http.get(url, query_string={"saved_segment": segment_id}).status_code == expected, who
+            assert http.get(f"/segments/{segment_id}/map.html").status_code == expected, who  # its map file
             editable = segment_id == mine and who in ("rep_a", "admin") or segment_id == shared and who in ("rep_b", "admin")
             assert http.get(f"/segments/{segment_id}/edit").status_code == (200 if editable else 404), who
             assert http.get(f"/segments/{segment_id}/edit", headers=HTMX).status_code == (200 if editable else 404)

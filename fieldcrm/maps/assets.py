@@ -2,8 +2,9 @@
 the copies vendored in static/vendor (see static/vendor/README.md).
 
 folium renders a map as an HTML document full of inline <script>; our CSP (script-src 'self') rightly
-refuses those. So the map is drawn by static/js/map.js from a JSON endpoint, and folium is used for
-what it knows well without inline code: which Leaflet/markercluster resources a clustered map needs."""
+refuses those. So the map pages are drawn by static/js/map.js from a JSON endpoint, and take from folium
+which Leaflet/markercluster resources a clustered map needs. (folium draws the downloadable map files
+itself: fieldcrm/maps/standalone.py.)"""
 
 from __future__ import annotations
 

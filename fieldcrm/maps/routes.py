@@ -7,18 +7,20 @@ import json
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from fieldcrm import jobs
+from fieldcrm import access, jobs
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
-from fieldcrm.maps import queries, services, zone
+from fieldcrm.maps import queries, segment_file, services, zone
 from fieldcrm.maps.queries import MapFilters
 from fieldcrm.maps.tasks import GEOCODE_RUN, stale_seconds
+from fieldcrm.segments.colours import pin_colouring
 from fieldcrm.tours.services import MAX_TOUR_STOPS, local_now
+from fieldcrm.web.downloads import html_download
 from fieldcrm.web.guards import admin_required, with_client
 from fieldcrm.web.htmx import is_htmx, render
 
@@ -73,8 +75,6 @@ def pins_label(on_map: int, not_located: int) -> str:
 @login_required
 def pins():
     """The pins of the actor's visible clients matching the filters (what map.js draws)."""
-    from fieldcrm.segments.colours import pin_colouring
-
     filters = MapFilters.from_args(request.args)
     segment, today = _saved_segment(filters), local_now(current_app.config).date()
     found = queries.map_pins(get_session(), current_user, filters, today)
@@ -86,12 +86,26 @@ def pins():
     return response
 
 
+@bp.get("/segments/<int:segment_id>/map.html")
+@login_required
+def segment_download(segment_id: int):
+    """A saved segment's clients on one HTML map file, coloured by status (a download: the same for htmx)."""
+    db = get_session()
+    segment = access.get_segment_or_404(db, current_user, segment_id)  # as the map filtered by it
+    today = local_now(current_app.config).date()
+    found = queries.map_pins(db, current_user, MapFilters(saved_segment=segment.id), today)
+    legend = pin_colouring(db, current_user, found.pins, "status", segment, today).legend
+    html = segment_file.segment_map_html(segment, found.pins, legend, pins_label(len(found.pins), found.not_located),
+                                         tile_url=current_app.config.get("TILE_URL", ""),
+                                         attribution=current_app.config.get("TILE_ATTRIBUTION", ""),
+                                         static_dir=current_app.static_folder, lang=str(get_locale() or "fr"))
+    return html_download(html, segment_file.file_name(segment))
+
+
 def _saved_segment(filters: MapFilters):
     """Issue 6: the saved segment filtering the map, if any (404 when out of the actor's reach)."""
     if filters.saved_segment is None:
         return None
-    from fieldcrm import access
-
     return access.get_segment_or_404(get_session(), current_user, filters.saved_segment)
 
 

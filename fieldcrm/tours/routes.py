@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from fieldcrm import access
@@ -24,10 +24,11 @@ from fieldcrm.maps import services as map_services
 from fieldcrm.maps.queries import MapFilters
 from fieldcrm.maps.routes import quick_log_url, read_zone_form, zone_error_message
 from fieldcrm.maps.zone import ZoneError
-from fieldcrm.tours import extras, mileage, navigation, queries, services
+from fieldcrm.tours import extras, map_file, mileage, navigation, queries, services
 from fieldcrm.tours.forms import StopForm, TourSettingsForm
 from fieldcrm.tours.problem import TooManyStops
 from fieldcrm.web.boundary import id_arg, int_arg, to_id
+from fieldcrm.web.downloads import html_download
 from fieldcrm.web.htmx import is_partial, render
 
 bp = Blueprint("tours", __name__)
@@ -185,8 +186,8 @@ def add_today():
     return redirect(_safe_next(url_for("tours.detail", tour_id=tour.id)), 303)
 
 
-def _route_data(tour, rows) -> str:
-    """What tour.js/map.js draw: start, end, and the numbered stops (data attribute, no inline script)."""
+def route_points(tour, rows) -> dict:
+    """What the tour's maps draw (map.js on the page, the downloadable file): start, end, numbered stops."""
     stops = []
     number = 0
     for stop, client in rows:
@@ -199,7 +200,7 @@ def _route_data(tour, rows) -> str:
     end = None
     if tour.end_mode == "elsewhere" and tour.end_lat is not None:
         end = [tour.end_lat, tour.end_lon]
-    return json.dumps({"start": start, "end": end, "stops": stops})
+    return {"start": start, "end": end, "stops": stops}
 
 
 def _detail_context(tour, outcome=None) -> dict:
@@ -231,7 +232,7 @@ def _detail_context(tour, outcome=None) -> dict:
             "gone_in_plan": tour.planned_at is not None and any(
                 s.state == "planned" and s.left_out_reason != services.CLIENT_GONE for s in gone),
             "saving": services.picked_saving(tour), "reasons": reason_labels(),
-            "can_edit": access.can_edit_tour(current_user, tour), "route_data": _route_data(tour, rows),
+            "can_edit": access.can_edit_tour(current_user, tour), "route_data": json.dumps(route_points(tour, rows)),
             "outcome": outcome, "max_stops": services.MAX_TOUR_STOPS, "quick_log_url": quick_log_url,
             "agenda_available": extras.agenda_available(),
             "segments": extras.visible_segments(db, current_user) if access.can_edit_tour(current_user, tour) else []}
@@ -241,6 +242,19 @@ def _detail_context(tour, outcome=None) -> dict:
 @with_tour
 def detail(tour):
     return render("tours/detail.html", "tours/_tour.html", **_detail_context(tour))
+
+
+@bp.get("/tours/<int:tour_id>/map.html")
+@with_tour
+def map_download(tour):
+    """The tour as one HTML map file, to share or print (a download: the same for htmx)."""
+    db = get_session()
+    owner = db.get(User, tour.owner_id)
+    html = map_file.tour_map_html(tour, route_points(tour, services.stops_of(db, tour, current_user)), owner.name,
+                                  tile_url=current_app.config.get("TILE_URL", ""),
+                                  attribution=current_app.config.get("TILE_ATTRIBUTION", ""),
+                                  static_dir=current_app.static_folder, lang=str(get_locale() or "fr"))
+    return html_download(html, map_file.file_name(tour))
 
 
 def _plan(tour, **kwargs):
