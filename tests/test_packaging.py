@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def test_the_tree_serves_its_top_level_folders():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
+                    reason="uses no database of the suite: it runs once, in the SQLite run")
 def test_a_wheel_installed_in_a_fresh_venv_migrates_and_serves_login_with_its_stylesheet(tmp_path):
     run = installed.check(tmp_path)
     assert "site-packages" in run.package_dir.parts, run.package_dir  # not this tree
