@@ -87,7 +87,7 @@ def _sheet_context(client, values: dict, errors: dict | None = None) -> dict:
 
 
 def _answered_followup_id(client, values) -> int | None:
-    """A log opened from a follow-up carries its id; one out of reach or on another client is 404."""
+    """The sheet opened from a follow-up carries its id; one out of reach or on another client is 404."""
     followup_id = id_arg(values, "followup_id")
     if followup_id is not None:
         followup = access.get_followup_or_404(get_session(), current_user, followup_id)
@@ -108,7 +108,8 @@ def log(client):
                   "next": request.args.get("next", ""), "followup_id": followup_id or ""}
         return render("visits/log.html", "visits/_sheet.html", **_sheet_context(client, values))
     values = request.form.to_dict()
-    _answered_followup_id(client, values)
+    # No 404 here for the follow-up: a log queued offline is kept even if its follow-up has left the
+    # rep's reach since; the closing UPDATE itself only touches a reachable one on this client.
     contact_ids = {c.id for c in queries.contacts_for_log(db, client)}
     parsed = forms.parse_log(values, contact_ids)
     if not parsed.ok:
