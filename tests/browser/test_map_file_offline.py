@@ -6,18 +6,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from tests.factories import make_client, make_tour, make_user
+from tests.factories import make_located_client, make_tour, make_user
 
 TILES = "https://tiles.example.test/{z}/{x}/{y}.png"
 HOSTILE = "<img src=x onerror=alert(1)>"
 
-
-def _located(db, owner, name, lat, lon, status="client"):
-    client = make_client(db, owner, company_name=name, status=status)
-    client.latitude, client.longitude, client.geo_precision = lat, lon, "street"
-    db.add(client)
-    db.commit()
-    return client
 
 
 def _open_offline(page, path):
@@ -48,8 +41,8 @@ def test_the_tour_and_segment_files_work_from_disk_without_network(make_app, log
     with Session(app.extensions["fieldcrm.engine"], expire_on_commit=False) as db:
         db.info["app"] = app
         rep = make_user(db, locale="fr")
-        first = _located(db, rep, "Boulangerie Hélène", 47.22, -1.55, status="prospect")
-        second = _located(db, rep, HOSTILE, 47.25, -1.50)
+        first = make_located_client(db, rep, "Boulangerie Hélène", 47.22, -1.55, status="prospect")
+        second = make_located_client(db, rep, HOSTILE, 47.25, -1.50, status="client")
         tour, _stops = make_tour(db, rep, [first, second], day=date(2026, 12, 7), start_lat=47.20, start_lon=-1.60)
         with app.test_request_context():
             segment = segments.save_segment(db, rep, {}, "Tous", False, "#0f5e6e")

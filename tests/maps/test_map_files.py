@@ -7,8 +7,11 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 
+from sqlmodel import Session
+
 from fieldcrm.maps.standalone import inlined_leaflet
-from tests.factories import make_client, make_tour, make_user
+from fieldcrm.segments import services as segments
+from tests.factories import make_client, make_located_client, make_team, make_tour, make_user
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 TILES = "https://tiles.example.test/{z}/{x}/{y}.png"
@@ -29,13 +32,6 @@ class ResourceLinks(HTMLParser):
             self.inline_scripts += 1
 
 
-def located(db, owner, name, lat, lon, status="client"):
-    client = make_client(db, owner, company_name=name, status=status)
-    client.latitude, client.longitude, client.geo_precision = lat, lon, "street"
-    db.add(client)
-    db.commit()
-    return client
-
 
 def assert_offline(app, html):
     """Leaflet is in the file; outside it, the only web address is the tile template."""
@@ -55,8 +51,8 @@ def tour_world(make_app):
     db = Session(app.extensions["fieldcrm.engine"], expire_on_commit=False)
     db.info["app"] = app
     rep, other = make_user(db, name="Rémi Rep", locale="fr"), make_user(db)
-    first = located(db, rep, "Boulangerie Hélène", 47.22, -1.55)
-    second = located(db, rep, HOSTILE, 47.25, -1.50)
+    first = make_located_client(db, rep, "Boulangerie Hélène", 47.22, -1.55, status="client")
+    second = make_located_client(db, rep, HOSTILE, 47.25, -1.50, status="client")
     tour, stops = make_tour(db, rep, [first, second], day=DAY, start_lat=47.20, start_lon=-1.60,
                             start_label="Bureau")
     for stop, minutes in zip(stops, (9 * 60 + 30, 11 * 60 + 5), strict=True):
@@ -104,20 +100,14 @@ def test_the_tour_map_is_for_those_who_see_the_tour_and_writes_nothing(make_app,
 
 def test_the_segment_map_shows_its_clients_by_status_within_the_actors_reach(make_app, login):
     app = make_app(TILE_URL=TILES)
-    from sqlmodel import Session
-
-    from fieldcrm.segments import services as segments
-
     with Session(app.extensions["fieldcrm.engine"], expire_on_commit=False) as db:
         db.info["app"] = app
-        from tests.factories import make_team
-
         team = make_team(db, "Ouest")
         rep, teammate = make_user(db, team=team, locale="fr"), make_user(db, team=team)
         outsider = make_user(db)
-        located(db, rep, "Cave de Lyon", 45.76, 4.83, status="prospect")
-        located(db, rep, HOSTILE, 45.75, 4.85, status="client")
-        located(db, teammate, "Garage de Lyon", 45.74, 4.84)
+        make_located_client(db, rep, "Cave de Lyon", 45.76, 4.83, status="prospect")
+        make_located_client(db, rep, HOSTILE, 45.75, 4.85, status="client")
+        make_located_client(db, teammate, "Garage de Lyon", 45.74, 4.84, status="client")
         make_client(db, rep, company_name="Sans adresse")
         with app.test_request_context():
             shared = segments.save_segment(db, rep, {}, "Clients à Lyon", True, "#0f5e6e")
