@@ -125,7 +125,7 @@ def require_admin(actor: User) -> None:
         abort(404)
 
 
-# --- Issue 4: interactions, follow-ups, appointments, the rep's own day -------------------------------
+# --- Interactions, follow-ups, appointments: the rep's own day ----------------------------------------
 # Each record is reached through its client: visible exactly when its client is visible.
 
 def own_clients(stmt: Select, actor: User) -> Select:
@@ -243,7 +243,7 @@ def get_appointment_or_404(db: Session, actor: User, appointment_id: int):
     return _through_client(db, actor, db.get(Appointment, appointment_id))
 
 
-# ---- issue 6: imports, segments, campaigns, merges (data quality)
+# ---- Data quality: imports, segments, campaigns, merges
 
 def get_import_or_404(db: Session, actor: User, import_id: int):
     """An import is seen by the user who ran it, their team's manager and an admin."""
@@ -312,7 +312,7 @@ def get_merge_or_404(db: Session, actor: User, merge_id: int):
     return event
 
 
-# --- Tours (issue 5): a tour is visible to its rep, their manager (same team) and admins. ---------
+# --- Tours: a tour is visible to its rep, their manager (same team) and admins. ------------------
 
 def scope_tours(stmt: Select, actor: User) -> Select:
     """Narrow a select over Tour to the tours `actor` may see."""

@@ -72,7 +72,7 @@ def portfolio_world(db: Session) -> dict:
 
 @in_app_context
 def make_tour(db: Session, owner: User, clients, day=None, **settings):
-    """Issue 5: a tour for `owner` on `day` (default: 2026-11-23) holding `clients` in that order."""
+    """A tour for `owner` on `day` (default: 2026-11-23) holding `clients` in that order."""
     from datetime import date
 
     from fieldcrm.tours import services as tours
@@ -84,7 +84,7 @@ def make_tour(db: Session, owner: User, clients, day=None, **settings):
     return tour, [stop for stop, _client in tours.stops_of(db, tour)]
 
 
-# --- issue 4: interactions, follow-ups, appointments (through the app's own services) ----------------
+# --- interactions, follow-ups, appointments (through the app's own services) -------------------------
 
 @in_app_context
 def make_interaction(db: Session, author: User, client: Client, **fields):

@@ -17,7 +17,7 @@ OWN_REACH = {"segment_id"}
 STATE_CHANGING = {"clients.delete", "clients.restore", "clients.contact_delete", "clients.edit",
                   "clients.contact_new", "clients.contact_edit", "accounts.user_active",
                   "accounts.user_password", "accounts.user_portfolio", "accounts.user_edit",
-                  "visits.interaction_edit", "visits.interaction_delete", "visits.interaction_restore",  # issue 4
+                  "visits.interaction_edit", "visits.interaction_delete", "visits.interaction_restore",  # a log's own actions
                   "clients.erase"}
 # Routes on a client only an admin reaches: 404 for everyone else, the client's own rep included.
 ADMIN_ONLY = {"clients.erase"}
@@ -32,7 +32,7 @@ def world(app, db):
         w["contact_a"] = services.save_contact(db, w["rep_a"], w["client_a"], {"last_name": "Durand"})
     from tests.factories import make_tour
 
-    w["tour_a"], stops = make_tour(db, w["rep_a"], [w["client_a"]])  # issue 5
+    w["tour_a"], stops = make_tour(db, w["rep_a"], [w["client_a"]])
     w["stop_a"] = stops[0]
     _issue4_world(db, w)
     _issue6_world(app, db, w)
@@ -40,7 +40,7 @@ def world(app, db):
 
 
 def _issue4_world(db, w):
-    """Issue 4: an interaction, a follow-up and an appointment on rep_a's client."""
+    """An interaction, a follow-up and an appointment on rep_a's client."""
     from datetime import date, datetime
 
     from fieldcrm.timeutil import UTC
@@ -60,7 +60,7 @@ def _issue4_world(db, w):
 def id_routes(app):
     rules = [r for r in app.url_map.iter_rules()
              if r.arguments & {"client_id", "user_id", "contact_id", "tour_id", "stop_id",
-                               "interaction_id", "followup_id", "appointment_id", "deletion_id",  # issue 4
+                               "interaction_id", "followup_id", "appointment_id", "deletion_id",  # the daily loop's records
                                "import_id", "campaign_id", "merge_id", "purchase_id", "other_id", "segment_id"}]
     assert len(rules) >= 10, "the matrix must walk every route taking an id"
     return rules
@@ -78,7 +78,7 @@ def url_for_rule(app, rule, world):
         values["tour_id"] = world["tour_a"].id
     if "stop_id" in rule.arguments:
         values["stop_id"] = world["stop_a"].id
-    for kind in ("interaction", "followup", "appointment", "deletion"):  # issue 4
+    for kind in ("interaction", "followup", "appointment", "deletion"):
         if f"{kind}_id" in rule.arguments:
             values[f"{kind}_id"] = world[f"{kind}_a"].id
     for kind in ("import", "campaign", "merge", "purchase", "other", "segment"):
@@ -138,7 +138,7 @@ def test_owner_manager_admin_see_the_client(app, world, login, who, fragment):
             assert http.post(url, data={"confirm": "yes"}).status_code == 404, (who, url)
             continue
         assert response.status_code == 200, (who, url, response.status_code)
-        if rule.endpoint in DOWNLOADS:  # issue 6: files (CSV, vCard) are the same for htmx
+        if rule.endpoint in DOWNLOADS:  # files (CSV, vCard) are the same for htmx
             continue
         if fragment:
             assert b"<html" not in response.data, f"{url} must answer a fragment to htmx"
@@ -214,7 +214,7 @@ def test_client_form_cannot_give_a_client_outside_the_scope(app, world, login, d
     assert db.exec(select(Client).where(Client.company_name == "Sneaky SARL")).first() is None
 
 
-# --- issue 5: map pins and tours never show another portfolio --------------------------------------
+# --- map pins and tours never show another portfolio ---------------------------------------------
 
 def test_map_pins_never_show_another_portfolio(app, world, login, db):
     from fieldcrm.clients.models import Client
@@ -292,7 +292,7 @@ def test_a_rep_cannot_add_another_reps_client_to_a_tour(app, world, login):
     assert http.post("/tours/today/stops", data={"client_id": world["client_a"].id}).status_code == 404
 
 
-# --- issue 4: Today, the week, the timeline and the calendar feed never show another portfolio -------
+# --- Today, the week, the timeline and the calendar feed never show another portfolio --------------
 
 def test_today_week_and_feed_never_show_another_portfolio(app, world, login, db, monkeypatch):
     from datetime import UTC, date, datetime
@@ -332,10 +332,10 @@ def test_a_rep_cannot_log_on_another_reps_client(app, world, login, db):
     assert db.exec(select(func.count(Interaction.id))).one() == before
 
 
-# --- issue 6: imports, campaigns, merges, segments, duplicates and exports stay in their portfolio ----
+# --- imports, campaigns, merges, segments, duplicates and exports stay in their portfolio -----------
 
 def _issue6_world(app, db, w):
-    """Issue 6: rep_a's import, campaign, purchase, a merge, a second card and a private segment."""
+    """Rep_a's import, campaign, purchase, a merge, a second card and a private segment."""
     import io
     from datetime import date
     from decimal import Decimal
@@ -377,7 +377,7 @@ def test_segments_are_private_or_shared_with_the_team_only(app, world, login):
             expected = 200 if segment_id in visible else 404
             assert http.get("/clients", query_string={"segment": segment_id}).status_code == expected, who
             assert http.get(f"/exports/clients.csv?segment={segment_id}").status_code == expected, who
-            for url in ("/map", "/map/pins.json"):  # issue 6: the map filtered and coloured by a saved segment
+            for url in ("/map", "/map/pins.json"):  # the map filtered and coloured by a saved segment
                 assert http.get(url, query_string={"saved_segment": segment_id}).status_code == expected, who
             assert http.get(f"/segments/{segment_id}/map.html").status_code == expected, who  # its map file
             editable = segment_id == mine and who in ("rep_a", "admin") or segment_id == shared and who in ("rep_b", "admin")

@@ -27,7 +27,7 @@ SORTS = {
     "name": (Client.sort_name.asc(), Client.id.asc()),
     "city": (Client.city.asc(), Client.sort_name.asc(), Client.id.asc()),
     "updated": (Client.updated_at.desc(), Client.id.desc()),
-    # issue 4: the longest without contact first (never contacted at the very top)
+    # The longest without contact first (never contacted at the very top): who to call next.
     "last_contact": (Client.last_contact_at.is_(None).desc(), Client.last_contact_at.asc(), Client.id.asc()),
 }
 STALE_DAYS = (30, 60, 90, 180, 365)  # "not contacted for N days" filter choices
@@ -47,7 +47,7 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
     stmt = access.scope(select(Client), actor)
     for token in search_tokens(q):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
-    if stale:  # issue 4: not contacted for `stale` days (or never)
+    if stale:  # not contacted for `stale` days (or never)
         from fieldcrm.agenda import clock
 
         since = clock.now() - timedelta(days=stale)
@@ -63,11 +63,11 @@ def _listed(actor: User, q, status, stale, segment, sort):
     chips), and the order."""
     stmt, counts_stmt = _filtered(actor, q, status, stale)
     order = SORTS.get(sort, SORTS["name"])
-    if segment is not None:  # issue 6: a saved segment narrows the list and its counts
+    if segment is not None:  # a saved segment narrows the list and its counts
         from fieldcrm.segments.queries import apply_segment
 
         stmt, counts_stmt = apply_segment(stmt, segment), apply_segment(counts_stmt, segment)
-    if sort in REVENUE_SORTS:  # issue 6: figures derived from purchases, from sales.queries only
+    if sort in REVENUE_SORTS:  # figures derived from purchases come from sales.queries only (one definition)
         stmt, order = revenue_sort(stmt, sort)
     return stmt, counts_stmt, order
 

@@ -43,8 +43,8 @@ def list_args(args=None) -> dict:
     """The list's filters from the query string (or a form that repeats them, e.g. "add to my tour")."""
     args = request.args if args is None else args
     stale = int_arg(args, "stale")
-    stale = stale if stale in queries.STALE_DAYS else None  # issue 4
-    segment = id_arg(args, "segment")  # issue 6: a saved segment applied to the list (404 if out of reach)
+    stale = stale if stale in queries.STALE_DAYS else None  # only the periods the filter offers
+    segment = id_arg(args, "segment")  # a saved segment applied to the list (404 if out of reach)
     segment = access.get_segment_or_404(get_session(), current_user, segment) if segment else None
     return {"q": args.get("q", "")[:100], "status": args.get("status") or None,
             "sort": args.get("sort", "name"), "page": page_arg(args), "stale": stale, "segment": segment}
@@ -123,7 +123,7 @@ def create():
 
 def _geocode(client, address_changed: bool) -> None:
     """Locate the client after the save is committed (short timeout; a failure only leaves the card
-    "not located"). Issue 5, see fieldcrm/maps/services.py."""
+    "not located"). See fieldcrm/maps/services.py."""
     from fieldcrm.maps.services import geocode_after_save
 
     geocode_after_save(get_session(), client, current_app.config, address_changed)

@@ -29,7 +29,7 @@ class MapFilters:
     tag: str | None = None
     due: bool = False
     quiet_days: int | None = None
-    saved_segment: int | None = None  # issue 6: a saved segment's id (segments.queries), in the actor's reach
+    saved_segment: int | None = None  # a saved segment's id (segments.queries), in the actor's reach
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -49,7 +49,7 @@ class MapFilters:
 
 
 def last_contacts_available() -> bool:
-    """Whether the visit log (issue 4) exists, so "due for a visit" and "not contacted" can work."""
+    """Whether the visit log exists, so "due for a visit" and "not contacted" can work."""
     try:
         from fieldcrm.visits.models import Interaction  # noqa: F401
     except ImportError:
@@ -89,7 +89,7 @@ def overdue_days(client_cadence: int | None, last: datetime | None, today: date)
 
 def _filtered(actor: User, filters: MapFilters, db: Session | None = None):
     stmt = access.scope(select(Client), actor)
-    if filters.saved_segment is not None:  # issue 6: needs the session (both callers give it)
+    if filters.saved_segment is not None:  # needs the session (both callers give it)
         from fieldcrm.segments.queries import apply_saved_segment
 
         stmt = apply_saved_segment(db, actor, stmt, filters.saved_segment)

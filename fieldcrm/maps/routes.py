@@ -26,7 +26,7 @@ from fieldcrm.web.htmx import is_htmx, render
 
 bp = Blueprint("maps", __name__)
 
-# The quick visit log of issue 4, when it exists; else the client card. First endpoint found wins.
+# The quick visit log, when it exists; else the client card. First endpoint found wins.
 QUICK_LOG_ENDPOINTS = ("visits.quick_log", "visits.log", "visits.new", "visits.create")
 
 
@@ -103,7 +103,7 @@ def segment_download(segment_id: int):
 
 
 def _saved_segment(filters: MapFilters):
-    """Issue 6: the saved segment filtering the map, if any (404 when out of the actor's reach)."""
+    """The saved segment filtering the map, if any (404 when out of the actor's reach)."""
     if filters.saved_segment is None:
         return None
     return access.get_segment_or_404(get_session(), current_user, filters.saved_segment)

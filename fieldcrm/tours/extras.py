@@ -200,7 +200,7 @@ def plan_week(db: Session, actor: User, first: date, count: int, filters: MapFil
     return result
 
 
-# --- stops from the agenda (issue 4) and from saved segments (issue 6) -------------------------------
+# --- stops from the agenda and from saved segments ------------------------------------------------
 
 def agenda_available() -> bool:
     try:

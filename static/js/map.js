@@ -107,7 +107,7 @@
     return state;
   }
 
-  // Issue 6: the look of a pin (its colour class and the words saying what the colour means) from the
+  // the look of a pin (its colour class and the words saying what the colour means) from the
   // legend the server sends: by status (p.s) or by saved segment (p.g, index in the legend).
   function pinLook(data, p) {
     var legend = data.legend || [];

@@ -214,7 +214,7 @@ def test_post_without_csrf_token_is_refused(make_app, db):
 def test_open_redirect_after_login_is_refused(db, client):
     user = make_user(db)
     r = client.post("/login?next=//evil.example/x", data={"email": user.email, "password": PASSWORD})
-    assert r.headers["Location"] == "/"  # Today, the home screen (issue 4)
+    assert r.headers["Location"] == "/"  # Today, the home screen
 
 
 def test_user_locale_setting(app, db, client, login):

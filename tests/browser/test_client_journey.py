@@ -61,7 +61,7 @@ def test_rep_finds_calls_and_edits_a_client_on_a_phone(page: Page, live_url, liv
         make_client(live_db, rep, company_name=name, postal_code=postal_code, city=city, phone="+33478000099")
 
     log_in(page, rep, PASSWORD)
-    expect(page).to_have_url(live_url("agenda.today"))  # the home screen is Today (issue 4)
+    expect(page).to_have_url(live_url("agenda.today"))  # the home screen is Today
     page.locator(".bottom-nav a[href='/clients']").click()
     page.wait_for_url(live_url("clients.index"))
     rows = page.locator("#results .client-row")

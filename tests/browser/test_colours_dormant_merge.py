@@ -1,4 +1,4 @@
-"""Issue 6 on a phone: colour codes in the list and on the map (with their legend), dormant clients followed up
+"""On a phone: colour codes in the list and on the map (with their legend), dormant clients followed up
 and put on a tour in one tap, and a merge that chooses tags and consents (an opposition wins by default)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 5 on a phone: open the map, add 6 clients to today's tour from their pins, optimise, see the
+"""On a phone: open the map, add 6 clients to today's tour from their pins, optimise, see the
 numbered order and ETAs, open a navigation link, mark a stop done and log the visit."""
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def test_rep_plans_and_drives_todays_tour_on_a_phone(page: Page, live_url, live_
     page.wait_for_load_state()
     assert "/log" in page.url or "/clients/" in page.url  # the quick visit log (or the card without it)
     screenshot(page, "04-log-visit")
-    if "/log" in page.url:  # issue 4's quick log: one tap on how it went saves the visit
+    if "/log" in page.url:  # the quick log: one tap on how it went saves the visit
         import time as clock
 
         from sqlmodel import select

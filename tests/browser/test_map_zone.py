@@ -1,4 +1,4 @@
-"""Issue 5 on a phone: draw a zone on the map with the thumb (tap each corner, undo the last one), then add
+"""On a phone: draw a zone on the map with the thumb (tap each corner, undo the last one), then add
 the clients inside it to a day's tour. The server decides who is inside; another rep's client in the
 same place is never added."""
 

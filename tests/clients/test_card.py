@@ -61,7 +61,7 @@ def test_postal_code_must_match_the_commune_in_france(app, db, login):
     assert r.status_code == 422 and "Lyon" in r.get_data(as_text=True)  # suggests the right commune
     assert http.post("/clients/new", data=dict(VALID, postal_code="13001", city="marseille")).status_code == 303
     # other countries: their own format, no commune list
-    # (the same company and email as above: confirmed past the duplicate warning of issue 6)
+    # (the same company and email as above: confirmed past the duplicate warning)
     assert http.post("/clients/new", data=dict(VALID, country="BE", postal_code="1000", city="Bruxelles",
                                                phone="+32 2 555 12 34", mobile="",
                                                confirm_duplicate="1")).status_code == 303

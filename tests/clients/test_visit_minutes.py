@@ -1,4 +1,4 @@
-"""The client's usual visit duration (issue 5: "each stop has a visit duration, client default or
+"""The client's usual visit duration ("each stop has a visit duration, client default or
 global"): edited on the card's form, validated, shown on the card."""
 
 from __future__ import annotations

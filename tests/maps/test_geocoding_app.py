@@ -1,4 +1,4 @@
-"""Issue 5 point 1 in the app: geocoding on create/edit (never blocking the save), manual pins,
+"""Geocoding on create/edit (never blocking the save), manual pins,
 bulk runs (resumable) through the CLI and the admin screen. Only the fake servers are reached."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 5 point 2: the map page, its assets (never a CDN), filters, mini card, "around me"."""
+"""The map page, its assets (never a CDN), filters, mini card, "around me"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 5 point 3, "draw a zone": the phone sends the corners, the server decides which of the rep's
+"""Drawing a zone: the phone sends the corners, the server decides which of the rep's
 clients are inside (same filters as the map) and adds them to the chosen day's tour."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 5 points 3-6 in the app: building, optimising and driving a tour; fill my day; plan a week;
+"""Building, optimising and driving a tour; fill my day; plan a week;
 mileage log; bad input. OSRM only as the fake server on 127.0.0.1."""
 
 from __future__ import annotations
