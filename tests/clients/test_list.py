@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from fieldcrm.segments.services import save_segment
 from tests.factories import make_client, make_user
 
 
@@ -145,3 +146,14 @@ def test_status_counts_are_the_same_whether_counted_on_the_page_or_in_the_databa
     assert not few.has_more and few.status_counts == dict(expected["rare"]) and few.total == len(few.rows)
     assert many.has_more and many.status_counts == dict(expected["commun"]) and many.total == PAGE_SIZE + 12
     assert filtered.status_counts == dict(expected["rare"]) and filtered.total == expected["rare"]["client"]
+
+
+def test_an_empty_filtered_list_says_what_matched_nothing(app, db, login, rep_with_clients, in_app):
+    """A saved segment that matches nobody is not an empty client file."""
+    http = app.test_client()
+    login(rep_with_clients, http=http)
+    with in_app():
+        segment = save_segment(db, rep_with_clients, {"status": ["former_client"], "city": "Nowhere"},
+                               "Nobody", False, "blue")
+    body = http.get("/clients", query_string={"segment": segment.id}).get_data(as_text=True)
+    assert "No client of your file is in this segment." in body and "Your client file is empty." not in body

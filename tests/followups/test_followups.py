@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.followups.services import flag_overlaps
-from tests.factories import make_appointment, make_followup
+from tests.factories import make_appointment, make_client, make_followup, make_user
 
 
 def test_create_a_follow_up_with_bad_input_kept(as_rep, world, db):
@@ -114,3 +114,13 @@ def test_edit_and_cancel_an_appointment(as_rep, world, db):
     db.expire_all()
     saved = db.get(Appointment, appointment.id)
     assert saved.starts_at == datetime(2026, 11, 26, 13, tzinfo=UTC) and saved.cancelled_at is not None
+
+
+def test_the_appointment_form_limits_the_place_as_html_not_as_text(app, db, login):
+    """The place field carries a real maxlength attribute (it used to be escaped into `&quot;200&quot;`)."""
+    rep = make_user(db)
+    card = make_client(db, rep, company_name="Menuiserie Étienne")
+    http = app.test_client()
+    login(rep, http=http)
+    body = http.get(f"/clients/{card.id}/appointments/new").get_data(as_text=True)
+    assert 'maxlength="200"' in body and "&quot;200&quot;" not in body
