@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,9 +11,12 @@ from flask import current_app, g
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from fieldcrm import extras
+
+log = logging.getLogger(__name__)
 
 MIN_SQLITE = (3, 51, 3)
 # How long a write waits for another one to finish before answering "busy": SQLite's own retry with
@@ -84,9 +88,16 @@ def get_session() -> Session:
 
 
 def close_session(_exc=None) -> None:
+    """End the request's session. A connection the database dropped meanwhile (restarted, shut down)
+    cannot even roll back: it is thrown away, and the answer already made stands (never a 500)."""
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError:
+        log.warning("database connection lost before the end of the request: discarded")
+        session.invalidate()
 
 
 def rollback_session() -> None:

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 
 from fieldcrm import create_app
@@ -197,3 +198,23 @@ def test_postgresql_connections_wait_for_locks_and_keep_the_url_options():
             assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "1min"
     finally:
         engine.dispose()
+
+
+def test_a_connection_dropped_before_the_end_of_the_request_keeps_the_answer(make_app, db, monkeypatch):
+    """The database restarts between the answer and the session's rollback: the rollback fails on
+    the dead connection, which is discarded; the user still gets the answer made (here a page)."""
+    app = make_app()
+
+    @app.get("/read-then-lose")
+    def read_then_lose():
+        session = get_session()
+        session.execute(text("SELECT 1"))
+
+        def dropped():
+            raise OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+
+        monkeypatch.setattr(session, "close", dropped)
+        return "read"
+
+    response = app.test_client().get("/read-then-lose")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "read"
