@@ -231,12 +231,12 @@ def load_past_tours(db: Session, stops_per_tour: int = 6) -> None:
     area): the mileage log has a day, and today's tour starts from the office instead of asking."""
     from flask import current_app, has_app_context
 
-    from fieldcrm.agenda import clock
+    from fieldcrm import timeutil
     from fieldcrm.geo.bounds import distance_km
     from fieldcrm.tours import services as tours
 
     config = current_app.config if has_app_context() else {}
-    day = clock.today() - timedelta(days=1)
+    day = timeutil.today() - timedelta(days=1)
     while day.weekday() >= 5:
         day -= timedelta(days=1)
     for _team, name, departments, _prefix in REPS:
@@ -271,10 +271,10 @@ def _uid(rng: random.Random) -> str:
 
 def _working_moment(rng: random.Random, day: date) -> datetime:
     """A plausible time for a visit or a call on `day`: office hours, in the user's zone, as UTC."""
-    from fieldcrm.agenda import clock
+    from fieldcrm import timeutil
 
     minutes = rng.choice([rng.randint(8 * 60 + 30, 12 * 60), rng.randint(14 * 60, 18 * 60 + 30)])
-    return clock.local_datetime(day, time(minutes // 60, minutes % 60))
+    return timeutil.local_datetime(day, time(minutes // 60, minutes % 60))
 
 
 def _past_weekday(rng: random.Random, today: date, most: int, least: int = 1) -> date:
@@ -289,14 +289,14 @@ def load_activity(db: Session, rng: random.Random, manager: User | None = None) 
     """Each rep's past interactions (with the client's last contact and visit kept exactly as the
     quick log keeps them), open follow-ups (overdue, today, coming), appointments today and this
     week, plus the shared quick phrases and default visit cadences. Bulk inserts: stays fast."""
-    from fieldcrm.agenda import clock
+    from fieldcrm import timeutil
     from fieldcrm.agenda.services import set_cadence_rules
     from fieldcrm.clients.models import ContactPerson
     from fieldcrm.followups.models import Appointment, FollowUp
     from fieldcrm.visits import services as visits
     from fieldcrm.visits.models import Interaction
 
-    today = clock.today()
+    today = timeutil.today()
     weights = [w for _k, _o, w, _n in ACTIVITY]
     interactions, followups, appointments = [], [], []
     reps = db.exec(select(User).where(User.role == "rep", User.email.like(f"%@{DEMO_DOMAIN}"))
@@ -327,7 +327,7 @@ def load_activity(db: Session, rng: random.Random, manager: User | None = None) 
                     due = day + timedelta(days=rng.randint(2, 10))
                     if due < today:
                         followups.append(_followup(rep, client_id, due, "Rappeler", status="done",
-                                                   closed=clock.local_datetime(due, time(10, 0))))
+                                                   closed=timeutil.local_datetime(due, time(10, 0))))
         active = [c for c, status in cards if status in ("client", "prospect", "lead")]
         picked = rng.sample(active, min(len(active), 16))
         # Overdue (1 to 12 days late), due today (two with a time), and the weeks to come.
@@ -350,7 +350,7 @@ def load_activity(db: Session, rng: random.Random, manager: User | None = None) 
             if day.weekday() < 5 and rng.random() < 0.45:
                 slots.append((day, rng.choice(APPOINTMENT_HOURS)))
         for (day, hour), client_id in zip(slots, rng.sample(active, min(len(active), len(slots))), strict=False):
-            starts = clock.local_datetime(day, hour)
+            starts = timeutil.local_datetime(day, hour)
             booked = _working_moment(rng, _past_weekday(rng, today, 10, 2))
             call = {"uid": _uid(rng), "client_id": client_id, "author_id": rep.id, "kind": "phone",
                     "outcome": "appointment_set", "occurred_at": booked, "created_at": booked,
@@ -378,9 +378,9 @@ def load_activity(db: Session, rng: random.Random, manager: User | None = None) 
 
 def _followup(rep: User, client_id: int, due: date, reason: str, *, at: time | None = None,
               status: str = "open", closed: datetime | None = None, created_by: User | None = None) -> dict:
-    from fieldcrm.agenda import clock
+    from fieldcrm import timeutil
 
     return {"client_id": client_id, "assignee_id": rep.id, "created_by_id": (created_by or rep).id,
             "due_date": due, "due_time": at, "reason": reason, "status": status, "snoozed_count": 0,
-            "created_at": clock.local_datetime(min(due, clock.today()) - timedelta(days=7), time(9, 0)),
+            "created_at": timeutil.local_datetime(min(due, timeutil.today()) - timedelta(days=7), time(9, 0)),
             "closed_at": closed, "uid": None, "interaction_id": None}

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fieldcrm.agenda import clock
+from fieldcrm import timeutil
 
 # Monday 23 November 2026, 10:00 in Paris.
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -15,7 +15,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def set_now(monkeypatch):
     def set_to(moment: datetime):
-        monkeypatch.setattr(clock, "now", lambda: moment)
+        monkeypatch.setattr(timeutil, "now", lambda: moment)
         return moment
 
     set_to(NOW)

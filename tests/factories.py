@@ -91,10 +91,10 @@ def make_interaction(db: Session, author: User, client: Client, **fields):
     """A logged interaction (default: a visit, reached, now) through visits.services.log_interaction."""
     import uuid
 
-    from fieldcrm.agenda import clock
+    from fieldcrm import timeutil
     from fieldcrm.visits import services as visits
 
-    data = {"uid": str(uuid.uuid4()), "kind": "visit", "outcome": "reached", "occurred_at": clock.now(),
+    data = {"uid": str(uuid.uuid4()), "kind": "visit", "outcome": "reached", "occurred_at": timeutil.now(),
             "note": None, "contact_id": None, "duration_minutes": None}
     data.update(fields)
     return visits.log_interaction(db, author, client, data).interaction

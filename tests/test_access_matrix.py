@@ -297,10 +297,10 @@ def test_a_rep_cannot_add_another_reps_client_to_a_tour(app, world, login):
 def test_today_week_and_feed_never_show_another_portfolio(app, world, login, db, monkeypatch):
     from datetime import UTC, date, datetime
 
-    from fieldcrm.agenda import clock
+    from fieldcrm import timeutil
     from tests.factories import make_appointment, make_followup
 
-    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 30, 8, tzinfo=UTC))
+    monkeypatch.setattr(timeutil, "now", lambda: datetime(2026, 11, 30, 8, tzinfo=UTC))
     make_followup(db, world["rep_c"], world["client_c"], date(2026, 11, 30), reason="Relance Castagné")
     make_appointment(db, world["rep_c"], world["client_c"], datetime(2026, 11, 30, 10, tzinfo=UTC))
     for who in ("rep_a", "rep_b", "manager_a"):

@@ -81,13 +81,13 @@ def test_todays_tour_is_shown_unsaved_until_something_is_added(app, db, login):
 @pytest.mark.parametrize("then, lands_on", [("settings", "/settings"), ("fill", "/fill"), ("agenda", ""),
                                             (None, "")])
 def test_the_buttons_of_an_unsaved_day_save_it_and_do_what_was_asked(app, db, login, then, lands_on):
-    from fieldcrm.tours.services import local_now
+    from fieldcrm import timeutil
     from tests.factories import make_user
 
     rep = make_user(db)
     http = app.test_client()
     login(rep, http=http)
-    today = local_now(app.config).date().isoformat()
+    today = timeutil.local_now().date().isoformat()
     page = http.get("/tours/today").get_data(as_text=True)
     if then:
         assert f'name="then" value="{then}"' in page  # the button is on the unsaved day's page

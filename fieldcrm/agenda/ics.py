@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event
 
-from fieldcrm.agenda import clock
+from fieldcrm import timeutil
 from fieldcrm.timeutil import utcnow
 
 PRODID = "-//FieldCRM//Agenda//FR"
@@ -29,7 +29,7 @@ def build_calendar(host: str, followups, appointments, base_url: str) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", "FieldCRM")
-    cal.add("x-wr-timezone", clock.zone().key)
+    cal.add("x-wr-timezone", timeutil.zone().key)
     stamp = utcnow().replace(microsecond=0)
     for followup, client in followups:
         event = Event()
@@ -38,7 +38,7 @@ def build_calendar(host: str, followups, appointments, base_url: str) -> bytes:
         summary = _("Follow-up: %(client)s", client=client.display_name)
         event.add("summary", f"{summary} — {followup.reason}" if followup.reason else summary)
         if followup.due_time:
-            start = clock.local_datetime(followup.due_date, followup.due_time).replace(microsecond=0)
+            start = timeutil.local_datetime(followup.due_date, followup.due_time).replace(microsecond=0)
             event.add("dtstart", start)
             event.add("dtend", start + timedelta(minutes=15))
             event.add_component(_alarm(timedelta(minutes=-15), summary))

@@ -1,5 +1,5 @@
 """The rep's day and week. Every select starts from access (the client scope, or the actor's own
-portfolio for "due for a visit"); "today" is the user's calendar day (see agenda.clock)."""
+portfolio for "due for a visit"); "today" is the user's calendar day (see timeutil)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from sqlalchemy import Date, and_, bindparam, cast, func, or_
 from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, select
 
-from fieldcrm import access
+from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import User
-from fieldcrm.agenda import clock
 from fieldcrm.agenda.models import CadenceRule
 from fieldcrm.clients.models import Client
 from fieldcrm.followups.models import Appointment, FollowUp
@@ -163,7 +162,7 @@ def _visit_overdue(db: Session, cadence, today):
     cannot, so each cadence in use gets its own UTC cutoff (the local midnight after today − cadence).
     Same rule, same tests, both backends."""
     if db.get_bind().dialect.name == "postgresql":
-        local_day = cast(func.timezone(clock.zone().key, Client.last_visit_at), Date)
+        local_day = cast(func.timezone(timeutil.zone().key, Client.last_visit_at), Date)
         return local_day + cadence <= today
     # Every cadence in use (any owner's: a superset is harmless, and an index answers it at once).
     values = set(db.exec(select(Client.visit_cadence_days).distinct()).all())
@@ -171,7 +170,7 @@ def _visit_overdue(db: Session, cadence, today):
     values = sorted(d for d in values if d and d > 0)
     if not values:
         return None
-    return or_(*[and_(cadence == d, Client.last_visit_at < clock.day_start(today - timedelta(days=d - 1)))
+    return or_(*[and_(cadence == d, Client.last_visit_at < timeutil.day_start(today - timedelta(days=d - 1)))
                  for d in values])
 
 
@@ -236,7 +235,7 @@ _TODAY_SELECTS: dict[tuple, dict] = {}
 
 def _today_selects(db: Session, actor: User) -> dict:
     dialect = db.get_bind().dialect.name
-    key = (dialect, clock.zone().key, access.BoundActor.shape(actor))
+    key = (dialect, timeutil.zone().key, access.BoundActor.shape(actor))
     selects = _TODAY_SELECTS.get(key)
     if selects is None:
         who = access.BoundActor(actor)
@@ -255,9 +254,9 @@ def _today_selects(db: Session, actor: User) -> dict:
 def day_agenda(db: Session, actor: User, day: date | None = None) -> Day:
     """Today: overdue and today's follow-ups, today's appointments in time order (overlaps flagged),
     clients due for a visit."""
-    day = day or clock.today()
+    day = day or timeutil.today()
     selects = _today_selects(db, actor)
-    start, end = clock.day_bounds(day)
+    start, end = timeutil.day_bounds(day)
     params = {**access.bound_actor_params(actor), "day": day, "day_start": start, "day_end": end}
     overdue, overdue_total = _run_page(db, selects["overdue"], params)
     followups, followups_total = _run_page(db, selects["today"], params)
@@ -280,7 +279,7 @@ def _logged_between(db: Session, actor: User, start, end) -> list[tuple[Interact
 def _day_items(day: date, appointments, followups, logged) -> list[WeekItem]:
     """A day's lines in time order; an appointment begun the day before counts from midnight."""
     def local_time(moment):
-        local = clock.to_local(moment)
+        local = timeutil.to_local(moment)
         return local.time() if local.date() == day else time.min
 
     items = [WeekItem("appointment", local_time(a.starts_at), a, c) for a, c in appointments]
@@ -295,14 +294,14 @@ def week_agenda(db: Session, actor: User, first: date) -> list[Day]:
     last = first + timedelta(days=7)
     followups = db.exec(_followups(actor).where(FollowUp.due_date >= first, FollowUp.due_date < last)
                         .order_by(*FOLLOWUP_ORDER)).all()
-    start, end = clock.day_start(first), clock.day_start(last)
+    start, end = timeutil.day_start(first), timeutil.day_start(last)
     appointments = list(db.exec(_appointments(actor, start, end)).all())
-    logged = _logged_between(db, actor, start, end) if first <= clock.today() else []
+    logged = _logged_between(db, actor, start, end) if first <= timeutil.today() else []
     overlaps = flag_overlaps([a for a, _ in appointments])
     days = []
     for offset in range(7):
         day = first + timedelta(days=offset)
-        day_start, day_end = clock.day_bounds(day)
+        day_start, day_end = timeutil.day_bounds(day)
         on_day = Day(day=day, overdue=[], followups=[(f, c) for f, c in followups if f.due_date == day],
                      appointments=[(a, c) for a, c in appointments
                                    if a.starts_at < day_end and a.ends_at > day_start],
@@ -318,8 +317,8 @@ def feed_items(db: Session, user: User, today: date):
     30 days back to a year ahead (their own, on clients still in their scope)."""
     followups = db.exec(_followups(user).where(FollowUp.due_date >= today - timedelta(days=30))
                         .order_by(FollowUp.due_date)).all()
-    appointments = db.exec(_appointments(user, clock.day_start(today - timedelta(days=30)),
-                                         clock.day_start(today + timedelta(days=366)))).all()
+    appointments = db.exec(_appointments(user, timeutil.day_start(today - timedelta(days=30)),
+                                         timeutil.day_start(today + timedelta(days=366)))).all()
     return list(followups), list(appointments)
 
 

@@ -8,7 +8,8 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, request, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm.agenda import clock, ics, queries, services
+from fieldcrm import timeutil
+from fieldcrm.agenda import ics, queries, services
 from fieldcrm.agenda.models import CadenceRule
 from fieldcrm.clients import links
 from fieldcrm.clients.forms import status_labels
@@ -55,8 +56,8 @@ def agenda_helpers():
 @login_required
 def today():
     """The home screen: what to do today."""
-    day = queries.day_agenda(get_session(), current_user, clock.today())
-    return render("agenda/today.html", "agenda/_today.html", day=day, now=clock.now())
+    day = queries.day_agenda(get_session(), current_user, timeutil.today())
+    return render("agenda/today.html", "agenda/_today.html", day=day, now=timeutil.now())
 
 
 @bp.get("/week")
@@ -65,12 +66,12 @@ def week():
     try:
         first = date.fromisoformat(request.args.get("start", ""))
     except ValueError:
-        first = clock.today()
+        first = timeutil.today()
     if not date(2000, 1, 10) <= first <= date(2100, 12, 20):
-        first = clock.today()
-    first = clock.week_start(first)
+        first = timeutil.today()
+    first = timeutil.week_start(first)
     days = queries.week_agenda(get_session(), current_user, first)
-    return render("agenda/week.html", "agenda/_week.html", days=days, first=first, today=clock.today(),
+    return render("agenda/week.html", "agenda/_week.html", days=days, first=first, today=timeutil.today(),
                   previous=first - timedelta(days=7), following=first + timedelta(days=7))
 
 
@@ -100,7 +101,7 @@ def feed(token: str):
     user = services.feed_owner(db, token)
     if user is None:
         abort(404)
-    followups, appointments = queries.feed_items(db, user, clock.today())
+    followups, appointments = queries.feed_items(db, user, timeutil.today())
     body = ics.build_calendar(request.host.split(":")[0], followups, appointments, request.host_url.rstrip("/"))
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

@@ -22,9 +22,9 @@ bp = Blueprint("analyses", __name__)
 
 def _today():
     """Today where the user works (Europe/Paris by default), as the tours and follow-ups count it."""
-    from fieldcrm.tours.services import local_now
+    from fieldcrm import timeutil
 
-    return local_now(current_app.config).date()
+    return timeutil.local_now().date()
 
 
 @bp.get("/analyses")

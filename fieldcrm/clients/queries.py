@@ -48,9 +48,9 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
     for token in search_tokens(q):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
     if stale:  # not contacted for `stale` days (or never)
-        from fieldcrm.agenda import clock
+        from fieldcrm import timeutil
 
-        since = clock.now() - timedelta(days=stale)
+        since = timeutil.now() - timedelta(days=stale)
         stmt = stmt.where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
     counts_stmt = stmt
     if status in STATUSES:

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 
-from fieldcrm.agenda import clock
+from fieldcrm import timeutil
 from fieldcrm.followups.models import NOTES_MAX, PLACE_MAX, REASON_MAX
 from fieldcrm.timeutil import UTC
 
@@ -71,7 +71,7 @@ def parse_local_datetime(raw: str | None, errors: dict, key: str, *, required: b
         return None
     if naive.tzinfo is not None:
         return naive.astimezone(UTC)
-    return clock.local_datetime(naive.date(), naive.time())
+    return timeutil.local_datetime(naive.date(), naive.time())
 
 
 
@@ -90,7 +90,7 @@ def parse_followup(form: Mapping, allowed: dict[int, object], default_assignee, 
     result = Parsed()
     errors, data = result.errors, result.data
     data["due_date"] = parse_date(form.get("due_date"), errors, "due_date", required=True)
-    if is_new and data["due_date"] is not None and data["due_date"] < clock.today():
+    if is_new and data["due_date"] is not None and data["due_date"] < timeutil.today():
         errors["due_date"] = _("The date is already past.")
     data["due_time"] = parse_time(form.get("due_time"), errors, "due_time")
     reason = (form.get("reason") or "").strip()

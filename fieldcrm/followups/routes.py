@@ -11,8 +11,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access
-from fieldcrm.agenda import clock
+from fieldcrm import access, timeutil
 from fieldcrm.db import get_session
 from fieldcrm.followups import forms, services
 from fieldcrm.followups.forms import parse_date
@@ -52,7 +51,7 @@ def _back(client):
 
 
 def _local(moment):
-    return clock.to_local(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
+    return timeutil.to_local(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 # --- follow-ups ------------------------------------------------------------------------------------
@@ -87,21 +86,21 @@ def index():
     who_key = who if isinstance(who, str) else str(who.id)
     names = {u.id: u.name for u in people} | {current_user.id: current_user.name} if who_key != "me" else {}
     return render("followups/index.html", "followups/_list.html", rows=rows, total=total, page_no=page,
-                  has_more=page * LIST_PAGE < total, day=SimpleNamespace(day=clock.today()), people=people,
+                  has_more=page * LIST_PAGE < total, day=SimpleNamespace(day=timeutil.today()), people=people,
                   who=who_key, names=names, home=url_for("followups.index", who=who_key if people else None))
 
 
 def _followup_page(client, followup, values, errors, status=200):
     return render("followups/form.html", "followups/_form.html", status=status, client=client,
                   followup=followup, values=values, errors=errors, people=_people(client),
-                  min_date=clock.today().isoformat(), next=safe_next(values.get("next")))
+                  min_date=timeutil.today().isoformat(), next=safe_next(values.get("next")))
 
 
 @bp.route("/clients/<int:client_id>/followups/new", methods=["GET", "POST"])
 @with_client
 def new(client):
     if request.method == "GET":
-        values = {"due_date": (clock.today() + timedelta(days=1)).isoformat(), "next": request.args.get("next"),
+        values = {"due_date": (timeutil.today() + timedelta(days=1)).isoformat(), "next": request.args.get("next"),
                   "assignee_id": str(current_user.id)}
         return _followup_page(client, None, values, {})
     values = request.form.to_dict()
@@ -165,7 +164,7 @@ def snooze(followup, client):
         services.snooze_followup(get_session(), current_user, followup, days=days)
     else:
         until = parse_date(request.form.get("until"), errors, "until", required=True)
-        if until is not None and until < clock.today():
+        if until is not None and until < timeutil.today():
             errors["until"] = _("The date is already past.")
         if errors:
             flash(errors["until"], "error")
@@ -195,7 +194,7 @@ def _overlap_flash(result) -> None:
 @with_client
 def appointment_new(client):
     if request.method == "GET":
-        start = clock.local_now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        start = timeutil.local_now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
         start = start.replace(hour=10)
         values = {"starts_at": start.strftime("%Y-%m-%dT%H:%M"),
                   "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),

@@ -10,9 +10,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from fieldcrm import access
+from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import User
-from fieldcrm.agenda import clock
 from fieldcrm.clients.models import Client
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.timeutil import utcnow
@@ -89,7 +88,7 @@ def snooze_followup(db: Session, actor: User, followup: FollowUp, *, days: int |
     """Push an open follow-up to a later day: `days` after today (not after its old date), or `until`."""
     if followup.status != "open":
         return followup
-    followup.due_date = until or clock.today() + timedelta(days=days or 1)
+    followup.due_date = until or timeutil.today() + timedelta(days=days or 1)
     followup.snoozed_count += 1
     db.add(followup)
     db.commit()

@@ -12,14 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from fieldcrm import access, jobs
+from fieldcrm import access, jobs, timeutil
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
 from fieldcrm.maps import queries, segment_file, services, zone
 from fieldcrm.maps.queries import MapFilters
 from fieldcrm.maps.tasks import GEOCODE_RUN, stale_seconds
 from fieldcrm.segments.colours import pin_colouring
-from fieldcrm.tours.services import MAX_TOUR_STOPS, local_now
+from fieldcrm.tours.services import MAX_TOUR_STOPS
 from fieldcrm.web.downloads import html_download
 from fieldcrm.web.guards import admin_required, with_client
 from fieldcrm.web.htmx import is_htmx, render
@@ -59,7 +59,7 @@ def index():
     choices = queries.filter_choices(get_session(), current_user)
     return render("maps/index.html", "maps/index.html", filters=filters, choices=choices,
                   visits_available=queries.last_contacts_available(),
-                  today=local_now(current_app.config).date())
+                  today=timeutil.local_now().date())
 
 
 def pins_label(on_map: int, not_located: int) -> str:
@@ -76,7 +76,7 @@ def pins_label(on_map: int, not_located: int) -> str:
 def pins():
     """The pins of the actor's visible clients matching the filters (what map.js draws)."""
     filters = MapFilters.from_args(request.args)
-    segment, today = _saved_segment(filters), local_now(current_app.config).date()
+    segment, today = _saved_segment(filters), timeutil.local_now().date()
     found = queries.map_pins(get_session(), current_user, filters, today)
     colouring = pin_colouring(get_session(), current_user, found.pins, request.args.get("colour_by"), segment, today)
     response = jsonify({"pins": found.pins, "not_located": found.not_located,
@@ -92,7 +92,7 @@ def segment_download(segment_id: int):
     """A saved segment's clients on one HTML map file, coloured by status (a download: the same for htmx)."""
     db = get_session()
     segment = access.get_segment_or_404(db, current_user, segment_id)  # as the map filtered by it
-    today = local_now(current_app.config).date()
+    today = timeutil.local_now().date()
     found = queries.map_pins(db, current_user, MapFilters(saved_segment=segment.id), today)
     legend = pin_colouring(db, current_user, found.pins, "status", segment, today).legend
     html = segment_file.segment_map_html(segment, found.pins, legend, pins_label(len(found.pins), found.not_located),
@@ -143,7 +143,7 @@ def read_zone_form(form, today: date) -> tuple[list[zone.LatLon], MapFilters, da
 @login_required
 def zone_preview():
     """How many of the actor's clients (map filters) the drawn zone holds, and the button to add them."""
-    today = local_now(current_app.config).date()
+    today = timeutil.local_now().date()
     try:
         polygon, filters, day = read_zone_form(request.form, today)
     except zone.ZoneError as error:

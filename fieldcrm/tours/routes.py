@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from fieldcrm import access
+from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import links
 from fieldcrm.clients.models import Client
@@ -109,7 +109,7 @@ def _owner_only(tour) -> None:
 
 
 def _today() -> date:
-    return services.local_now(current_app.config).date()
+    return timeutil.local_now().date()
 
 
 @bp.get("/tours")
@@ -317,7 +317,7 @@ def reoptimise(tour):
     if position is None:
         done = [c for s, c in services.stops_of(get_session(), tour) if s.state == "done" and c.latitude is not None]
         position = (done[-1].latitude, done[-1].longitude) if done else None
-    now = services.local_now(current_app.config)
+    now = timeutil.local_now()
     now_s = now.hour * 3600 + now.minute * 60 if now.date() == tour.day else None
     if _plan(tour, optimise=True, from_position=position, now_s=now_s):
         flash(_("The rest of the tour is re-optimised from here."), "success")

@@ -8,8 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, time
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -49,10 +48,6 @@ class TourError(ValueError):
 
 def seconds(t: time | None) -> int | None:
     return None if t is None else t.hour * 3600 + t.minute * 60 + t.second
-
-
-def local_now(config: Mapping) -> datetime:
-    return utcnow().astimezone(ZoneInfo(config.get("DEFAULT_TIMEZONE", "Europe/Paris")))
 
 
 # --- building a day --------------------------------------------------------------------------------

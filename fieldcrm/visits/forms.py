@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from fieldcrm.agenda import clock
+from fieldcrm import timeutil
 from fieldcrm.followups.forms import Parsed, parse_date, parse_local_datetime, parse_time
 from fieldcrm.visits.models import KINDS, NOTE_MAX, OUTCOMES
 from fieldcrm.web.boundary import to_id
@@ -49,7 +49,7 @@ def _parse_what_happened(form: Mapping, contact_ids: set[int], result: Parsed, *
     data["outcome"] = outcome
 
     occurred = parse_local_datetime(form.get("occurred_at"), errors, "occurred_at", required=occurred_required)
-    now = clock.now()
+    now = timeutil.now()
     if occurred is not None and occurred > now + timedelta(hours=1):
         errors["occurred_at"] = _("A contact cannot be logged in the future. Set a follow-up instead.")
     data["occurred_at"] = occurred or now
@@ -88,12 +88,12 @@ def parse_log(form: Mapping, contact_ids: set[int]) -> Parsed:
     data["uid"] = uid.lower()
     data["followup_id"] = to_id(form.get("followup_id"))  # the follow-up this log answers, if any
     _parse_what_happened(form, contact_ids, result)
-    outcome, now = data["outcome"], clock.now()
+    outcome, now = data["outcome"], timeutil.now()
 
     if outcome == "call_back":
         data["follow_up_on"] = parse_date(form.get("follow_up_on"), errors, "follow_up_on", required=True)
         data["follow_up_time"] = parse_time(form.get("follow_up_time"), errors, "follow_up_time")
-        if data["follow_up_on"] and data["follow_up_on"] < clock.today():
+        if data["follow_up_on"] and data["follow_up_on"] < timeutil.today():
             errors["follow_up_on"] = _("The call-back date is already past.")
     if outcome == "appointment_set":
         start = parse_local_datetime(form.get("appointment_at"), errors, "appointment_at", required=True)
@@ -113,4 +113,4 @@ def parse_correction(form: Mapping, contact_ids: set[int]) -> Parsed:
 
 def local_input(moment: datetime) -> str:
     """An aware datetime as the value of a datetime-local field, in the user's zone."""
-    return clock.to_local(moment).strftime("%Y-%m-%dT%H:%M")
+    return timeutil.to_local(moment).strftime("%Y-%m-%dT%H:%M")

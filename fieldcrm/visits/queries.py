@@ -8,8 +8,8 @@ from datetime import datetime, time
 
 from sqlmodel import Session, select
 
+from fieldcrm import timeutil
 from fieldcrm.accounts.models import User
-from fieldcrm.agenda import clock
 from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.visits.models import PHRASE_MAX, Interaction, QuickPhrase
@@ -61,7 +61,7 @@ class Timeline:
 
 
 def _followup_moment(f: FollowUp) -> datetime:
-    return clock.local_datetime(f.due_date, f.due_time or time(9, 0))
+    return timeutil.local_datetime(f.due_date, f.due_time or time(9, 0))
 
 
 def timeline(db: Session, client: Client, page: int = 1, page_size: int = TIMELINE_PAGE) -> Timeline:

@@ -11,9 +11,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access
+from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import User
-from fieldcrm.agenda import clock
 from fieldcrm.db import get_session
 from fieldcrm.followups.services import overlapping
 from fieldcrm.visits import forms, queries, services
@@ -73,7 +72,7 @@ def with_interaction(view=None, *, for_correction: bool = False):
 def _sheet_context(client, values: dict, errors: dict | None = None) -> dict:
     db = get_session()
     shared = queries.shared_phrases(db)
-    local_now = clock.local_now()
+    local_now = timeutil.local_now()
     return {
         "client": client, "values": values, "errors": errors or {},
         "contacts": queries.contacts_for_log(db, client),
@@ -144,9 +143,9 @@ def _logged_context(client, interaction, result=None, next_url=None, chosen=None
     if result.appointment is not None and not result.overlaps:
         result.overlaps = overlapping(db, result.appointment)
     return {"client": client, "interaction": interaction, "result": result,
-            "choices": services.next_step_choices(clock.today()), "chosen": chosen,
+            "choices": services.next_step_choices(timeutil.today()), "chosen": chosen,
             "warnings": find_sensitive_terms(interaction.note or "", sensitive_terms()),
-            "next": safe_next(next_url), "min_date": clock.today().isoformat()}
+            "next": safe_next(next_url), "min_date": timeutil.today().isoformat()}
 
 
 @bp.route("/interactions/<int:interaction_id>/next", methods=["GET", "POST"])
@@ -158,12 +157,12 @@ def next_step(interaction, client):
     if request.method == "GET":
         return render("visits/next.html", "visits/_logged.html",
                       **_logged_context(client, interaction, next_url=next_url))
-    choices = {key: due for key, _label, due in services.next_step_choices(clock.today())}
+    choices = {key: due for key, _label, due in services.next_step_choices(timeutil.today())}
     errors: dict = {}
     due = choices.get(request.form.get("when", ""))
     if due is None:
         due = forms.parse_date(request.form.get("date"), errors, "date", required=True)
-        if due is not None and due < clock.today():
+        if due is not None and due < timeutil.today():
             errors["date"] = _("The follow-up date is already past.")
     if errors:
         context = _logged_context(client, interaction, next_url=next_url)
@@ -266,7 +265,7 @@ def interaction_restore(deletion_id: int):
     """Undo a deletion: the log comes back as it was (same uid; same id unless SQLite reused it)."""
     db = get_session()
     event = access.get_deleted_interaction_or_404(db, current_user, deletion_id)
-    limit = clock.now() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
+    limit = timeutil.now() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
     try:
         services.restore_interaction(db, current_user, event, not_before=limit)
     except services.CorrectionError as error:

@@ -13,8 +13,8 @@ from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from fieldcrm import timeutil
 from fieldcrm.accounts.models import User
-from fieldcrm.agenda import clock
 from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients.erasure import on_client_purge
 from fieldcrm.clients.models import Client, ContactPerson
@@ -204,7 +204,7 @@ def correct_interaction(db: Session, actor: User, interaction: Interaction, data
         return False
     for key, value in changes.items():
         setattr(interaction, key, value)
-    interaction.updated_at, interaction.updated_by_id = clock.now(), actor.id
+    interaction.updated_at, interaction.updated_by_id = timeutil.now(), actor.id
     db.add(interaction)
     db.flush()
     recompute_last_dates(db, interaction.client_id)
@@ -227,7 +227,7 @@ def delete_interaction(db: Session, actor: User, interaction: Interaction) -> Au
     for model in (FollowUp, Appointment):
         db.execute(update(model).where(model.interaction_id == interaction.id).values(interaction_id=None))
     event = AuditEvent(action=DELETED_LOG, actor_id=actor.id, subject_id=interaction.client_id,
-                       other_id=interaction.id, created_at=clock.now(),
+                       other_id=interaction.id, created_at=timeutil.now(),
                        payload=json.dumps({"interaction": row, "linked": linked}))
     db.add(event)
     db.delete(interaction)
@@ -268,7 +268,7 @@ def restore_interaction(db: Session, actor: User, event: AuditEvent, not_before:
                 db.execute(update(model).where(model.id.in_(ids), model.client_id == interaction.client_id,
                                                model.interaction_id.is_(None))
                            .values(interaction_id=interaction.id))
-        event.undone_at, event.undone_by_id = clock.now(), actor.id
+        event.undone_at, event.undone_by_id = timeutil.now(), actor.id
         db.add(event)
         recompute_last_dates(db, interaction.client_id)
         db.commit()

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from fieldcrm.agenda import clock
+from fieldcrm import timeutil
 from fieldcrm.agenda.models import CadenceRule
 from fieldcrm.clients.models import Client
 from fieldcrm.demo import DEMO_DOMAIN, DEMO_PASSWORD, load_demo
@@ -32,9 +32,9 @@ def test_the_demo_loads_people_history_and_settings(app, db, demo):
     assert len(db.exec(select(Client)).all()) == 4 * 25
     interactions = db.exec(select(Interaction)).all()
     assert len(interactions) > 100
-    now = clock.now()
+    now = timeutil.now()
     with app.app_context():
-        past_days = {clock.to_local(i.occurred_at).date() for i in interactions}
+        past_days = {timeutil.to_local(i.occurred_at).date() for i in interactions}
     assert all(i.occurred_at < now for i in interactions)  # history only, nothing logged in the future
     assert all(day.weekday() < 5 for day in past_days)  # reps work on weekdays
     assert {i.kind for i in interactions} >= {"visit", "phone", "email"}
@@ -62,7 +62,7 @@ def test_last_contact_and_last_visit_are_what_the_quick_log_keeps(db, demo):
 
 
 def test_each_rep_has_a_day_planned_around_the_real_date(app, db, demo):
-    today = clock.today()
+    today = timeutil.today()
     reps = [email for email, role in demo.items() if role == "rep"]
     assert len(reps) == 4
     for email in reps:
@@ -75,7 +75,7 @@ def test_each_rep_has_a_day_planned_around_the_real_date(app, db, demo):
         assert sum(f.due_date > today for f in open_ones) >= 5, email
         appointments = db.exec(select(Appointment).where(Appointment.owner_id == rep.id)).all()
         with app.app_context():
-            starts = [clock.to_local(a.starts_at) for a in appointments]
+            starts = [timeutil.to_local(a.starts_at) for a in appointments]
         todays = [s for s in starts if s.date() == today]
         assert 1 <= len(todays) <= 3, email
         assert all(8 <= s.hour < 18 for s in starts), email  # sane hours
@@ -111,7 +111,7 @@ def test_each_rep_drove_a_tour_and_todays_starts_from_the_office(app, db, demo):
 
     reps = db.exec(select(User).where(User.role == "rep")).all()
     assert len(reps) == 4
-    today = clock.today()
+    today = timeutil.today()
     for rep in reps:
         driven = db.exec(select(Tour).where(Tour.owner_id == rep.id)).all()
         assert len(driven) == 1 and driven[0].day < today and driven[0].day.weekday() < 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from fieldcrm.agenda import clock
+from fieldcrm import timeutil
 from tests.factories import make_appointment, make_client, make_followup, make_interaction
 
 
@@ -48,7 +48,7 @@ def test_today_lists_overdue_today_and_appointments_in_time_order(as_rep, world,
 def test_today_and_overdue_are_paris_days_not_utc_days(as_rep, world, db, set_now):
     make_followup(db, world["rep_a"], world["client_a"], date(2026, 11, 23), reason="Le 23")
     set_now(datetime(2026, 11, 23, 22, 30, tzinfo=UTC))  # 23:30 in Paris: still the 23rd
-    assert clock.today() == date(2026, 11, 23)
+    assert timeutil.today() == date(2026, 11, 23)
     page = as_rep.get("/").get_data(as_text=True)
     assert "Le 23" in page and "day late" not in page
     set_now(datetime(2026, 11, 23, 23, 30, tzinfo=UTC))  # 00:30 on the 24th in Paris, still the 23rd in UTC

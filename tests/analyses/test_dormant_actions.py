@@ -9,15 +9,15 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.followups.models import FollowUp
 from fieldcrm.sales.models import Purchase
 from fieldcrm.tours.models import Tour, TourStop
-from fieldcrm.tours.services import local_now
 from tests.factories import make_client, make_followup, portfolio_world
 
 
 def _today(app):
-    return local_now(app.config).date()
+    return timeutil.local_now().date()
 
 
 @pytest.fixture

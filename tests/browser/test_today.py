@@ -8,7 +8,7 @@ from datetime import time, timedelta
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from fieldcrm.agenda import clock
+from fieldcrm import timeutil
 from fieldcrm.followups.models import FollowUp
 from fieldcrm.visits.models import Interaction
 from tests.browser.conftest import assert_tap_targets
@@ -27,8 +27,8 @@ def test_today_on_a_phone(page: Page, live_app, live_url, live_db, log_in, scree
     world = portfolio_world(live_db)
     rep = world["rep_a"]
     with live_app.app_context():
-        today, now = clock.today(), clock.now()
-        at = lambda hour, minute=0: clock.local_datetime(today, time(hour, minute))  # noqa: E731
+        today, now = timeutil.today(), timeutil.now()
+        at = lambda hour, minute=0: timeutil.local_datetime(today, time(hour, minute))  # noqa: E731
     epicerie = make_client(live_db, rep, company_name="Épicerie Martin", phone="+33478000002",
                            street="3 rue Mercière", postal_code="69002", city="Lyon")
     make_followup(live_db, rep, world["client_a"], today - timedelta(days=3), reason="Devis à relancer")
@@ -89,7 +89,7 @@ def test_logging_from_an_overdue_follow_up_replaces_it_by_the_next_step(page: Pa
     world = portfolio_world(live_db)
     rep = world["rep_a"]
     with live_app.app_context():
-        today = clock.today()
+        today = timeutil.today()
     menuiserie = make_client(live_db, rep, company_name="Menuiserie Étienne", city="Lyon")
     make_followup(live_db, rep, menuiserie, today - timedelta(days=2), reason="Relancer le devis")
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
-from fieldcrm.agenda import clock
+from fieldcrm import timeutil
 from fieldcrm.clients.models import Client
 from fieldcrm.visits.models import Interaction
 from tests.browser.conftest import assert_tap_targets
@@ -26,7 +26,7 @@ def test_rep_corrects_then_deletes_and_restores_a_log(page: Page, live_app, live
     world = portfolio_world(live_db)
     rep, client = world["rep_a"], world["client_a"]
     with live_app.app_context():
-        yesterday = clock.now() - timedelta(days=1)
+        yesterday = timeutil.now() - timedelta(days=1)
     logged = make_interaction(live_db, rep, client, occurred_at=yesterday, note="Vu le gérant")
     log_in(page, rep, PASSWORD)
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.maps import zone
 from fieldcrm.tours import services
 from fieldcrm.tours.models import Tour, TourStop
@@ -101,7 +102,7 @@ def test_adding_the_zone_adds_exactly_the_clients_inside_never_another_reps(app,
         client_services.soft_delete(db, rep, gone)
     unlocated = make_client(db, rep, company_name="Sans position", postal_code="69001", city="Lyon")
     http = logged_in_http(app, rep)
-    day = services.local_now(app.config).date() + timedelta(days=2)
+    day = timeutil.local_now().date() + timedelta(days=2)
     response = http.post("/tours/zone", data={"zone": _zone_json(U_ZONE), "day": day.isoformat()})
     assert response.status_code == 303
     tour = db.exec(select(Tour).where(Tour.owner_id == rep.id, Tour.day == day)).one()
@@ -130,7 +131,7 @@ def test_the_zone_uses_the_maps_filters_and_each_stop_its_clients_visit_duration
     assert 'name="status" value="client"' in preview  # the add form carries the filters it was counted with
     http.post("/tours/zone", data={"zone": _zone_json(U_ZONE), "status": "client"})
     tour = db.exec(select(Tour).where(Tour.owner_id == rep.id)).one()
-    assert tour.day == services.local_now(app.config).date()  # today by default
+    assert tour.day == timeutil.local_now().date()  # today by default
     stops = services.stops_of(db, tour)
     assert [(c.id, s.service_minutes) for s, c in stops] == [(client.id, 50)]
 
@@ -156,7 +157,7 @@ def test_bad_zones_get_a_clear_message_and_nothing_is_added(app, db, zone_text, 
     rep = make_user(db)
     make_located_client(db, rep, "Dedans", 45.71, 4.85)
     http = logged_in_http(app, rep)
-    day = (services.local_now(app.config).date() + timedelta(days=day_offset)).isoformat()
+    day = (timeutil.local_now().date() + timedelta(days=day_offset)).isoformat()
     response = http.post("/map/zone", data={"zone": zone_text, "day": day}, headers={"HX-Request": "true"})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert "<script>" not in response.get_data(as_text=True)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import itertools
 from datetime import date, time
 
+import pytest
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.tours import navigation, services
 from fieldcrm.tours.models import Tour, TourStop
 from fieldcrm.tours.solver import schedule_order
@@ -234,9 +236,6 @@ def test_mileage_log_and_export(app, db):
     assert "2026-11-23" in csv_body and f"{km:.1f}".replace(".", ",") in csv_body
 
 
-import pytest  # noqa: E402
-
-
 @pytest.fixture
 def db_for():
     from sqlmodel import Session
@@ -292,7 +291,7 @@ def test_clients_in_the_map_view_join_todays_tour(app, db):
     http = logged_in_http(app, rep)
     response = http.post("/tours/today/in-view", data={"south": 45.775, "west": 4.80, "north": 45.79, "east": 4.86})
     assert response.status_code == 303
-    today = services.local_now(app.config).date()
+    today = timeutil.local_now().date()
     mine = db.exec(select(Tour).where(Tour.owner_id == rep.id, Tour.day == today)).one()
     assert [c.display_name for _s, c in services.stops_of(db, mine)] == ["Stop 1"]
     theirs = db.exec(select(Tour).where(Tour.owner_id == stranger.id)).one()

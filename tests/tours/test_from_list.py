@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.tours import services
 from fieldcrm.tours.models import Tour
 from tests.factories import logged_in_http, make_client, make_user
 
 
 def _todays_stops(app, db, rep) -> list[str]:
-    today = services.local_now(app.config).date()
+    today = timeutil.local_now().date()
     tour = db.exec(select(Tour).where(Tour.owner_id == rep.id, Tour.day == today)).one()
     return sorted(c.display_name for _s, c in services.stops_of(db, tour))
 

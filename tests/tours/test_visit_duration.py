@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.tours import services
 from fieldcrm.tours.models import Tour
 from tests.factories import logged_in_http, make_located_client, make_tour, make_user
@@ -29,7 +30,7 @@ def test_a_client_of_45_minutes_gives_a_45_minute_stop_and_the_etas_follow(app, 
     usual = make_located_client(db, rep, "Boulangerie (défaut)", 45.7485, 4.8467)
     make_tour(db, rep, [], day=DAY, **_settings())
     http = logged_in_http(app, rep)
-    tour = services.tour_for_day(db, rep, services.local_now(app.config).date())
+    tour = services.tour_for_day(db, rep, timeutil.local_now().date())
     services.update_settings(db, tour, _settings())
     for client in (long_visit, usual):  # from the map's mini card / the card / the list
         assert http.post("/tours/today/stops", data={"client_id": client.id}).status_code == 303
@@ -101,7 +102,7 @@ def test_stops_from_a_segment_the_agenda_and_the_map_view_take_the_clients_durat
     assert minutes == {appointment.id: 40, followup.id: 50, plain.id: 30, in_segment.id: 15}
     today_http = logged_in_http(app, rep)
     today_http.post("/tours/today/in-view", data={"south": 45.74, "west": 4.80, "north": 45.78, "east": 4.87})
-    today = db.exec(select(Tour).where(Tour.owner_id == rep.id, Tour.day == services.local_now(app.config).date())).one()
+    today = db.exec(select(Tour).where(Tour.owner_id == rep.id, Tour.day == timeutil.local_now().date())).one()
     assert {c.id: s.service_minutes for s, c in services.stops_of(db, today)} == minutes | {appointment.id: 90}
 
 
