@@ -33,6 +33,9 @@ class LeftOutReason(StrEnum):
     UNREACHABLE = "unreachable"  # no road to it (or back) from the start/end
     OUTSIDE_OPENING_HOURS = "outside_opening_hours"  # cannot be there while it is open
     BEYOND_END_OF_DAY = "beyond_end_of_day"  # not enough time left in the working day
+    APPOINTMENT_CONFLICT = "appointment_conflict"  # another appointment (or the drive to it) overlaps
+    CONFLICTS_WITH_APPOINTMENTS = "conflicts_with_appointments"  # fits the day, not between its appointments
+    CANNOT_ARRIVE_IN_TIME = "cannot_arrive_in_time"  # an appointment the day starts too late to reach
 
 
 def _normalise_windows(windows: Sequence[Sequence[int]]) -> tuple[Window, ...]:
@@ -84,6 +87,14 @@ class Stop:
     def is_appointment(self) -> bool:
         return len(self.windows) == 1 and self.windows[0][0] == self.windows[0][1]
 
+    @property
+    def tier(self) -> int:
+        """What is kept first on a day too full for everything: appointments (3), then stops of
+        priority 80 and more (an overdue follow-up), 60 and more (due by cadence), the rest (0)."""
+        if self.is_appointment:
+            return 3
+        return 2 if self.priority >= 80 else 1 if self.priority >= 60 else 0
+
 
 @dataclass(frozen=True)
 class LunchBreak:
@@ -120,7 +131,8 @@ class TourProblem:
 
     ``end=None`` is an open tour (the day ends at the last visit). Cells of ``durations`` that are
     ``None`` mean there is no road between the two places. A lunch break that cannot be taken within
-    the shift is dropped, and its window narrowed to the shift.
+    the shift is dropped, and its window narrowed to the shift. ``started``: the day is under way
+    (``shift_start`` is now), so an appointment can no longer make it begin earlier.
     """
 
     stops: Sequence[Stop]
@@ -131,6 +143,7 @@ class TourProblem:
     shift_start: int = 0
     shift_end: int = DAY
     lunch: LunchBreak | None = None
+    started: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stops", tuple(self.stops))
@@ -189,8 +202,14 @@ class Visit:
 
 @dataclass(frozen=True)
 class LeftOut:
+    """A stop not in the tour and why; for an appointment conflict, the appointment kept instead,
+    the drive between the two and the time between the end of one and the start of the other."""
+
     stop: Stop
     reason: LeftOutReason
+    other: Hashable | None = None
+    travel: int | None = None
+    gap: int | None = None
 
 
 @dataclass(frozen=True)

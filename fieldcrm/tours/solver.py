@@ -16,6 +16,7 @@ from collections.abc import Hashable, Sequence
 import vroom
 
 from fieldcrm.tours import engine
+from fieldcrm.tours.exact import EXACT_MAX_STOPS, solve_exact, worth
 from fieldcrm.tours.problem import (
     MAX_STOPS,
     LeftOut,
@@ -76,14 +77,63 @@ def why_left_out(problem: TourProblem, stop: Stop) -> LeftOutReason | None:
 
 def diagnose_left_out(problem: TourProblem, tour: TourSolution, stop: Stop,
                       matrix: list[list[int]] | None = None) -> LeftOutReason:
-    """A stop that fits alone but not with the others: is it its hours, or is the day too full?
+    """A stop that fits alone but not with the others: is it the day's appointments, its hours,
+    or is the day too full?
 
-    If the stop, ignoring its own opening hours, could be slotted somewhere in the planned tour,
-    its hours are the obstacle; otherwise the day has no room left for it."""
+    If the stop could be slotted somewhere in the planned tour once the appointments were free to
+    move, they are the obstacle; if it could ignoring its own opening hours, its hours are;
+    otherwise the day has no room left for it."""
+    planned = [visit.stop for visit in tour.visits]
+    if any(s.is_appointment for s in planned):
+        free = [dataclasses.replace(s, windows=()) if s.is_appointment else s for s in planned]
+        if fits_somewhere(problem, free, tour.lunch_after, stop, matrix):
+            return LeftOutReason.CONFLICTS_WITH_APPOINTMENTS
     relaxed = dataclasses.replace(stop, windows=())
-    if fits_somewhere(problem, [visit.stop for visit in tour.visits], tour.lunch_after, relaxed, matrix):
+    if fits_somewhere(problem, planned, tour.lunch_after, relaxed, matrix):
         return LeftOutReason.OUTSIDE_OPENING_HOURS
     return LeftOutReason.BEYOND_END_OF_DAY
+
+
+def keep_appointments(problem: TourProblem) -> tuple[TourProblem, list[LeftOut]]:
+    """Appointments are fixed points: the day stretches to hold them (earlier start unless the
+    day is under way, later end), and lunch gives way when it cannot fit between them. Of two
+    appointments that cannot both be kept (the first ends, plus the drive, after the second
+    begins), the earlier is kept and the other is left out naming it, with the drive and the gap.
+    Returns the problem to solve and the appointments left out."""
+    appointments = sorted((s for s in problem.stops if s.is_appointment and s.location is not None
+                           and problem.travel(problem.start, s.location) is not None
+                           and (problem.end is None or problem.travel(s.location, problem.end) is not None)),
+                          key=lambda s: s.windows[0][0])
+    if not appointments:
+        return problem, []
+    shift_start, shift_end = problem.shift_start, problem.shift_end
+    for stop in appointments:
+        begins = stop.windows[0][0]
+        if not problem.started:
+            shift_start = min(shift_start, begins - int(problem.travel(problem.start, stop.location)))  # type: ignore[arg-type]
+        back = 0 if problem.end is None else int(problem.travel(stop.location, problem.end))  # type: ignore[arg-type]
+        shift_end = max(shift_end, begins + stop.service + back)
+    problem = dataclasses.replace(problem, shift_start=max(0, shift_start), shift_end=shift_end)
+    left_out: list[LeftOut] = []
+    kept: list[Stop] = []
+    for stop in appointments:
+        begins = stop.windows[0][0]
+        if problem.shift_start + int(problem.travel(problem.start, stop.location)) > begins:  # type: ignore[arg-type]
+            left_out.append(LeftOut(stop, LeftOutReason.CANNOT_ARRIVE_IN_TIME))
+            continue
+        if kept:
+            before = kept[-1]
+            ends = before.windows[0][0] + before.service
+            drive = int(problem.travel(before.location, stop.location))  # type: ignore[arg-type]
+            if ends + drive > begins:
+                left_out.append(LeftOut(stop, LeftOutReason.APPOINTMENT_CONFLICT, other=before.id,
+                                        travel=drive, gap=begins - ends))
+                continue
+        kept.append(stop)
+    if problem.lunch is not None and not any(
+            schedule_stops(problem, kept, lunch_after=at).feasible for at in range(len(kept) + 1)):
+        problem = dataclasses.replace(problem, lunch=None)
+    return problem, left_out
 
 
 def vroom_job(job_id: int, stop: Stop, priority: int, windows: Sequence[tuple[int, int]],
@@ -155,16 +205,21 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
                time_limit: float | None = None) -> TourSolution:
     """The visit order with the least driving that honours windows, lunch and working hours.
 
-    Stops that cannot fit are returned in ``left_out`` with a reason; when not everything fits,
-    higher-priority stops are kept first. ``time_limit`` (seconds) bounds the search; by default
-    1 s up to 60 stops, growing to 9 s from 140 stops. ``exploration_level`` is VROOM's (1-5; by default 5
-    up to 100 stops, 4 above).
+    Appointments are fixed points (see ``keep_appointments``). Stops that cannot fit are returned
+    in ``left_out`` with a reason; when not everything fits, appointments are kept first, then
+    overdue follow-ups, then clients due, then the rest (``Stop.tier``), then by priority. Up to
+    EXACT_MAX_STOPS stops the answer is the proven best (``exact.solve_exact``); above, VROOM's.
+    ``time_limit`` (seconds) bounds the VROOM search; by default 1 s up to 60 stops, growing to
+    9 s from 140 stops. ``exploration_level`` is VROOM's (1-5; by default 5 up to 100 stops, 4 above).
     """
     if len(problem.stops) > MAX_STOPS:
         raise TooManyStops(len(problem.stops))
-    left_out: list[LeftOut] = []
+    problem, left_out = keep_appointments(problem)
+    set_aside = {item.stop.id for item in left_out}
     candidates: list[Stop] = []
     for stop in problem.stops:
+        if stop.id in set_aside:
+            continue
         reason = why_left_out(problem, stop)
         if reason is None:
             candidates.append(stop)
@@ -172,16 +227,55 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
             left_out.append(LeftOut(stop, reason))
     if not candidates:
         empty = schedule_order(problem, [])
-        return dataclasses.replace(empty, left_out=left_out)
+        return dataclasses.replace(empty, left_out=_in_input_order(problem, left_out))
 
     by_job = {number: stop for number, stop in enumerate(candidates, start=1)}
-    number_of = {stop.id: number for number, stop in by_job.items()}
     matrix = vroom_durations(problem)
+    limit = engine.default_time_limit(len(by_job)) if time_limit is None else time_limit
+    level = engine.default_exploration_level(len(by_job)) if exploration_level is None else exploration_level
+    searcher = VroomSearch(problem, by_job, matrix, level, threads)
+    tour = searcher.tiered(limit)
+    if len(candidates) <= EXACT_MAX_STOPS and problem.stops:
+        served = len(tour.visits) == len(candidates) and tour.feasible
+        proven = solve_exact(problem, candidates, known_complete_cost=tour.travel_duration if served else None,
+                             deadline=time.monotonic() + EXACT_SECONDS)
+        if proven is None and served:  # VROOM's tour times differently: search every subset
+            proven = solve_exact(problem, candidates, deadline=time.monotonic() + EXACT_SECONDS)
+        if proven is not None and proven.feasible:
+            tour = proven
+    served_ids = {visit.stop.id for visit in tour.visits}
+    for stop in candidates:
+        if stop.id not in served_ids:
+            left_out.append(LeftOut(stop, diagnose_left_out(problem, tour, stop, matrix)))
+    return dataclasses.replace(tour, left_out=_in_input_order(problem, left_out))
 
-    def build(order: Sequence[int], priorities: dict[int, int], tsp_fix: bool,
+
+EXACT_SECONDS = 4.0  # beyond, the exact search gives way to VROOM's tour (never seen under 1 s)
+
+
+def _in_input_order(problem: TourProblem, left_out: list[LeftOut]) -> list[LeftOut]:
+    order_in_input = {stop.id: i for i, stop in enumerate(problem.stops)}
+    return sorted(left_out, key=lambda item: order_in_input[item.stop.id])
+
+
+def _tier_score(tour: TourSolution) -> tuple[int, ...]:
+    return (*worth([visit.stop for visit in tour.visits]), -tour.travel_duration)
+
+
+class VroomSearch:
+    """VROOM searches over a subset of the candidate stops (job numbers), with repairs."""
+
+    def __init__(self, problem: TourProblem, by_job: dict[int, Stop], matrix: list[list[int]],
+                 level: int, threads: int) -> None:
+        self.problem, self.by_job, self.matrix = problem, by_job, matrix
+        self.number_of = {stop.id: number for number, stop in by_job.items()}
+        self.level, self.threads = level, threads
+
+    def build(self, order: Sequence[int], priorities: dict[int, int], tsp_fix: bool,
               steps: Sequence[tuple[str, int]] | None) -> vroom.Input:
+        problem = self.problem
         inp = vroom.Input(apply_TSPFix=tsp_fix)
-        inp.set_durations_matrix("car", matrix)
+        inp.set_durations_matrix("car", self.matrix)
         breaks = []
         if problem.lunch is not None:
             lunch = problem.lunch
@@ -189,44 +283,64 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
         inp.add_vehicle(vroom.Vehicle(1, start=problem.start, end=problem.end,
                                       time_window=engine.time_window(problem.shift_start, problem.shift_end),
                                       breaks=breaks, steps=engine.initial_steps(steps) if steps else ()))
-        inp.add_job([vroom_job(j, by_job[j], priorities[j], by_job[j].windows) for j in order])
+        inp.add_job([vroom_job(j, self.by_job[j], priorities[j], self.by_job[j].windows) for j in order])
         return inp
 
-    jobs = list(by_job)
-    priorities = {j: by_job[j].priority for j in jobs}
-    limit = engine.default_time_limit(len(jobs)) if time_limit is None else time_limit
-    level = engine.default_exploration_level(len(jobs)) if exploration_level is None else exploration_level
+    def run(self, jobs: list[int], priorities: dict[int, int], seconds: float) -> TourSolution:
+        problem, by_job, number_of = self.problem, self.by_job, self.number_of
 
-    def repair_run(run: engine.Run, seconds: float) -> engine.Run | None:
-        began = time.monotonic()
-        route = run.routes.get(1, [])
-        planned = [by_job[s.job] for s in route if s.kind == "job" and s.job is not None]
-        lunch_after = next((before for before, _ in _lunch_positions(route)), None)
-        missing = [by_job[j] for j in jobs if j not in run.served]
-        fixed = repair(problem, planned, lunch_after, missing, seconds * 0.6, matrix)
-        if fixed is None:
-            return None
-        order, lunch_at = fixed
-        steps = [("job", number_of[stop.id]) for stop in order]
-        if lunch_at is not None:
-            steps.insert(lunch_at, ("break", LUNCH_ID))
-        try:
-            return engine.run_vroom(build(jobs, priorities, False, steps), level, threads,
-                                    seconds - (time.monotonic() - began))
-        except (vroom._vroom.VroomInputException, vroom._vroom.VroomInternalException):
-            # VROOM refused the repaired order as a starting point: keep it as it is.
-            return _run_from_schedule(schedule_stops(problem, order, lunch_after=lunch_at), number_of)
+        def repair_run(run: engine.Run, allowed: float) -> engine.Run | None:
+            began = time.monotonic()
+            route = run.routes.get(1, [])
+            planned = [by_job[s.job] for s in route if s.kind == "job" and s.job is not None]
+            lunch_after = next((before for before, _ in _lunch_positions(route)), None)
+            missing = [by_job[j] for j in jobs if j not in run.served]
+            fixed = repair(problem, planned, lunch_after, missing, allowed * 0.6, self.matrix)
+            if fixed is None:
+                return None
+            order, lunch_at = fixed
+            steps = [("job", number_of[stop.id]) for stop in order]
+            if lunch_at is not None:
+                steps.insert(lunch_at, ("break", LUNCH_ID))
+            try:
+                return engine.run_vroom(self.build(jobs, priorities, False, steps), self.level, self.threads,
+                                        allowed - (time.monotonic() - began))
+            except (vroom._vroom.VroomInputException, vroom._vroom.VroomInternalException):
+                # VROOM refused the repaired order as a starting point: keep it as it is.
+                return _run_from_schedule(schedule_stops(problem, order, lunch_after=lunch_at), number_of)
 
-    run = engine.search(build, jobs, priorities, exploration_level=level, threads=threads,
-                        time_limit=limit, tsp_fix=_is_plain_tsp(problem, candidates), repair=repair_run)
-    steps = run.routes.get(1, [])
-    tour = tour_from_steps(problem, steps, by_job) if steps else schedule_order(problem, [])
-    for number, stop in by_job.items():
-        if number not in run.served:
-            left_out.append(LeftOut(stop, diagnose_left_out(problem, tour, stop, matrix)))
-    order_in_input = {stop.id: i for i, stop in enumerate(problem.stops)}
-    left_out.sort(key=lambda item: order_in_input[item.stop.id])
-    return dataclasses.replace(tour, left_out=left_out)
+        stops = [by_job[j] for j in jobs]
+        run = engine.search(self.build, jobs, priorities, exploration_level=self.level, threads=self.threads,
+                            time_limit=seconds, tsp_fix=_is_plain_tsp(problem, stops), repair=repair_run)
+        steps = run.routes.get(1, [])
+        return tour_from_steps(problem, steps, by_job) if steps else schedule_order(problem, [])
+
+    def tiered(self, seconds: float) -> TourSolution:
+        """Every stop at its own priority first; if that drops a stop of a higher tier while
+        keeping one of a lower tier, again tier by tier: the stops kept so far weigh 100 (more than
+        all the stops of the next tier together, at 1 each), the next tier is added, and so on."""
+        deadline = time.monotonic() + seconds
+        jobs = list(self.by_job)
+        tiers = sorted({self.by_job[j].tier for j in jobs}, reverse=True)
+        share = seconds / (1 + len(tiers)) if len(tiers) > 1 else seconds
+        plain = {j: self.by_job[j].priority for j in jobs}
+        best = self.run(jobs, plain, share)
+        served = {self.number_of[v.stop.id] for v in best.visits}
+        left_tiers = {self.by_job[j].tier for j in jobs if j not in served}
+        if not left_tiers or max(left_tiers) <= min(self.by_job[j].tier for j in served):
+            return best
+        kept: list[int] = []
+        for tier in tiers:
+            adding = [j for j in jobs if self.by_job[j].tier == tier]
+            weights = {j: engine.MAX_PRIORITY for j in kept} | {j: 1 for j in adding}
+            remaining = max(0.05, (deadline - time.monotonic()) / max(1, len(tiers) - tiers.index(tier)))
+            tour = self.run(kept + adding, weights, remaining)
+            got = {self.number_of[v.stop.id] for v in tour.visits}
+            if set(kept) <= got:
+                kept = [j for j in kept + adding if j in got]
+                if _tier_score(tour) > _tier_score(best):
+                    best = tour
+        return best
 
 
 def picked_order_cost(problem: TourProblem, order: Sequence[Hashable]) -> tuple[int, int | None]:
