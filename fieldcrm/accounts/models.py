@@ -27,6 +27,7 @@ class User(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     active: bool = Field(default=True)
     locale: str | None = Field(default=None, max_length=8)
+    working_days: str = Field(default="01234", max_length=7)  # weekday digits, Monday = 0
     created_at: datetime = Field(default_factory=utcnow)
 
     # flask-login protocol

@@ -63,6 +63,7 @@ class TourStop(SQLModel, table=True):
     appointment_at: time | None = None
     state: str = Field(default="planned", max_length=10)
     left_out_reason: str | None = Field(default=None, max_length=30)
+    left_out_detail: str | None = Field(default=None, max_length=200)  # JSON: the clashing appointment
     arrival_s: int | None = None
     start_s: int | None = None
     departure_s: int | None = None

@@ -35,7 +35,7 @@ def index_positions(positions: Sequence[LatLon | None]) -> tuple[list[LatLon], l
 def tour_problem(stops: Sequence[Stop], positions: Mapping[Hashable, LatLon | None], *, start: LatLon,
                  end: LatLon | None, shift_start: int = 0, shift_end: int = DAY,
                  lunch: LunchBreak | None = None, routing_url: str | None = None,
-                 timeout: float = 5.0) -> tuple[TourProblem, TravelMatrix, list[LatLon]]:
+                 timeout: float = 5.0, started: bool = False) -> tuple[TourProblem, TravelMatrix, list[LatLon]]:
     """A TourProblem for ``stops`` at ``positions`` (by stop id; missing or None = no position).
 
     ``end=None`` is an open tour. Returns the problem, where its travel times came from, and the
@@ -49,7 +49,7 @@ def tour_problem(stops: Sequence[Stop], positions: Mapping[Hashable, LatLon | No
     located = [dataclasses.replace(stop, location=indices[offset + i]) for i, stop in enumerate(stops)]
     problem = TourProblem(located, travel.durations, travel.distances, start=indices[0],  # type: ignore[arg-type]
                           end=None if end is None else indices[1], shift_start=shift_start,
-                          shift_end=shift_end, lunch=lunch)
+                          shift_end=shift_end, lunch=lunch, started=started)
     return problem, travel, points
 
 

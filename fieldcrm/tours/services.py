@@ -6,25 +6,25 @@ Times of day are Europe/Paris wall-clock seconds from midnight, like the solver'
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 
+from flask import current_app, has_app_context
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from fieldcrm import access
 from fieldcrm.accounts.models import User
-from fieldcrm.clients.models import Client, OpeningHours
+from fieldcrm.clients.models import Client
 from fieldcrm.db import dialect_insert
 from fieldcrm.timeutil import utcnow
+from fieldcrm.tours.day_problem import TourError, build_problem, seconds
 from fieldcrm.tours.models import Tour, TourStop
-from fieldcrm.tours.planning import tour_problem
 from fieldcrm.tours.problem import (
     LeftOut,
     LeftOutReason,
-    LunchBreak,
-    Stop,
     TooManyStops,
     TourProblem,
     TourSolution,
@@ -35,19 +35,6 @@ MAX_TOUR_STOPS = 100  # what a rep can drive in a day, with margin; the solver i
 CLOSED_THAT_DAY = "closed_that_day"
 LATE = "late"
 CLIENT_GONE = "client_gone"  # the client was given to another rep or deleted
-
-
-class TourError(ValueError):
-    """A tour that cannot be planned as asked; `code` picks the translated message."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-
-def seconds(t: time | None) -> int | None:
-    return None if t is None else t.hour * 3600 + t.minute * 60 + t.second
 
 
 # --- building a day --------------------------------------------------------------------------------
@@ -120,8 +107,6 @@ def _clear_plan(db: Session, tour: Tour) -> None:
 
 def default_visit_minutes() -> int:
     """The global visit duration (setting TOUR_VISIT_MINUTES, 30 by default)."""
-    from flask import current_app, has_app_context
-
     return int(current_app.config.get("TOUR_VISIT_MINUTES", 30)) if has_app_context() else 30
 
 
@@ -191,15 +176,6 @@ def set_state(db: Session, tour: Tour, stop: TourStop, state: str) -> None:
 
 # --- planning --------------------------------------------------------------------------------------
 
-def opening_windows(hours: list[OpeningHours], service: int) -> tuple[tuple[int, int], ...]:
-    """Opening spans of the day -> when a visit may start so that it ends before closing."""
-    windows = []
-    for span in hours:
-        opens, closes = seconds(span.opens), seconds(span.closes)
-        windows.append((opens, max(opens, closes - service)))
-    return tuple(windows)
-
-
 @dataclass
 class PlanOutcome:
     """What the planner did, for the page: totals, savings, and what was left out and why."""
@@ -208,58 +184,7 @@ class PlanOutcome:
     left_out: list[tuple[TourStop, Client, str]] = field(default_factory=list)
     notice: str | None = None
     fell_back: bool = False
-
-
-def _hours_by_client(db: Session, client_ids: list[int], weekday: int) -> tuple[dict, set[int]]:
-    rows = db.exec(select(OpeningHours).where(OpeningHours.client_id.in_(client_ids))
-                   .order_by(OpeningHours.opens)).all() if client_ids else []
-    with_hours = {r.client_id for r in rows}
-    today = {}
-    for r in rows:
-        if r.weekday == weekday:
-            today.setdefault(r.client_id, []).append(r)
-    return today, with_hours
-
-
-def build_problem(db: Session, tour: Tour, rows: list[tuple[TourStop, Client]], config: Mapping, *,
-           start: tuple[float, float], shift_start: int, lunch: bool = True):
-    """Stops of the solver for `rows`, the stops that cannot be visited that day, and the problem."""
-    hours, with_hours = _hours_by_client(db, [c.id for _, c in rows], tour.day.weekday())
-    stops, closed = [], []
-    positions = {}
-    for stop, client in rows:
-        service = max(stop.service_minutes, 0) * 60
-        if stop.appointment_at is not None:
-            solver_stop = Stop.appointment(stop.id, None, seconds(stop.appointment_at), service)
-        elif client.id in with_hours and client.id not in hours:
-            closed.append((stop, client))
-            continue
-        else:
-            solver_stop = Stop(stop.id, None, service, opening_windows(hours.get(client.id, []), service),
-                               priority=min(max(stop.priority, 0), 100))
-        stops.append(solver_stop)
-        positions[stop.id] = (client.latitude, client.longitude) if client.latitude is not None else None
-    if tour.end_mode == "last_stop":
-        end = None
-    elif tour.end_mode == "elsewhere" and tour.end_lat is not None:
-        end = (tour.end_lat, tour.end_lon)
-    else:
-        end = start
-    lunch_break = None
-    lunch_from, lunch_until = seconds(tour.lunch_from), seconds(tour.lunch_until)
-    if lunch and lunch_from is not None and lunch_until is not None and tour.lunch_minutes > 0 \
-            and lunch_until > shift_start:
-        duration = tour.lunch_minutes * 60
-        earliest = max(lunch_from, shift_start)
-        lunch_break = LunchBreak(earliest, max(earliest, lunch_until - duration), duration)
-    shift_end = seconds(tour.end_time)
-    if shift_start >= shift_end:
-        raise TourError("start_after_end")
-    problem, travel, points = tour_problem(
-        stops, positions, start=start, end=end, shift_start=shift_start, shift_end=shift_end,
-        lunch=lunch_break, routing_url=config.get("ROUTING_URL") or None,
-        timeout=float(config.get("ROUTING_TIMEOUT", 5)))
-    return problem, travel, closed
+    from_s: int | None = None  # a day under way: planned from this time (seconds from midnight)
 
 
 def _start_of(tour: Tour) -> tuple[float, float]:
@@ -278,20 +203,21 @@ def _store(db: Session, tour: Tour, problem: TourProblem, solution: TourSolution
         position += 1
         stop.arrival_s, stop.start_s, stop.departure_s = visit.arrival, visit.start, visit.departure
         stop.leg_duration_s, stop.leg_distance_m = visit.travel_duration, visit.travel_distance
-        stop.left_out_reason = LATE if visit.late else None
+        stop.left_out_reason, stop.left_out_detail = (LATE if visit.late else None), None
         db.add(stop)
     outcome = PlanOutcome(optimised=True, notice=travel.notice, fell_back=travel.fell_back)
-    left = [(by_id[item.stop.id], str(item.reason)) for item in solution.left_out]
-    left += [((stop, client), CLOSED_THAT_DAY) for stop, client in closed]
-    for (stop, client), reason in left:
+    left = [(by_id[item.stop.id], str(item.reason), _conflict_detail(item)) for item in solution.left_out]
+    left += [((stop, client), CLOSED_THAT_DAY, None) for stop, client in closed]
+    for (stop, client), reason, detail in left:
         stop.position = position
         position += 1
         stop.arrival_s = stop.start_s = stop.departure_s = stop.leg_duration_s = stop.leg_distance_m = None
-        stop.left_out_reason = reason
+        stop.left_out_reason, stop.left_out_detail = reason, detail
         db.add(stop)
         outcome.left_out.append((stop, client, reason))
-    picked_duration, picked_distance = picked_order_cost(problem, [i for i in picked_order
-                                                                  if i in {s.id for s in problem.stops}])
+    # The saving compares the same stops: the rep's order of the stops the plan serves.
+    served = {visit.stop.id for visit in solution.visits}
+    picked_duration, picked_distance = picked_order_cost(problem, [i for i in picked_order if i in served])
     tour.picked_duration_s, tour.picked_distance_m = picked_duration, picked_distance
     tour.duration_s, tour.distance_m = solution.travel_duration, solution.travel_distance
     tour.lunch_at_s = solution.lunch_start
@@ -305,13 +231,21 @@ def _store(db: Session, tour: Tour, problem: TourProblem, solution: TourSolution
     return outcome
 
 
+def _conflict_detail(item: LeftOut) -> str | None:
+    """What the page needs to name the appointment a stop clashes with (JSON, stop ids)."""
+    if item.other is None:
+        return None
+    return json.dumps({"with": item.other, "travel_s": item.travel, "gap_s": item.gap})
+
+
 def plan(db: Session, tour: Tour, config: Mapping, *, optimise: bool = True,
          from_position: tuple[float, float] | None = None, now_s: int | None = None) -> PlanOutcome:
     """Plan the tour's stops still to visit.
 
     `optimise`: VROOM picks the order (least driving within windows, appointments and the end of
     day); otherwise the current order is kept and only the times are computed (late stops flagged).
-    `from_position`/`now_s`: re-plan the rest of the day from where the rep stands, now."""
+    `from_position`/`now_s`: a day under way is planned from where the rep stands, now (never
+    before the configured start, and an appointment already past can no longer be reached)."""
     rows = stops_of(db, tour)
     finished = [(s, c) for s, c in rows if s.state != "planned"]
     todo = [(s, c) for s, c in rows if s.state == "planned"]
@@ -322,7 +256,8 @@ def plan(db: Session, tour: Tour, config: Mapping, *, optimise: bool = True,
     if now_s is not None:
         shift_start = max(shift_start, now_s)
     lunch = not (now_s is not None and tour.lunch_until is not None and now_s >= seconds(tour.lunch_until))
-    problem, travel, closed = build_problem(db, tour, todo, config, start=start, shift_start=shift_start, lunch=lunch)
+    problem, travel, closed = build_problem(db, tour, todo, config, start=start, shift_start=shift_start, lunch=lunch,
+                                            started=now_s is not None)
     by_id = {s.id: (s, c) for s, c in todo}
     picked_order = [s.id for s, _ in todo]
     if optimise:
@@ -337,6 +272,7 @@ def plan(db: Session, tour: Tour, config: Mapping, *, optimise: bool = True,
     _set_aside_gone(db, tour, first_position=len(rows))
     outcome = _store(db, tour, problem, solution, by_id, len(finished), closed, travel, picked_order)
     outcome.optimised = optimise
+    outcome.from_s = shift_start if now_s is not None else None
     return outcome
 
 
