@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, func, select
 from stdnum import luhn
 
-from fieldcrm import fieldrules
+from fieldcrm import fieldrules, workdays
 from fieldcrm.accounts import services as accounts
 from fieldcrm.accounts.models import Team, User
 from fieldcrm.clients import services as clients
@@ -380,6 +380,8 @@ def _followup(rep: User, client_id: int, due: date, reason: str, *, at: time | N
               status: str = "open", closed: datetime | None = None, created_by: User | None = None) -> dict:
     from fieldcrm import timeutil
 
+    if status == "open" and due > timeutil.today():
+        due = workdays.on_or_after(due, rep.working_days)  # a rep's follow-ups fall on working days
     return {"client_id": client_id, "assignee_id": rep.id, "created_by_id": (created_by or rep).id,
             "due_date": due, "due_time": at, "reason": reason, "status": status, "snoozed_count": 0,
             "created_at": timeutil.local_datetime(min(due, timeutil.today()) - timedelta(days=7), time(9, 0)),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fieldcrm import workdays
+from fieldcrm.accounts.models import User
+from fieldcrm.visits.services import next_step_choices
+from tests.factories import make_client, make_user
 
 
 def test_tomorrow_on_a_friday_is_monday():
@@ -37,3 +40,42 @@ def test_a_week_plan_from_a_saturday_starts_monday_and_skips_the_holiday():
 def test_nonsense_stored_days_mean_monday_to_friday():
     assert workdays.parse_days("") == workdays.parse_days("x9") == frozenset(range(5))
     assert workdays.add_working_days(date(2026, 12, 4), 2) == date(2026, 12, 8)
+
+
+# --- in the app: the user's setting, and the suggestions that follow it -----------------------------
+
+FRIDAY_MORNING = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)  # 09:00 in Paris
+
+
+def test_a_rep_sets_their_working_days_on_their_account_page(app, db, client, login):
+    user = make_user(db)
+    login(user)
+    page = client.get("/account")
+    assert page.status_code == 200 and 'name="prefs-working_days"' in page.get_data(as_text=True)
+    r = client.post("/account", data={"prefs-locale": "fr", "prefs-working_days": ["1", "2", "3", "4", "5"]})
+    assert r.status_code == 303
+    db.expire_all()
+    assert db.get(User, user.id).working_days == "12345"
+    refused = client.post("/account", data={"prefs-locale": "en"})  # every box unticked
+    assert refused.status_code == 422
+    assert "au moins un jour" in refused.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(User, user.id).working_days == "12345" and db.get(User, user.id).locale == "fr"
+
+
+def test_tomorrow_on_a_friday_proposes_monday_unless_the_rep_works_saturdays(app, db, client, login, set_now):
+    set_now(FRIDAY_MORNING)
+    user = make_user(db)
+    customer = make_client(db, user)
+    login(user)
+    followup_form = client.get(f"/clients/{customer.id}/followups/new").get_data(as_text=True)
+    assert 'value="2026-12-07"' in followup_form  # Monday
+    appointment_form = client.get(f"/clients/{customer.id}/appointments/new").get_data(as_text=True)
+    assert 'value="2026-12-07T10:00"' in appointment_form
+    assert next_step_choices(date(2026, 12, 4))[0][2] == date(2026, 12, 7)
+    user.working_days = "012345"
+    db.add(user)
+    db.commit()
+    followup_form = client.get(f"/clients/{customer.id}/followups/new").get_data(as_text=True)
+    assert 'value="2026-12-05"' in followup_form  # Saturday, a working day for this rep
+    assert next_step_choices(date(2026, 12, 4), "012345")[0][2] == date(2026, 12, 5)

@@ -2,8 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class LoginForm(FlaskForm):
@@ -45,9 +46,18 @@ class ChangePasswordForm(FlaskForm):
                                                              Length(max=1024)])
 
 
+def weekday_choices():
+    return [("0", _l("Monday")), ("1", _l("Tuesday")), ("2", _l("Wednesday")), ("3", _l("Thursday")),
+            ("4", _l("Friday")), ("5", _l("Saturday")), ("6", _l("Sunday"))]
+
+
 class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[("", _l("Browser's language")), ("fr", "Français"),
                                                   ("en", "English")], validators=[Optional()])
+    # "Tomorrow", new appointments and the week plan fall on these days (public holidays skipped).
+    working_days = SelectMultipleField(_l("My working days"), choices=weekday_choices,
+                                       validators=[DataRequired(_l("Tick at least one working day."))],
+                                       widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
 class MovePortfolioForm(FlaskForm):

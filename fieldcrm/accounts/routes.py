@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
+from fieldcrm import workdays
 from fieldcrm.accounts import services
 from fieldcrm.accounts.auth import SESSION_KEY, start_session
 from fieldcrm.accounts.forms import (
@@ -83,11 +84,13 @@ def logout():
 @rate_limited("RATE_LIMIT_PASSWORD", methods=["POST"])  # the password change checks a password
 @login_required
 def account():
-    prefs = PreferencesForm(prefix="prefs", locale=current_user.locale or "")
+    prefs = PreferencesForm(prefix="prefs", locale=current_user.locale or "",
+                            working_days=sorted(str(d) for d in workdays.parse_days(current_user.working_days)))
     password_form = ChangePasswordForm(prefix="pw")
     error = None
     if request.method == "POST" and "prefs-locale" in request.form and prefs.validate_on_submit():
-        services.set_locale(get_session(), current_user._get_current_object(), prefs.locale.data or None)
+        services.set_preferences(get_session(), current_user._get_current_object(), prefs.locale.data or None,
+                                 {int(d) for d in prefs.working_days.data})
         flash(_("Preferences saved."), "success")
         return redirect(url_for("accounts.account"), 303)
     if request.method == "POST" and "pw-current" in request.form and password_form.validate_on_submit():

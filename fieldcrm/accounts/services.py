@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlmodel import Session, func, select, update
 
+from fieldcrm import workdays
 from fieldcrm.accounts import auth, throttle
 from fieldcrm.accounts.models import ROLES, AuthEvent, Team, User
 from fieldcrm.accounts.passwords import (
@@ -188,6 +189,14 @@ def change_own_password(db: Session, user: User, current: str, new: str) -> None
 
 def set_locale(db: Session, user: User, locale: str | None) -> None:
     user.locale = locale if locale in ("fr", "en") else None
+    db.add(user)
+    db.commit()
+
+
+def set_preferences(db: Session, user: User, locale: str | None, working_days: set[int]) -> None:
+    """The user's language and working days (weekdays, Monday = 0) in one save."""
+    user.locale = locale if locale in ("fr", "en") else None
+    user.working_days = workdays.format_days(working_days)
     db.add(user)
     db.commit()
 

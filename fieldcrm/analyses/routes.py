@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from fieldcrm import access
+from fieldcrm import access, timeutil
 from fieldcrm.analyses import queries, services
 from fieldcrm.db import get_session
 from fieldcrm.followups.models import REASON_MAX
+from fieldcrm.tours.day_problem import TourError
+from fieldcrm.tours.messages import error_message
 from fieldcrm.web.boundary import int_arg, to_id
 from fieldcrm.web.htmx import render
 
@@ -22,9 +24,7 @@ bp = Blueprint("analyses", __name__)
 
 def _today():
     """Today where the user works (Europe/Paris by default), as the tours and follow-ups count it."""
-    from fieldcrm import timeutil
-
-    return timeutil.local_now().date()
+    return timeutil.today()
 
 
 @bp.get("/analyses")
@@ -167,9 +167,6 @@ def dormant_followups():
 @login_required
 def dormant_to_tour():
     """One tap: the ticked dormant clients added to the actor's tour of the chosen day."""
-    from fieldcrm.tours.routes import error_message
-    from fieldcrm.tours.services import TourError
-
     months, days = _dormant_args(request.form)
     which, ids, clients = _ticked_clients()
     day = _parse_day(request.form.get("day"))

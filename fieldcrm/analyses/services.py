@@ -14,6 +14,7 @@ from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
 from fieldcrm.followups.models import FollowUp
 from fieldcrm.followups.services import add_followup
+from fieldcrm.tours import services as tours
 
 
 @dataclass
@@ -53,8 +54,6 @@ class StopsAdded:
 def add_to_tour(db: Session, actor: User, clients: Sequence[Client], day: date) -> StopsAdded:
     """The clients join the actor's tour of `day` (created if needed). Raises tours.services.TourError
     (nothing added, no tour created) when they would not fit in one day."""
-    from fieldcrm.tours import services as tours
-
     if len(clients) > tours.MAX_TOUR_STOPS:
         raise tours.TourError("too_many", limit=tours.MAX_TOUR_STOPS, count=len(clients))
     tour = tours.tour_for_day(db, actor, day)

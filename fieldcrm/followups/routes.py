@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from functools import wraps
 from types import SimpleNamespace
 
@@ -11,7 +11,7 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access, timeutil
+from fieldcrm import access, timeutil, workdays
 from fieldcrm.db import get_session
 from fieldcrm.followups import forms, services
 from fieldcrm.followups.forms import parse_date
@@ -100,7 +100,7 @@ def _followup_page(client, followup, values, errors, status=200):
 @with_client
 def new(client):
     if request.method == "GET":
-        values = {"due_date": (timeutil.today() + timedelta(days=1)).isoformat(), "next": request.args.get("next"),
+        values = {"due_date": workdays.next_working_day(timeutil.today(), current_user.working_days).isoformat(), "next": request.args.get("next"),
                   "assignee_id": str(current_user.id)}
         return _followup_page(client, None, values, {})
     values = request.form.to_dict()
@@ -194,8 +194,8 @@ def _overlap_flash(result) -> None:
 @with_client
 def appointment_new(client):
     if request.method == "GET":
-        start = timeutil.local_now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        start = start.replace(hour=10)
+        day = workdays.next_working_day(timeutil.today(), current_user.working_days)
+        start = datetime.combine(day, time(10, 0))
         values = {"starts_at": start.strftime("%Y-%m-%dT%H:%M"),
                   "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
                   "place": ", ".join(p for p in (client.street, client.postal_code, client.city) if p),

@@ -11,7 +11,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access, timeutil
+from fieldcrm import access, timeutil, workdays
 from fieldcrm.accounts.models import User
 from fieldcrm.db import get_session
 from fieldcrm.followups.services import overlapping
@@ -80,7 +80,7 @@ def _sheet_context(client, values: dict, errors: dict | None = None) -> dict:
         "terms": list(sensitive_terms()), "warnings": find_sensitive_terms(values.get("note", ""),
                                                                            sensitive_terms()),
         "now_local": local_now.strftime("%Y-%m-%dT%H:%M"),
-        "tomorrow": (local_now.date() + timedelta(days=1)).isoformat(),
+        "tomorrow": workdays.next_working_day(local_now.date(), current_user.working_days).isoformat(),
         "next": safe_next(values.get("next")),
     }
 
@@ -143,7 +143,7 @@ def _logged_context(client, interaction, result=None, next_url=None, chosen=None
     if result.appointment is not None and not result.overlaps:
         result.overlaps = overlapping(db, result.appointment)
     return {"client": client, "interaction": interaction, "result": result,
-            "choices": services.next_step_choices(timeutil.today()), "chosen": chosen,
+            "choices": services.next_step_choices(timeutil.today(), current_user.working_days), "chosen": chosen,
             "warnings": find_sensitive_terms(interaction.note or "", sensitive_terms()),
             "next": safe_next(next_url), "min_date": timeutil.today().isoformat()}
 
@@ -157,7 +157,7 @@ def next_step(interaction, client):
     if request.method == "GET":
         return render("visits/next.html", "visits/_logged.html",
                       **_logged_context(client, interaction, next_url=next_url))
-    choices = {key: due for key, _label, due in services.next_step_choices(timeutil.today())}
+    choices = {key: due for key, _label, due in services.next_step_choices(timeutil.today(), current_user.working_days)}
     errors: dict = {}
     due = choices.get(request.form.get("when", ""))
     if due is None:

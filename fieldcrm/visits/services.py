@@ -13,7 +13,7 @@ from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from fieldcrm import timeutil
+from fieldcrm import timeutil, workdays
 from fieldcrm.accounts.models import User
 from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients.erasure import on_client_purge
@@ -150,12 +150,13 @@ def propose_followup(db: Session, actor: User, client: Client, interaction: Inte
                                      interaction_id=interaction.id, uid=uid)
 
 
-def next_step_choices(today: date) -> list[tuple[str, str, date]]:
-    """The one-tap follow-up choices shown after a log: (key, label, date)."""
-    return [("1d", _("Tomorrow"), today + timedelta(days=1)),
-            ("7d", _("In 1 week"), today + timedelta(days=7)),
-            ("14d", _("In 2 weeks"), today + timedelta(days=14)),
-            ("1m", _("In 1 month"), _add_month(today))]
+def next_step_choices(today: date, days: str | None = workdays.DEFAULT_DAYS) -> list[tuple[str, str, date]]:
+    """The one-tap follow-up choices shown after a log: (key, label, date), each on one of the
+    user's working days ("tomorrow" on a Friday is Monday)."""
+    return [("1d", _("Tomorrow"), workdays.next_working_day(today, days)),
+            ("7d", _("In 1 week"), workdays.on_or_after(today + timedelta(days=7), days)),
+            ("14d", _("In 2 weeks"), workdays.on_or_after(today + timedelta(days=14), days)),
+            ("1m", _("In 1 month"), workdays.on_or_after(_add_month(today), days))]
 
 
 def _add_month(day: date) -> date:

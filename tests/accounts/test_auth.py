@@ -220,7 +220,7 @@ def test_open_redirect_after_login_is_refused(db, client):
 def test_user_locale_setting(app, db, client, login):
     user = make_user(db)
     login(user)
-    r = client.post("/account", data={"prefs-locale": "en"})
+    r = client.post("/account", data={"prefs-locale": "en", "prefs-working_days": ["0", "1", "2", "3", "4"]})
     assert r.status_code == 303
     db.expire_all()
     assert db.get(User, user.id).locale == "en"

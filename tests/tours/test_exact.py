@@ -92,12 +92,12 @@ def test_solve_tour_returns_the_proven_best_and_says_why_the_others_are_out(seed
         {s.id for s in problem.stops}
 
 
-def test_twelve_stops_are_solved_exactly_within_a_second():
+def test_twelve_stops_are_solved_exactly_within_a_second_of_cpu():
     rng = random.Random(7)
     problem = random_day(rng, EXACT_MAX_STOPS, tight=False)
-    began = time.monotonic()
+    began = time.process_time()  # CPU time: the machine running the tests may be busy
     solution = solve_tour(problem)
-    assert time.monotonic() - began < 2.5  # about 0.5 s alone; margin for a busy machine
+    assert time.process_time() - began < 2.0  # about 0.6 s
     assert solution.feasible and solution.exact
     # nothing drives less: every single move of one visit elsewhere is worse or infeasible
     order = [v.stop for v in solution.visits]

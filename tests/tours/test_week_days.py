@@ -77,7 +77,7 @@ def test_the_same_hours_by_default_and_a_closed_every_day_client_is_said(app, db
     tours = db.exec(select(Tour).where(Tour.owner_id == rep.id, Tour.day >= TUESDAY)).all()
     assert len(tours) == 3 and {(t.start_time, t.end_time) for t in tours} == {(time(7, 45), time(17, 15))}
     assert "Not planned" in body and "Ouvert le samedi seulement" in body
-    assert "Cannot be reached while it is open." in body
+    assert "Closed at the time it could be reached." in body
     planned = {c.company_name for t in tours for _s, c in services.stops_of(db, t)}
     assert planned == {"Toujours ouvert"}
 
