@@ -33,11 +33,13 @@ bp = Blueprint("tours", __name__)
 def tour_helpers():
     return {"tour_stop_cap": services.MAX_TOUR_STOPS}  # the client list offers "add these to my tour" below it
 
+
 def hhmm(seconds: int | None) -> str:
     if seconds is None:
         return "–"
     seconds = int(seconds)
     return f"{seconds // 3600 % 24:02d}:{seconds % 3600 // 60:02d}"
+
 
 def duration_text(seconds: int | None) -> str:
     if seconds is None:
@@ -45,13 +47,16 @@ def duration_text(seconds: int | None) -> str:
     minutes = round(abs(int(seconds)) / 60)
     return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
 
+
 @bp.app_template_filter("hhmm")
 def _hhmm(value):
     return hhmm(value)
 
+
 @bp.app_template_filter("drive")
 def _drive(value):
     return duration_text(value)
+
 
 def with_tour(fn=None, *, allow_gone: bool = False):
     """Load `tour_id` (and `stop_id`) in the actor's scope, or 404. A stop whose client left the
@@ -122,6 +127,7 @@ def added_message(added: int, asked: int) -> tuple[str, str]:
         return ngettext("This client is already in the tour.", "These %(num)d clients are already in the tour.",
                         asked), "info"
     return ngettext("%(num)d stop added to the tour.", "%(num)d stops added to the tour.", added), "success"
+
 
 def ngettext_left(count: int) -> str:
     return ngettext("%(num)d stop does not fit: see why below.", "%(num)d stops do not fit: see why below.", count)

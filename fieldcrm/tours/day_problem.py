@@ -14,6 +14,9 @@ from fieldcrm.tours.models import Tour, TourStop
 from fieldcrm.tours.planning import tour_problem
 from fieldcrm.tours.problem import LunchBreak, Stop
 
+CLOSED_THAT_DAY = "closed_that_day"  # left-out reasons of the app, beside the solver's
+LATE = "late"  # in the order kept by hand, past its window
+
 
 class TourError(ValueError):
     """A tour that cannot be planned as asked; `code` picks the translated message."""

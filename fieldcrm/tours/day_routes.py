@@ -26,10 +26,7 @@ from fieldcrm.tours.blueprint import (
     tour_today,
     with_tour,
 )
-from fieldcrm.tours.messages import (
-    LATE,
-    reason_labels,
-)
+from fieldcrm.tours.messages import LATE, conflict_text, reason_labels
 from fieldcrm.web.downloads import html_download
 from fieldcrm.web.htmx import render
 
@@ -41,6 +38,7 @@ from fieldcrm.web.htmx import render
 def index():
     return render("tours/index.html", "tours/index.html", tours=queries.recent_tours(get_session(), current_user),
                   today=tour_today())
+
 
 @bp.get("/tours/today")
 @login_required
@@ -55,6 +53,7 @@ def today():
                   **_detail_context(services.unsaved_tour(db, current_user, tour_today())))
 
 DAY_PAGES = {"settings": "tours.settings", "fill": "tours.fill"}
+
 
 @bp.post("/tours/day")
 @login_required
@@ -72,6 +71,7 @@ def open_day():
         return stop_routes.add_segment_stops(tour)
     return redirect(url_for(DAY_PAGES.get(then, "tours.detail"), tour_id=tour.id), 303)
 
+
 def route_points(tour, rows) -> dict:
     """What the tour's maps draw (map.js on the page, the downloadable file): start, end, numbered stops."""
     stops = []
@@ -87,6 +87,7 @@ def route_points(tour, rows) -> dict:
     if tour.end_mode == "elsewhere" and tour.end_lat is not None:
         end = [tour.end_lat, tour.end_lon]
     return {"start": start, "end": end, "stops": stops}
+
 
 def _detail_context(tour, outcome=None) -> dict:
     db = get_session()
@@ -110,7 +111,17 @@ def _detail_context(tour, outcome=None) -> dict:
     elif tour.end_mode == "elsewhere" and tour.end_lat is not None:
         points.append((tour.end_lat, tour.end_lon))
     owner = db.get(User, tour.owner_id)
+    appointments = {s.id: (c.display_name, s.appointment_at.strftime("%H:%M")) for s, c in rows if s.appointment_at}
+    conflicts = {s.id: conflict_text(s.left_out_detail, appointments) for s, _c in rows if s.left_out_detail}
+    now = timeutil.local_now()
+    planned = timeutil.to_local(tour.planned_at) if tour.planned_at else None
     return {"tour": tour, "rows": rows, "gone": gone, "nav": nav, "owner": owner,
+            "conflicts": {k: v for k, v in conflicts.items() if v},
+            "left_count": sum(1 for s, _c in rows if s.state == "planned" and s.left_out_reason not in (None, LATE)),
+            "under_way": now.date() == tour.day and now.time() > tour.start_time,
+            # A plan made once the day had started runs from that moment, not from the start time.
+            "planned_from": planned.strftime("%H:%M") if planned and planned.date() == tour.day
+            and planned.time() > tour.start_time else None,
             "numbers": {stop_id: i for i, stop_id in enumerate(numbered, start=1)},
             "whole_tour": navigation.google_directions_links(points) if tour.planned_at and has_stops else [],
             # Gone stops that still hold times: the plan was made with them, the times need a new plan.
@@ -121,10 +132,12 @@ def _detail_context(tour, outcome=None) -> dict:
             "outcome": outcome, "max_stops": services.MAX_TOUR_STOPS, "quick_log_url": quick_log_url,
             "segments": stop_sources.visible_segments(db, current_user) if access.can_edit_tour(current_user, tour) else []}
 
+
 @bp.get("/tours/<int:tour_id>")
 @with_tour
 def detail(tour):
     return render("tours/detail.html", "tours/_tour.html", **_detail_context(tour))
+
 
 @bp.get("/tours/<int:tour_id>/map.html")
 @with_tour
@@ -138,28 +151,37 @@ def map_download(tour):
                                   static_dir=current_app.static_folder, lang=str(get_locale() or "fr"))
     return html_download(html, map_file.file_name(tour))
 
+
 @bp.post("/tours/<int:tour_id>/optimise")
 @with_tour
 def optimise(tour):
+    """Optimise the stops still to visit. A day under way is planned from now, from the phone's
+    position when the rep shared it, else from the last stop done, else from the start of the day."""
     owner_only(tour)
-    if flash_plan(tour, optimise=True):
-        flash(_("Tour optimised."), "success")
+    now = timeutil.local_now()
+    under_way = now.date() == tour.day and now.time() > tour.start_time
+    shared = position_from_form()
+    position, where = shared, _("from your position")
+    if shared is None and under_way:
+        done = [c for s, c in services.stops_of(get_session(), tour) if s.state == "done" and c.latitude is not None]
+        if done:
+            position, where = (done[-1].latitude, done[-1].longitude), _("from your last stop, %(name)s",
+                                                                              name=done[-1].display_name)
+    if position is None:
+        where = _("from the start of the day")
+    now_s = now.hour * 3600 + now.minute * 60 if under_way else None
+    if flash_plan(tour, optimise=True, from_position=position, now_s=now_s):
+        if under_way:
+            flash(_("The day has started: the rest of it is planned from %(time)s, %(where)s.",
+                    time=now.strftime("%H:%M"), where=where), "success")
+        else:
+            flash(_("Tour optimised."), "success")
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
 
-@bp.post("/tours/<int:tour_id>/reoptimise")
-@with_tour
-def reoptimise(tour):
-    """Re-optimise the stops still to visit, from the current position (or the last stop done), now."""
-    owner_only(tour)
-    position = position_from_form()
-    if position is None:
-        done = [c for s, c in services.stops_of(get_session(), tour) if s.state == "done" and c.latitude is not None]
-        position = (done[-1].latitude, done[-1].longitude) if done else None
-    now = timeutil.local_now()
-    now_s = now.hour * 3600 + now.minute * 60 if now.date() == tour.day else None
-    if flash_plan(tour, optimise=True, from_position=position, now_s=now_s):
-        flash(_("The rest of the tour is re-optimised from here."), "success")
-    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
+# The former "re-optimise the rest from here" button: the same plan (a started day is planned from now).
+bp.add_url_rule("/tours/<int:tour_id>/reoptimise", endpoint="reoptimise", view_func=optimise, methods=["POST"])
+
 
 @bp.post("/tours/<int:tour_id>/start-here")
 @with_tour

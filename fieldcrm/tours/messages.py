@@ -9,10 +9,7 @@ import json
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from fieldcrm.tours.day_problem import TourError
-
-CLOSED_THAT_DAY = "closed_that_day"
-LATE = "late"
+from fieldcrm.tours.day_problem import CLOSED_THAT_DAY, LATE, TourError
 
 
 def reason_labels() -> dict:

@@ -20,7 +20,7 @@ from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
 from fieldcrm.db import dialect_insert
 from fieldcrm.timeutil import utcnow
-from fieldcrm.tours.day_problem import TourError, build_problem, seconds
+from fieldcrm.tours.day_problem import CLOSED_THAT_DAY, LATE, TourError, build_problem, seconds
 from fieldcrm.tours.models import Tour, TourStop
 from fieldcrm.tours.problem import (
     LeftOut,
@@ -32,8 +32,6 @@ from fieldcrm.tours.problem import (
 from fieldcrm.tours.solver import picked_order_cost, schedule_order, solve_tour
 
 MAX_TOUR_STOPS = 100  # what a rep can drive in a day, with margin; the solver itself takes 200
-CLOSED_THAT_DAY = "closed_that_day"
-LATE = "late"
 CLIENT_GONE = "client_gone"  # the client was given to another rep or deleted
 
 

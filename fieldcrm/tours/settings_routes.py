@@ -41,6 +41,7 @@ def settings(tour):
     return render("tours/settings.html", "tours/_settings.html", status=status, form=form, tour=tour, error=error,
                   can_edit=access.can_edit_tour(current_user, tour))
 
+
 def _locate_text(text: str):
     """An address typed for the start or end of the day -> (lat, lon), or None."""
     chain = map_services.make_chain(current_app.config, inline=True)
@@ -49,6 +50,7 @@ def _locate_text(text: str):
         street = text[:match.start()].strip(" ,") or None
         return geocode_address(street, match.group(1), match.group(2).strip() or None, "FR", chain)
     return geocode_address(None, None, text, "FR", chain)
+
 
 def _settings_data(form, tour):
     data = {"start_time": form.start_time.data, "end_time": form.end_time.data, "end_mode": form.end_mode.data,

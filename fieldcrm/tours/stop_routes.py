@@ -52,6 +52,7 @@ def stop_edit(tour, stop):
     return render("tours/stop.html", "tours/_stop_form.html", status=status, form=form, tour=tour, stop=stop,
                   client=client, can_edit=access.can_edit_tour(current_user, tour))
 
+
 @bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/remove")
 @with_tour(allow_gone=True)
 def stop_remove(tour, stop):
@@ -59,6 +60,7 @@ def stop_remove(tour, stop):
     services.remove_stop(get_session(), tour, stop)
     flash(_("Stop removed."), "success")
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
 
 @bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/move")
 @with_tour
@@ -80,6 +82,7 @@ def stop_move(tour, stop):
         flash(error_message(error), "error")
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
 
+
 @bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/state")
 @with_tour
 def stop_state(tour, stop):
@@ -95,6 +98,7 @@ def stop_state(tour, stop):
         return redirect(quick_log_url(stop.client_id, next=url_for("tours.detail", tour_id=tour.id),
                                       followup_id=due.id if due else None), 303)
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
 
 @bp.post("/tours/today/stops")
 @login_required
@@ -122,6 +126,7 @@ def add_today():
     flash(message, category)
     return redirect(safe_next(url_for("tours.detail", tour_id=tour.id)), 303)
 
+
 @bp.post("/tours/<int:tour_id>/stops")
 @with_tour
 def add_stops(tour):
@@ -137,6 +142,7 @@ def add_stops(tour):
         flash(error_message(error), "error")
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
 
+
 @bp.get("/tours/<int:tour_id>/fill")
 @with_tour
 def fill(tour):
@@ -149,12 +155,14 @@ def fill(tour):
     return render("tours/fill.html", "tours/_fill.html", tour=tour, suggestions=suggestions, error=error,
                   can_edit=access.can_edit_tour(current_user, tour))
 
+
 @bp.post("/tours/<int:tour_id>/agenda")
 @with_tour
 def add_agenda(tour):
     """The day's appointments (fixed times) and follow-ups due that day become stops."""
     owner_only(tour)
     return add_days_agenda(tour)
+
 
 def add_days_agenda(tour):
     try:
@@ -167,12 +175,14 @@ def add_days_agenda(tour):
                 followups=ngettext("%(num)d follow-up", "%(num)d follow-ups", followups)), "success")
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
 
+
 @bp.post("/tours/<int:tour_id>/segment")
 @with_tour
 def add_segment(tour):
     """Every client of a saved segment becomes a stop."""
     owner_only(tour)
     return add_segment_stops(tour)
+
 
 def add_segment_stops(tour):
     db = get_session()
@@ -188,6 +198,7 @@ def add_segment_stops(tour):
     except services.TourError as error:
         flash(error_message(error), "error")
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
 
 @bp.post("/tours/today/from-list")
 @login_required
@@ -213,6 +224,7 @@ def add_from_list():
     flash(*added_message(added, len(clients)))
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
 
+
 @bp.post("/tours/today/in-view")
 @login_required
 def add_in_view():
@@ -232,6 +244,7 @@ def add_in_view():
         return redirect(url_for("maps.index", **MapFilters.from_args(request.form).as_args()), 303)
     flash(*added_message(added, len(clients)))
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+
 
 @bp.post("/tours/zone")
 @login_required

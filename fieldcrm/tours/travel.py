@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import requests
 
+from fieldcrm.tours.estimate import estimated_matrix
+
 LatLon = tuple[float, float]
 Matrix = list[list[int | None]]
 
@@ -149,16 +151,14 @@ class OsrmClient:
 class TravelMatrix:
     """Durations and distances between points, with where they came from.
 
-    When ``estimated`` is true the UI says so ("estimated from straight-line distance × 1.3 at
-    50 km/h", built from ``detour_factor`` and ``speed_kmh``); ``fallback_reason`` tells why a
-    configured routing server was not used.
+    When ``estimated`` is true the UI says so (the estimate of ``estimate.py``: speed by length of
+    drive, calibrated on French routes); ``fallback_reason`` tells why a configured routing server
+    was not used.
     """
 
     durations: Matrix
     distances: Matrix
-    source: str  # "osrm" or "straight_line"
-    speed_kmh: float | None = None
-    detour_factor: float | None = None
+    source: str  # "osrm" or "estimate"
     fallback_reason: str | None = None
 
     @property
@@ -175,14 +175,13 @@ class TravelMatrix:
         """English description of the estimate, for logs (the UI translates its own)."""
         if not self.estimated:
             return None
-        return (f"estimated from straight-line distance × {self.detour_factor:g} "
-                f"at {self.speed_kmh:g} km/h")
+        return "estimated from the distance as the crow flies, speed by length of drive"
 
 
 def travel_matrix(points: Sequence[LatLon], routing_url: str | None = None, *, timeout: float = 5.0,
-                  speed_kmh: float = DEFAULT_SPEED_KMH, detour_factor: float = DEFAULT_DETOUR_FACTOR,
                   client: OsrmClient | None = None) -> TravelMatrix:
-    """Road times from OSRM when ``routing_url`` is set; on any failure, the straight-line estimate."""
+    """Road times from OSRM when ``routing_url`` is set; on any failure (or without), the estimate
+    of ``estimate.py``."""
     fallback_reason = None
     if client is None and routing_url:
         client = OsrmClient(routing_url, timeout=timeout)
@@ -194,5 +193,5 @@ def travel_matrix(points: Sequence[LatLon], routing_url: str | None = None, *, t
             return TravelMatrix(durations, distances, "osrm")
         except RoutingUnavailable as exc:
             fallback_reason = str(exc)
-    durations, distances = haversine_matrix(points, speed_kmh, detour_factor)
-    return TravelMatrix(durations, distances, "straight_line", speed_kmh, detour_factor, fallback_reason)
+    durations, distances = estimated_matrix(points)
+    return TravelMatrix(durations, distances, "estimate", fallback_reason)

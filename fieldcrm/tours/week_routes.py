@@ -52,6 +52,7 @@ def week():
     return render("tours/week.html", "tours/week.html", filters=filters, first=first, days=days, max_per_day=max_per_day,
                   result=result, error=error, reasons=reason_labels())
 
+
 @bp.get("/tours/mileage")
 @login_required
 def mileage_log():

@@ -9,17 +9,17 @@
   }
 
   function setup(root) {
-    // Forms marked data-geolocate send the phone's position (or nothing: the server falls back).
-    root.querySelectorAll("form[data-geolocate]").forEach(function (form) {
-      form.addEventListener("submit", function (e) {
-        if (form.dataset.located) return;
-        e.preventDefault();
-        var submit = function () { form.dataset.located = "1"; form.submit(); };
+    // "Plan from where I am": only when the rep asks, the phone's position fills the form's lat/lon
+    // and the plan is made from there (never read without that tap).
+    root.querySelectorAll("[data-share-position]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var form = button.closest("form");
+        var status = form.querySelector("[data-position-status]");
         locate(function (lat, lon) {
           form.querySelector("[name=lat]").value = lat;
           form.querySelector("[name=lon]").value = lon;
-          submit();
-        }, submit);
+          form.submit();
+        }, function () { if (status) status.textContent = status.dataset.failed || "✗"; });
       });
     });
     // Tour settings: "use my current position" fills the hidden fields.

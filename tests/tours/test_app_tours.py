@@ -75,7 +75,7 @@ def test_optimised_order_is_the_brute_force_optimum_with_windows_and_an_appointm
     # The page shows the numbered route, ETAs, totals and the saving.
     page = http.get(f"/tours/{tour.id}").get_data(as_text=True)
     assert "ETA" in page and "km" in page and 'class="stop-number"' in page
-    assert "straight-line distance" in page  # no routing server: said plainly
+    assert 'id="estimated"' in page and "as the crow flies" in page  # no routing server: said plainly
 
 
 def test_stops_that_cannot_fit_are_listed_with_the_reason(app, db):
@@ -115,7 +115,7 @@ def test_travel_times_come_from_osrm_and_fall_back_when_it_is_down(make_app, db_
     body = response.get_data(as_text=True)
     assert "routing server did not answer" in body
     db.expire_all()
-    assert db.get(Tour, tour.id).travel_source == "straight_line"
+    assert db.get(Tour, tour.id).travel_source == "estimate"
 
 
 def test_bad_input_start_after_end_no_start_and_too_many_stops(app, db):

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from fieldcrm.tours.estimate import estimated_matrix
 from fieldcrm.tours.planning import tour_points, tour_problem
 from fieldcrm.tours.problem import LeftOutReason, Stop
 from fieldcrm.tours.solver import solve_tour
@@ -40,8 +41,8 @@ def test_haversine_matrix_applies_detour_and_speed():
 def test_without_routing_server_the_matrix_is_an_announced_estimate():
     travel = travel_matrix(POINTS)
     assert travel.estimated and not travel.fell_back
-    assert travel.notice == "estimated from straight-line distance × 1.3 at 50 km/h"
-    assert travel.durations == haversine_matrix(POINTS)[0]
+    assert travel.notice == "estimated from the distance as the crow flies, speed by length of drive"
+    assert travel.durations == estimated_matrix(POINTS)[0]
 
 
 def test_table_reads_osrm_durations_and_distances(fake_osrm: FakeOsrm):
@@ -102,13 +103,13 @@ def test_slow_server_falls_back_to_the_estimate_without_waiting(fake_osrm: FakeO
     assert time.monotonic() - began < 2.0
     assert travel.fell_back and travel.estimated
     assert "0.3 s" in travel.fallback_reason
-    assert travel.notice == "estimated from straight-line distance × 1.3 at 50 km/h"
-    assert travel.durations == haversine_matrix(POINTS)[0]
+    assert travel.notice == "estimated from the distance as the crow flies, speed by length of drive"
+    assert travel.durations == estimated_matrix(POINTS)[0]
 
 
 def test_server_that_is_down_falls_back_with_the_reason():
     travel = travel_matrix(POINTS, closed_port_url(), timeout=1.0)
-    assert travel.fell_back and travel.source == "straight_line"
+    assert travel.fell_back and travel.source == "estimate"
     assert "unreachable" in travel.fallback_reason
 
 
