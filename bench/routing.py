@@ -3,6 +3,7 @@
     .venv/bin/python bench/routing.py              # everything (a few minutes on 2 cores)
     .venv/bin/python bench/routing.py --quick      # TSPLIB, the .001 TSPTW instances, the French day
     .venv/bin/python bench/routing.py --instances 'n200*'   # or 'lyon-*', 'kroA100', ...
+    .venv/bin/python bench/routing.py --days       # only reps' days over real communes (routing_days.py)
 
 Data: $FIELDCRM_BENCH_DATA, or ../shared/bench-data next to the repository (see its
 routing/SOURCES.md). Every returned tour is re-checked here with independent code: each customer
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.routing_days import run_days  # noqa: E402
 from fieldcrm.tours.planning import tour_problem  # noqa: E402
 from fieldcrm.tours.problem import LunchBreak, Stop, TourProblem  # noqa: E402
 from fieldcrm.tours.schedule import nearest_neighbour_order, schedule_order  # noqa: E402
@@ -288,7 +290,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="TSPLIB, the .001 TSPTW instances, the French day")
     parser.add_argument("--instances", metavar="PATTERN", help="only instances matching this glob, e.g. 'n40w*'")
+    parser.add_argument("--days", action="store_true", help="only reps' days over real communes (no data needed)")
     args = parser.parse_args(argv)
+    if args.days:
+        print("load average at start: {:.2f} {:.2f} {:.2f} on {} cores".format(*os.getloadavg(), os.cpu_count()))
+        lines, misses = run_days()
+        print("\n".join(lines))
+        print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        print("targets missed: " + ("none" if not misses else "; ".join(misses)))
+        return 1 if misses else 0
     routing = data_dir()
     rows: list[Row] = []
     print("load average at start: {:.2f} {:.2f} {:.2f} on {} cores".format(*os.getloadavg(), os.cpu_count()))
@@ -304,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     misses = [f"{r.instance}: {', '.join(r.misses)}" for r in rows if r.misses]
     if rows:
         print_totals(rows)
-    for name, section in (("lyon-day", run_french_day), ("lyon-week", run_french_week)):
+    for name, section in (("lyon-day", run_french_day), ("lyon-week", run_french_week), ("days", run_days)):
         if args.instances is None or fnmatch.fnmatch(name, args.instances):
             lines, section_misses = section()
             print("\n" + "\n".join(lines))
