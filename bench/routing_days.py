@@ -7,7 +7,8 @@ with opening hours closed at lunch, a few fixed appointments, a 45-minute lunch,
 driving times from the app's estimate (tours/estimate.py), as the app plans them.
 
 - Small days (6-7 stops): ``solve_tour`` against brute force over every subset, order and place of
-  lunch, timed by the independent schedule code; "exact" counts the days where both agree.
+  lunch, timed by the independent schedule code, on the day as the planner takes it (appointments
+  stretch the day; of two that clash, the later is out); "exact" counts the days where both agree.
 - Days of 9-12 stops: ``solve_tour`` (exact by dynamic programming) against VROOM alone, with the
   app's own search settings: how far VROOM alone is from the optimum.
 - Overloaded days (25-40 candidate stops, far more than fit): ``solve_tour`` against a long search
@@ -18,6 +19,7 @@ driving times from the app's estimate (tours/estimate.py), as the app plans them
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import random
@@ -77,6 +79,11 @@ def _value(stops, travel: int) -> tuple[int, ...]:
 
 
 def brute_force(problem: TourProblem) -> tuple[int, ...]:
+    """The best value over every subset, order and place of lunch, on the day as the planner
+    takes it: appointments stretch the day, and one that clashes with an earlier one is out."""
+    problem, clashing = keep_appointments(problem)
+    out = {item.stop.id for item in clashing}
+    problem = dataclasses.replace(problem, stops=[s for s in problem.stops if s.id not in out])
     best = None
     for size in range(len(problem.stops) + 1):
         for subset in itertools.combinations(problem.stops, size):
