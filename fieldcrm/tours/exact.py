@@ -59,7 +59,8 @@ def _worth_by_mask(stops: Sequence[Stop]) -> list[tuple[int, int, int, int, int]
 def solve_exact(problem: TourProblem, stops: Sequence[Stop], *, known_complete_cost: int | None = None,
                 deadline: float | None = None) -> TourSolution | None:
     """The best tour of ``stops`` (all located and reachable; at most EXACT_MAX_STOPS), or None if
-    ``deadline`` (a ``time.monotonic()`` value) passed first.
+    ``deadline`` (a ``time.thread_time()`` value: this thread's CPU seconds, so that a busy machine
+    does not cut the search short) passed first.
 
     ``known_complete_cost``: the driving of a tour already known to serve every stop; the search
     is then limited to complete tours that drive no more."""
@@ -169,7 +170,7 @@ def solve_exact(problem: TourProblem, stops: Sequence[Stop], *, known_complete_c
     consider(0, start)
     expand(0, start)
     for mask in range(1, 1 << n):
-        if deadline is not None and time.monotonic() > deadline:
+        if deadline is not None and time.thread_time() > deadline:
             return None
         for labels in states[mask].values():
             for label in labels:
