@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from sqlmodel import select
+
 from fieldcrm import workdays
 from fieldcrm.accounts.models import User
+from fieldcrm.tours.models import Tour
 from fieldcrm.visits.services import next_step_choices
-from tests.factories import make_client, make_user
+from tests.factories import logged_in_http, make_client, make_user
+from tests.tours.test_app_tours import DAY, _located, _tour
 
 
 def test_tomorrow_on_a_friday_is_monday():
@@ -79,3 +83,17 @@ def test_tomorrow_on_a_friday_proposes_monday_unless_the_rep_works_saturdays(app
     followup_form = client.get(f"/clients/{customer.id}/followups/new").get_data(as_text=True)
     assert 'value="2026-12-05"' in followup_form  # Saturday, a working day for this rep
     assert next_step_choices(date(2026, 12, 4), "012345")[0][2] == date(2026, 12, 5)
+
+
+def test_the_week_plan_starts_on_a_working_day_and_skips_public_holidays(app, db, set_now):
+    set_now(FRIDAY_MORNING)
+    rep = make_user(db)
+    _tour(db, rep, [])  # the start place comes from the latest tour
+    _located(db, rep, 4, segment="Boulangeries")
+    http = logged_in_http(app, rep)
+    assert 'name="first" value="2026-12-07"' in http.get("/tours/week").get_data(as_text=True)  # Monday
+    response = http.post("/tours/week", data={"first": "2026-11-10", "days": "3", "segment": "Boulangeries"})
+    assert response.status_code == 200
+    db.expire_all()
+    days = sorted(t.day for t in db.exec(select(Tour).where(Tour.owner_id == rep.id, Tour.day < DAY)).all())
+    assert days == [date(2026, 11, 10), date(2026, 11, 12), date(2026, 11, 13)]  # 11 November skipped

@@ -8,6 +8,7 @@ from flask import Response, current_app, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from fieldcrm import workdays
 from fieldcrm.db import get_session
 from fieldcrm.maps.queries import MapFilters
 from fieldcrm.tours import mileage, queries, services, week_plan
@@ -35,7 +36,7 @@ def week():
     try:
         first = date.fromisoformat(args.get("first") or "")
     except ValueError:
-        first = tour_today() + timedelta(days=1)
+        first = workdays.next_working_day(tour_today(), current_user.working_days)
     days = int_arg(args, "days", 5, minimum=1, maximum=6)
     max_per_day = int_arg(args, "max_per_day", 0, minimum=0, maximum=services.MAX_TOUR_STOPS) or None
     if request.method == "POST":
