@@ -327,7 +327,7 @@ class VroomSearch:
         best = self.run(jobs, plain, share)
         served = {self.number_of[v.stop.id] for v in best.visits}
         left_tiers = {self.by_job[j].tier for j in jobs if j not in served}
-        if not left_tiers or max(left_tiers) <= min(self.by_job[j].tier for j in served):
+        if not left_tiers or (served and max(left_tiers) <= min(self.by_job[j].tier for j in served)):
             return best
         kept: list[int] = []
         for tier in tiers:
