@@ -29,7 +29,7 @@ from fieldcrm.tours.problem import (
     TourProblem,
     TourSolution,
 )
-from fieldcrm.tours.solver import picked_order_cost, schedule_order, solve_tour
+from fieldcrm.tours.solver import keep_appointments, picked_order_cost, schedule_order, solve_tour
 
 MAX_TOUR_STOPS = 100  # what a rep can drive in a day, with margin; the solver itself takes 200
 CLIENT_GONE = "client_gone"  # the client was given to another rep or deleted
@@ -263,7 +263,8 @@ def plan(db: Session, tour: Tour, config: Mapping, *, optimise: bool = True,
     else:
         located = [s.id for s in problem.stops if s.location is not None]
         missing = [LeftOut(s, LeftOutReason.NO_POSITION) for s in problem.stops if s.location is None]
-        solution = dataclasses.replace(schedule_order(problem, located), left_out=missing)
+        stretched, _clashes = keep_appointments(problem)  # the order is the rep's; the day holds its appointments
+        solution = dataclasses.replace(schedule_order(stretched, located), left_out=missing)
     for position, (stop, _client) in enumerate(finished):
         stop.position = position
         db.add(stop)
