@@ -3,14 +3,14 @@ planned from now and from the last stop done, a saving over the same stops."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from fieldcrm import timeutil
 from fieldcrm.tours import services
 from fieldcrm.tours.day_problem import build_problem, seconds
 from fieldcrm.tours.models import Tour
 from fieldcrm.tours.schedule import travel_cost
-from tests.factories import logged_in_http, make_user
+from tests.factories import logged_in_http, make_followup, make_user
 from tests.tours.test_app_tours import DAY, HOME, _located, _tour
 
 
@@ -93,3 +93,21 @@ def test_the_saving_compares_the_same_stops_and_says_how_many_did_not_fit(app, d
         assert saved.picked_duration_s < travel_cost(problem, [s.id for s in stops])[0]
     page = _page(http, tour)
     assert f"{len(left)} stops could not fit" in page or f"{len(left)} stop could not fit" in page
+
+
+def test_a_full_day_keeps_the_overdue_follow_up_and_the_client_due_first(app, db, set_now):
+    set_now(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    rep = make_user(db)
+    clients = _located(db, rep, 6)
+    make_followup(db, rep, clients[5], date(2026, 11, 18), reason="Rappeler")  # overdue on the day
+    clients[4].visit_cadence_days = 30  # never visited: due by cadence
+    db.add(clients[4])
+    db.commit()
+    # 09:00-11:20 with 40-minute visits and the drives: room for two of the six
+    tour, stops = _tour(db, rep, clients, start_time=time(9, 0), end_time=time(11, 20))
+    for stop in stops:
+        services.update_stop(db, tour, stop, service_minutes=40, priority=50, appointment_at=None)
+    http = logged_in_http(app, rep)
+    http.post(f"/tours/{tour.id}/optimise")
+    kept = {c.id for s, c in _stops(db, tour) if s.left_out_reason is None}
+    assert kept == {clients[5].id, clients[4].id}  # not the nearer ones with nothing due
