@@ -90,7 +90,7 @@ def test_a_day_under_way_is_planned_from_now_and_from_the_last_stop(page: Page, 
     expect(page.locator("#plan-from-now")).to_contain_text("La journée a commencé")
     assert_tappable(page.locator("[data-share-position]"))
     page.locator("#optimise").click()
-    expect(page.locator(".flash").first).to_contain_text(
+    expect(page.locator(".flash-info")).to_contain_text(
         "la suite est planifiée à partir de 11:40, depuis votre dernière étape, Pharmacie Colin")
     expect(page.locator("#planned-from")).to_have_text("11:40")
     etas = page.locator("li.stop-planned .eta").all_inner_texts()

@@ -111,3 +111,14 @@ def test_a_full_day_keeps_the_overdue_follow_up_and_the_client_due_first(app, db
     http.post(f"/tours/{tour.id}/optimise")
     kept = {c.id for s, c in _stops(db, tour) if s.left_out_reason is None}
     assert kept == {clients[5].id, clients[4].id}  # not the nearer ones with nothing due
+
+
+def test_after_the_end_of_the_day_the_day_is_planned_as_a_whole(app, db, set_now):
+    set_now(timeutil.local_datetime(DAY, time(19, 30)))  # the day ended at 18:30
+    rep = make_user(db)
+    clients = _located(db, rep, 3)
+    tour, _stops_ = _tour(db, rep, clients)
+    http = logged_in_http(app, rep)
+    body = http.post(f"/tours/{tour.id}/optimise", follow_redirects=True).get_data(as_text=True)
+    assert "Tour optimised." in body and "The day has started" not in body
+    assert min(s.arrival_s for s, _c in _stops(db, tour)) < 9 * 3600
