@@ -51,7 +51,7 @@ def _communes_around(name: str, radius_km: float):
 
 
 def generated_day(rng: random.Random, stops: int, *, radius_km: float = 35, appointments: int = 2,
-                  tiers: bool = False) -> TourProblem:
+                  tiers: bool = False, services=(900, 1200, 1800, 2700)) -> TourProblem:
     home, near = _communes_around(rng.choice(HOMES), radius_km)
     places = rng.sample(near, stops)
     points = [(home.lat, home.lon)] + [(c.lat, c.lon) for c in places]
@@ -60,7 +60,7 @@ def generated_day(rng: random.Random, stops: int, *, radius_km: float = 35, appo
     times = sorted(rng.sample([9, 10, 11, 14, 15, 16, 17], k=appointments))
     chosen = []
     for i, commune in enumerate(places, start=1):
-        service = rng.choice([900, 1200, 1800, 2700])
+        service = rng.choice(services)
         priority = 50
         if tiers:
             priority = rng.choices([80, 60, 50, 30], weights=[2, 4, 6, 3])[0]
@@ -149,7 +149,7 @@ def overloaded_days(sizes=(25, 30, 35, 40), long_runs: int = 6, long_seconds: fl
     lines = [f"  {'overloaded day':<28}{'kept (rdv/80+/60+/rest)':>26}{'long search':>26}{'gap %':>8}"
              f"{'cpu s':>8}{'long s':>8}"]
     for size in sizes:
-        problem = generated_day(rng, size, radius_km=45, appointments=3, tiers=True)
+        problem = generated_day(rng, size, radius_km=20, appointments=3, tiers=True, services=(600, 900, 1200))
         tour, seconds = _solved(problem)
         began = time.perf_counter()
         best = None
