@@ -8,9 +8,10 @@ from sqlmodel import select
 
 from fieldcrm import workdays
 from fieldcrm.accounts.models import User
+from fieldcrm.followups.models import FollowUp
 from fieldcrm.tours.models import Tour
 from fieldcrm.visits.services import next_step_choices
-from tests.factories import logged_in_http, make_client, make_user
+from tests.factories import logged_in_http, make_client, make_followup, make_user
 from tests.tours.test_app_tours import DAY, _located, _tour
 
 
@@ -97,3 +98,14 @@ def test_the_week_plan_starts_on_a_working_day_and_skips_public_holidays(app, db
     db.expire_all()
     days = sorted(t.day for t in db.exec(select(Tour).where(Tour.owner_id == rep.id, Tour.day < DAY)).all())
     assert days == [date(2026, 11, 10), date(2026, 11, 12), date(2026, 11, 13)]  # 11 November skipped
+
+
+def test_a_follow_up_snoozed_to_tomorrow_on_a_friday_falls_on_monday(app, db, client, login, set_now):
+    set_now(FRIDAY_MORNING)
+    user = make_user(db)
+    customer = make_client(db, user)
+    followup = make_followup(db, user, customer, date(2026, 12, 4), reason="Rappeler")
+    login(user)
+    assert client.post(f"/followups/{followup.id}/snooze", data={"days": "1"}).status_code == 303
+    db.expire_all()
+    assert db.get(FollowUp, followup.id).due_date == date(2026, 12, 7)

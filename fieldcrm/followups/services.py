@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from fieldcrm import access, timeutil
+from fieldcrm import access, timeutil, workdays
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
 from fieldcrm.followups.models import Appointment, FollowUp
@@ -85,10 +85,15 @@ def cancel_followup(db: Session, actor: User, followup: FollowUp) -> FollowUp:
 
 def snooze_followup(db: Session, actor: User, followup: FollowUp, *, days: int | None = None,
                     until: date | None = None) -> FollowUp:
-    """Push an open follow-up to a later day: `days` after today (not after its old date), or `until`."""
+    """Push an open follow-up to a later day: `days` after today (not after its old date; on the
+    assignee's next working day if that one is not), or `until` as chosen."""
     if followup.status != "open":
         return followup
-    followup.due_date = until or timeutil.today() + timedelta(days=days or 1)
+    if until is None:
+        assignee = db.get(User, followup.assignee_id)
+        until = workdays.on_or_after(timeutil.today() + timedelta(days=days or 1),
+                                     assignee.working_days if assignee else workdays.DEFAULT_DAYS)
+    followup.due_date = until
     followup.snoozed_count += 1
     db.add(followup)
     db.commit()
