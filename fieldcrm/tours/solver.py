@@ -99,7 +99,7 @@ def keep_appointments(problem: TourProblem) -> tuple[TourProblem, list[LeftOut]]
     day is under way, later end), and lunch gives way when it cannot fit between them. Of two
     appointments that cannot both be kept (the first ends, plus the drive, after the second
     begins), the earlier is kept and the other is left out naming it, with the drive and the gap.
-    Returns the problem to solve and the appointments left out."""
+    Returns the problem to solve and the stops left out."""
     appointments = sorted((s for s in problem.stops if s.is_appointment and s.location is not None
                            and problem.travel(problem.start, s.location) is not None
                            and (problem.end is None or problem.travel(s.location, problem.end) is not None)),
@@ -113,8 +113,25 @@ def keep_appointments(problem: TourProblem) -> tuple[TourProblem, list[LeftOut]]
             shift_start = min(shift_start, begins - int(problem.travel(problem.start, stop.location)))  # type: ignore[arg-type]
         back = 0 if problem.end is None else int(problem.travel(stop.location, problem.end))  # type: ignore[arg-type]
         shift_end = max(shift_end, begins + stop.service + back)
-    problem = dataclasses.replace(problem, shift_start=max(0, shift_start), shift_end=shift_end)
     left_out: list[LeftOut] = []
+    if (shift_start, shift_end) != (problem.shift_start, problem.shift_end):
+        # The day stretches for its appointments only: other visits stay within the working hours.
+        hours = (problem.shift_start, problem.shift_end)
+        kept_stops = []
+        for stop in problem.stops:
+            if stop.is_appointment or stop.location is None:
+                kept_stops.append(stop)
+                continue
+            latest = hours[1] - stop.service
+            windows = [(max(a, hours[0]), min(b, latest)) for a, b in stop.windows or ((hours[0], latest),)]
+            windows = [(a, b) for a, b in windows if a <= b]
+            if windows:
+                kept_stops.append(dataclasses.replace(stop, windows=tuple(windows)))
+            else:
+                left_out.append(LeftOut(stop, LeftOutReason.OUTSIDE_OPENING_HOURS if stop.windows
+                                        else LeftOutReason.BEYOND_END_OF_DAY))
+        problem = dataclasses.replace(problem, stops=kept_stops)
+    problem = dataclasses.replace(problem, shift_start=max(0, shift_start), shift_end=shift_end)
     kept: list[Stop] = []
     for stop in appointments:
         begins = stop.windows[0][0]
@@ -214,6 +231,7 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
     """
     if len(problem.stops) > MAX_STOPS:
         raise TooManyStops(len(problem.stops))
+    asked = problem
     problem, left_out = keep_appointments(problem)
     set_aside = {item.stop.id for item in left_out}
     candidates: list[Stop] = []
@@ -227,7 +245,7 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
             left_out.append(LeftOut(stop, reason))
     if not candidates:
         empty = schedule_order(problem, [])
-        return dataclasses.replace(empty, left_out=_in_input_order(problem, left_out))
+        return dataclasses.replace(empty, left_out=_in_input_order(asked, left_out))
 
     by_job = {number: stop for number, stop in enumerate(candidates, start=1)}
     matrix = vroom_durations(problem)
@@ -247,7 +265,7 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
     for stop in candidates:
         if stop.id not in served_ids:
             left_out.append(LeftOut(stop, diagnose_left_out(problem, tour, stop, matrix)))
-    return dataclasses.replace(tour, left_out=_in_input_order(problem, left_out))
+    return dataclasses.replace(tour, left_out=_in_input_order(asked, left_out))
 
 
 EXACT_SECONDS = 4.0  # CPU seconds; beyond, the exact search gives way to VROOM's tour (12 stops: about 1 s)

@@ -43,13 +43,15 @@ def test_a_day_with_shops_and_three_appointments_keeps_the_three():
 
 
 def test_appointments_outside_the_working_hours_stretch_the_day():
-    matrix = ring(3)
-    stops = [Stop.appointment("early", 1, h(8), 1800), Stop.appointment("late", 2, h(19), 1800), Stop(3, 3, 600)]
-    problem = TourProblem(stops, matrix, start=0, end=0, shift_start=h(8.5), shift_end=h(18.5))
+    stops = [Stop.appointment("early", 1, h(8), 1800), Stop.appointment("late", 2, h(19), 1800), Stop(3, 3, 600),
+             Stop("evening-shop", 4, 600, ((h(18.5), h(20)),))]
+    problem = TourProblem(stops, ring(4), start=0, end=0, shift_start=h(8.5), shift_end=h(18.5))
     solution = solve_tour(problem)
     assert solution.order[0] == "early" and solution.order[-1] == "late"
-    assert solution.left_out == []
-    assert solution.departure == h(8) - matrix[0][1]
+    assert solution.departure == h(8) - problem.travel(0, 1)
+    # the day stretches for the appointments only: the other visits stay within the working hours
+    assert next(v for v in solution.visits if v.stop.id == 3).departure <= h(18.5)
+    assert [(o.stop.id, o.reason) for o in solution.left_out] == [("evening-shop", LeftOutReason.OUTSIDE_OPENING_HOURS)]
 
 
 def test_a_day_under_way_cannot_reach_an_appointment_already_past():
