@@ -22,16 +22,12 @@ class NotVisible(Exception):
     """The record does not exist or is outside the actor's reach (answered 404 on every surface)."""
 
 
-def visible_or_raise(record):
-    """`record` itself, or NotVisible when it is None (not found, or filtered out by a scope)."""
-    if record is None:
-        raise NotVisible()
-    return record
-
-
 def first_visible(db: Session, stmt: Select):
-    """The first row of a scoped select, or NotVisible."""
-    return visible_or_raise(db.exec(stmt).first())
+    """The first row of a scoped select, or NotVisible (not found, or filtered out by the scope)."""
+    row = db.exec(stmt).first()
+    if row is None:
+        raise NotVisible()
+    return row
 
 
 def visible_owner_ids(actor) -> Select | None:
