@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from fieldcrm import access, timeutil
+from fieldcrm import timeutil
 from fieldcrm.analyses import queries, services
+from fieldcrm.clients.queries import get_clients_or_404
 from fieldcrm.db import get_session
 from fieldcrm.followups.models import REASON_MAX
 from fieldcrm.tours.day_problem import TourError
@@ -110,7 +111,7 @@ def _ticked_clients():
     which = request.form.get("list")
     which = which if which in DORMANT_LISTS else "no_purchase"
     ids = {to_id(i) for i in request.form.getlist("client_id")} - {None}
-    clients = access.get_clients_or_404(get_session(), current_user, ids) if len(ids) <= MAX_BULK else None
+    clients = get_clients_or_404(get_session(), current_user, ids) if len(ids) <= MAX_BULK else None
     return which, ids, clients
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from fieldcrm import access, timeutil
+from fieldcrm import timeutil
 from fieldcrm.db import get_session
 from fieldcrm.tours import services
 from fieldcrm.tours.messages import (
@@ -25,6 +25,7 @@ from fieldcrm.tours.messages import (
     too_many_message,
 )
 from fieldcrm.tours.problem import TooManyStops
+from fieldcrm.tours.queries import can_edit_tour, get_tour_or_404, get_tour_stop_or_404
 
 bp = Blueprint("tours", __name__)
 
@@ -68,27 +69,22 @@ def with_tour(fn=None, *, allow_gone: bool = False):
     @login_required
     def wrapper(*args, tour_id: int, **kwargs):
         db = get_session()
-        tour = access.get_tour_or_404(db, current_user, tour_id)
+        tour = get_tour_or_404(db, current_user, tour_id)
         if "stop_id" in kwargs:
-            kwargs["stop"] = access.get_tour_stop_or_404(db, current_user, tour, kwargs.pop("stop_id"),
-                                                         allow_gone=allow_gone)
+            kwargs["stop"] = get_tour_stop_or_404(db, current_user, tour, kwargs.pop("stop_id"),
+                                                  allow_gone=allow_gone)
         return fn(*args, tour=tour, **kwargs)
 
     return wrapper
 
 
 def owner_only(tour) -> None:
-    if not access.can_edit_tour(current_user, tour):
+    if not can_edit_tour(current_user, tour):
         abort(403)  # the actor can see this tour (scope checked): refusing says nothing new
 
 
 def tour_today() -> date:
     return timeutil.today()
-
-
-def safe_next(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 def position_from_form():

@@ -11,11 +11,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access, timeutil
+from fieldcrm import timeutil
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
-from fieldcrm.maps.routes import quick_log_url
 from fieldcrm.tours import map_file, navigation, queries, services, stop_routes, stop_sources
 from fieldcrm.tours.blueprint import (
     bp,
@@ -27,8 +26,10 @@ from fieldcrm.tours.blueprint import (
     with_tour,
 )
 from fieldcrm.tours.messages import LATE, conflict_text, reason_labels
+from fieldcrm.tours.queries import can_edit_tour
 from fieldcrm.web.downloads import html_download
 from fieldcrm.web.htmx import render
+from fieldcrm.web.quicklog import quick_log_url
 
 
 # What a button of an unsaved day asks for once open_day has saved it: a page to go to, or a POST
@@ -134,9 +135,9 @@ def _detail_context(tour, outcome=None) -> dict:
             "gone_in_plan": tour.planned_at is not None and any(
                 s.state == "planned" and s.left_out_reason != services.CLIENT_GONE for s in gone),
             "saving": services.picked_saving(tour), "reasons": reason_labels(),
-            "can_edit": access.can_edit_tour(current_user, tour), "route_data": json.dumps(route_points(tour, rows)),
+            "can_edit": can_edit_tour(current_user, tour), "route_data": json.dumps(route_points(tour, rows)),
             "outcome": outcome, "max_stops": services.MAX_TOUR_STOPS, "quick_log_url": quick_log_url,
-            "segments": stop_sources.visible_segments(db, current_user) if access.can_edit_tour(current_user, tour) else []}
+            "segments": stop_sources.visible_segments(db, current_user) if can_edit_tour(current_user, tour) else []}
 
 
 @bp.get("/tours/<int:tour_id>")

@@ -8,7 +8,6 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fieldcrm import access
 from fieldcrm.db import get_session
 from fieldcrm.geo.geocoding import geocode_address
 from fieldcrm.maps import services as map_services
@@ -19,6 +18,7 @@ from fieldcrm.tours.blueprint import (
     with_tour,
 )
 from fieldcrm.tours.forms import TourSettingsForm
+from fieldcrm.tours.queries import can_edit_tour
 from fieldcrm.web.htmx import render
 
 
@@ -39,7 +39,7 @@ def settings(tour):
             return redirect(url_for("tours.detail", tour_id=tour.id), 303)
     status = 422 if request.method == "POST" else 200
     return render("tours/settings.html", "tours/_settings.html", status=status, form=form, tour=tour, error=error,
-                  can_edit=access.can_edit_tour(current_user, tour))
+                  can_edit=can_edit_tour(current_user, tour))
 
 
 def _locate_text(text: str):

@@ -8,22 +8,21 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from fieldcrm import access
 from fieldcrm.clients import queries as client_queries
+from fieldcrm.clients.listargs import list_args
 from fieldcrm.clients.models import Client
-from fieldcrm.clients.routes import list_args
+from fieldcrm.clients.queries import get_client_or_404
 from fieldcrm.db import get_session
 from fieldcrm.followups.queries import open_followup_due_by
 from fieldcrm.maps.queries import MapFilters
-from fieldcrm.maps.routes import quick_log_url, read_zone_form, zone_error_message
 from fieldcrm.maps.zone import ZoneError
+from fieldcrm.maps.zoneform import read_zone_form, zone_error_message
 from fieldcrm.tours import fill as fill_day
 from fieldcrm.tours import services, stop_sources
 from fieldcrm.tours.blueprint import (
     added_message,
     bp,
     owner_only,
-    safe_next,
     tour_today,
     with_tour,
 )
@@ -31,8 +30,10 @@ from fieldcrm.tours.forms import StopForm
 from fieldcrm.tours.messages import (
     error_message,
 )
-from fieldcrm.web.boundary import id_arg, int_arg, to_id
+from fieldcrm.tours.queries import can_edit_tour
+from fieldcrm.web.boundary import id_arg, int_arg, safe_next, to_id
 from fieldcrm.web.htmx import is_partial, render
+from fieldcrm.web.quicklog import quick_log_url
 
 
 @bp.route("/tours/<int:tour_id>/stops/<int:stop_id>", methods=["GET", "POST"])
@@ -50,7 +51,7 @@ def stop_edit(tour, stop):
             return redirect(url_for("tours.detail", tour_id=tour.id), 303)
     status = 422 if request.method == "POST" else 200
     return render("tours/stop.html", "tours/_stop_form.html", status=status, form=form, tour=tour, stop=stop,
-                  client=client, can_edit=access.can_edit_tour(current_user, tour))
+                  client=client, can_edit=can_edit_tour(current_user, tour))
 
 
 @bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/remove")
@@ -108,7 +109,7 @@ def add_today():
     client_id = id_arg(request.form, "client_id")
     if client_id is None:
         abort(400)
-    client = access.get_client_or_404(db, current_user, client_id)
+    client = get_client_or_404(db, current_user, client_id)
     tour = services.tour_for_day(db, current_user, tour_today())
     try:
         added = services.add_stops(db, current_user, tour, [client])
@@ -124,7 +125,7 @@ def add_today():
         return render("tours/_added.html", "tours/_added.html", message=message, category=category, tour=tour,
                       count=len(services.stops_of(db, tour)))
     flash(message, category)
-    return redirect(safe_next(url_for("tours.detail", tour_id=tour.id)), 303)
+    return redirect(safe_next(request.form.get("next")) or url_for("tours.detail", tour_id=tour.id), 303)
 
 
 @bp.post("/tours/<int:tour_id>/stops")
@@ -134,7 +135,7 @@ def add_stops(tour):
     owner_only(tour)
     db = get_session()
     ids = [to_id(value) for value in request.form.getlist("client_id")]
-    clients = [access.get_client_or_404(db, current_user, i) for i in ids if i is not None]
+    clients = [get_client_or_404(db, current_user, i) for i in ids if i is not None]
     try:
         added = services.add_stops(db, current_user, tour, clients)
         flash(*added_message(added, len(clients)))
@@ -153,7 +154,7 @@ def fill(tour):
     except services.TourError as exc:
         suggestions, error = [], error_message(exc)
     return render("tours/fill.html", "tours/_fill.html", tour=tour, suggestions=suggestions, error=error,
-                  can_edit=access.can_edit_tour(current_user, tour))
+                  can_edit=can_edit_tour(current_user, tour))
 
 
 @bp.post("/tours/<int:tour_id>/agenda")
