@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, TARGETS
+from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, MULTI_VALUED, TARGETS
+from fieldcrm.imports.purchases import PURCHASE_TARGETS
 
 
 def purchase_target_labels() -> list[tuple[str, str]]:
-    from fieldcrm.imports.purchases import PURCHASE_TARGETS
-
     labels = {"siret": _l("Client: SIRET"), "email": _l("Client: email"), "phone": _l("Client: phone"),
               "company_name": _l("Client: company name"), "last_name": _l("Client: last name"),
               "postal_code": _l("Client: postal code"), "purchased_on": _l("Purchase date"),
@@ -49,8 +48,6 @@ def read_mapping(form, column_count: int, valid: set[str]) -> dict[int, str]:
 
 def duplicate_targets(mapping: dict[int, str]) -> set[str]:
     """Single-valued targets fed by two columns (the user must choose)."""
-    from fieldcrm.imports.mapping import MULTI_VALUED
-
     seen, dupes = set(), set()
     for target in mapping.values():
         if target == IGNORE or target in MULTI_VALUED:

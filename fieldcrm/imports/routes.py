@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from functools import wraps
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -14,10 +15,10 @@ from sqlmodel import select
 
 from fieldcrm import access
 from fieldcrm.db import get_session
-from fieldcrm.imports import lease, services
+from fieldcrm.imports import checking, files, lease, services
 from fieldcrm.imports.forms import duplicate_targets, read_mapping, state_labels, target_labels
 from fieldcrm.imports.models import RUNNING_STATES, ImportJob
-from fieldcrm.imports.parsing import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
+from fieldcrm.imports.limits import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
 from fieldcrm.imports.validation import spreadsheet_safe
 from fieldcrm.web.htmx import is_htmx, redirect_for_htmx, render
 from fieldcrm.web.rate_limits import rate_limited
@@ -27,7 +28,7 @@ bp = Blueprint("imports", __name__)
 
 def _limits() -> dict:
     return {"max_mb": MAX_FILE_BYTES // (1024 * 1024), "max_rows": MAX_ROWS, "max_columns": MAX_COLUMNS,
-            "report_days": services.ERROR_REPORT_DAYS, "leftover_hours": services.LEFTOVER_HOURS}
+            "report_days": files.ERROR_REPORT_DAYS, "leftover_hours": files.LEFTOVER_HOURS}
 
 
 def file_error_message(code: str | None, params: dict | None) -> str:
@@ -39,8 +40,6 @@ def file_error_message(code: str | None, params: dict | None) -> str:
 
 
 def _with_import(fn):
-    from functools import wraps
-
     @wraps(fn)
     @login_required
     def wrapper(import_id: int, **kwargs):
@@ -79,11 +78,11 @@ def index():
 
 def _mapping_context(job, mapping, **extra):
     db = get_session()
-    with services.open_job_sheet(job) as sheet:
+    with files.open_job_sheet(job) as sheet:
         headers = sheet.headers
         samples = [row.values for row in sheet.preview(3)]
     return {"job": job, "headers": headers, "samples": samples, "mapping": mapping,
-            "choices": target_labels(services.custom_fields(db), job.kind), "limits": _limits(), **extra}
+            "choices": target_labels(checking.custom_fields(db), job.kind), "limits": _limits(), **extra}
 
 
 @bp.route("/imports/<int:import_id>/mapping", methods=["GET", "POST"])
@@ -95,10 +94,10 @@ def mapping(job):
     try:
         if request.method == "GET":
             return render("imports/mapping.html", "imports/_mapping.html",
-                          **_mapping_context(job, services.mapping_of(job)))
-        with services.open_job_sheet(job) as sheet:
+                          **_mapping_context(job, checking.mapping_of(job)))
+        with files.open_job_sheet(job) as sheet:
             columns = len(sheet.headers)
-        chosen = read_mapping(request.form, columns, services.valid_targets(db, job.kind))
+        chosen = read_mapping(request.form, columns, checking.valid_targets(db, job.kind))
         mode = request.form.get("error_mode", "skip")
         services.save_choices(db, job, chosen, mode)
         problems = []
@@ -106,7 +105,7 @@ def mapping(job):
             problems.append(_("Choose at least one column to import."))
         for target in sorted(duplicate_targets(chosen)):
             problems.append(_("Two columns feed the same field “%(field)s”: keep only one.",
-                              field=dict(target_labels(services.custom_fields(db), job.kind)).get(target, target)))
+                              field=dict(target_labels(checking.custom_fields(db), job.kind)).get(target, target)))
         if problems or request.form.get("action") != "run":
             preview = None if problems else services.preview(db, current_user, job, chosen)
             return render("imports/mapping.html", "imports/_mapping.html", status=422 if problems else 200,
@@ -123,16 +122,16 @@ def mapping(job):
 @bp.get("/imports/<int:import_id>")
 @_with_import
 def detail(job):
-    errors = services.error_rows(job)[:100] if job.status in ("done", "refused") else []
+    errors = files.error_rows(job)[:100] if job.status in ("done", "refused") else []
     params = json.loads(job.error_params) if job.error_params else {}
     expired = job.error_code == "expired"
     # Read only: the sweep (or a cancel) writes what becomes of an import whose worker died.
-    stopped = lease.fate(job) if services.worker_stopped(job) else None
+    stopped = lease.fate(job) if files.worker_stopped(job) else None
     return render("imports/detail.html", "imports/_status.html", job=job, running=job.status in RUNNING_STATES,
                   stopped=stopped, resumed=job.attempts > 1 or (job.status == "queued" and job.attempts > 0),
                   waiting_long=lease.waiting_long(job),
-                  errors=errors, report_until=services.report_kept_until(job),
-                  report_days=services.ERROR_REPORT_DAYS,
+                  errors=errors, report_until=files.report_kept_until(job),
+                  report_days=files.ERROR_REPORT_DAYS,
                   failure=file_error_message(job.error_code, params) if job.status == "failed" or expired else None)
 
 
@@ -151,15 +150,15 @@ def cancel(job):
 def error_report(job):
     """The rows that were not imported, as in the file, with a reason column (French Excel ready).
     Built from the report kept after the import (the uploaded file itself is already deleted)."""
-    if job.status in ("done", "refused") and not services.report_available(job):
+    if job.status in ("done", "refused") and not files.report_available(job):
         flash(_("The error report is no longer available: it is kept %(days)s days after the import.",
-                days=services.ERROR_REPORT_DAYS), "error")
+                days=files.ERROR_REPORT_DAYS), "error")
         return redirect(url_for("imports.detail", import_id=job.id), 303)
-    headers, rows = services.error_report(job)  # an import not run yet: nothing in it
+    headers, rows = files.error_report(job)  # an import not run yet: nothing in it
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    labels = dict(target_labels(services.custom_fields(get_session()), job.kind))
+    labels = dict(target_labels(checking.custom_fields(get_session()), job.kind))
     writer.writerow([_("Row"), *headers, _("Reason")])
     for number, cells, reasons in rows:
         text = "; ".join(_("%(field)s: %(reason)s", field=labels.get(t, t), reason=_(key)) for t, key in reasons)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import phonenumbers
@@ -53,6 +53,18 @@ class CellError:
     value: object
     message_key: str
     level: str = "error"  # "error": the value is not imported; "warning": imported, but worth a look
+
+
+@dataclass
+class RowCheck:
+    number: int
+    values: tuple
+    clean: dict
+    errors: list[CellError] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(e.level == "error" for e in self.errors)
 
 
 def _fold(value: object) -> str:

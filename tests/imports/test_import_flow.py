@@ -154,17 +154,17 @@ def test_a_failure_while_saving_leaves_nothing_half_written(app, db, login, clie
 
 
 def _assert_no_file_left(app, job):
-    from fieldcrm.imports import services
+    from fieldcrm.imports import files
 
     with app.app_context():
-        left = [p.name for p in services.storage_dir().iterdir() if p.name.startswith(job.stored_name)]
+        left = [p.name for p in files.storage_dir().iterdir() if p.name.startswith(job.stored_name)]
     assert left == []
 
 
 def test_cancelled_import_writes_nothing(app, db, login, client, rep, monkeypatch):
-    from fieldcrm.imports import services
+    from fieldcrm.imports import runner
 
-    monkeypatch.setattr(services, "_cancelled", lambda engine, job_id: True)
+    monkeypatch.setattr(runner, "_cancelled", lambda engine, job_id: True)
     login(rep)
     _upload(client, CP1252_CSV, "clients.csv")
     job = _job(db)
@@ -357,7 +357,7 @@ def test_purchases_import_finds_clients_and_never_adds_a_purchase_twice(app, db,
 def test_no_upload_or_staged_copy_is_left_behind_but_the_error_report_works(app, db, login, client, rep):
     """RGPD: once an import is done or refused, the uploaded file and the staged rows are gone; the
     error report is still downloadable, built from the rows kept for it."""
-    from fieldcrm.imports import services
+    from fieldcrm.imports import files
 
     login(rep)
     for mode in ("refuse", "skip"):
@@ -367,11 +367,11 @@ def test_no_upload_or_staged_copy_is_left_behind_but_the_error_report_works(app,
         job = _job(db, job.id)
         assert job.status == ("refused" if mode == "refuse" else "done")
         with app.app_context():
-            assert not services.staged_path(job).exists()
-            assert not services.file_path(job).exists()
-            assert services.errors_path(job).exists()
-            assert [p.name for p in services.storage_dir().iterdir() if p.name.startswith(job.stored_name)] \
-                == [services.errors_path(job).name]
+            assert not files.staged_path(job).exists()
+            assert not files.file_path(job).exists()
+            assert files.errors_path(job).exists()
+            assert [p.name for p in files.storage_dir().iterdir() if p.name.startswith(job.stored_name)] \
+                == [files.errors_path(job).name]
         report = client.get(f"/imports/{job.id}/errors.csv")
         assert report.status_code == 200
         lines = report.data.decode("utf-8-sig").strip().split("\r\n")
