@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +36,7 @@ def open_csv(path: Path, head: bytes) -> ParsedSheet:
         with path.open(encoding=encoding, newline="", errors="strict") as fh:
             if skip_first_line:
                 fh.readline()
-            reader = csv.reader(fh, delimiter=delimiter)
+            reader = csv.reader(fh, delimiter=delimiter, skipinitialspace=True)
             try:
                 yield from enumerate(reader, start=1)
             except csv.Error as exc:
@@ -73,9 +74,10 @@ def _detect_encoding(path: Path, head: bytes) -> str:
 
 def _detect_delimiter(sample: str) -> tuple[str, bool]:
     """Excel's `sep=;` line, else the most consistent field count (`;` first, as French Excel writes)."""
-    first_line = sample.split("\n", 1)[0].strip()
-    if re.fullmatch(r"sep=[;,\t|]", first_line):
-        return first_line[4], True
+    first_line = sample.split("\n", 1)[0].strip("\r\n ")
+    excel_hint = re.fullmatch(r'"?sep=([;,\t|])"?[;,\t|]*', first_line)
+    if excel_hint:
+        return excel_hint.group(1), True
     lines = sample.splitlines(keepends=True)
     text = "".join(lines[:-1] if len(lines) > 1 and len(sample) >= limits.SNIFF_BYTES else lines)
     scores = {d: _consistency(text, d) for d in ";\t,"}  # dict order = French preference on ties
@@ -92,8 +94,14 @@ def _detect_delimiter(sample: str) -> tuple[str, bool]:
 
 
 def _consistency(text: str, delimiter: str) -> tuple[bool, float]:
-    records = csv.reader(io.StringIO(text), delimiter=delimiter)
-    widths = [len(r) for r in records if len(r) > 1 or r and r[0].strip()][:200]
+    """(more than one column, share of records with the usual width). A candidate the csv module cannot
+    read the sample with (a quoted new line or quote it takes for an unquoted one) scores nothing: the
+    next candidate gets its chance, instead of the error refusing the whole file."""
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+    try:
+        widths = [len(r) for r in itertools.islice(records, 400) if len(r) > 1 or r and r[0].strip()][:200]
+    except csv.Error:
+        return (False, -1.0)
     if not widths:
         return (False, 0.0)
     mode = max(set(widths), key=widths.count)
