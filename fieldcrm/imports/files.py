@@ -69,6 +69,11 @@ def error_rows(job: ImportJob) -> list[tuple[int, list[tuple[str, str]]]]:
     return [(number, reasons) for number, _cells, reasons in error_report(job)[1]]
 
 
+def warning_rows(job: ImportJob) -> list[tuple[int, list, list[tuple[str, str]]]]:
+    """The rows imported with a field left empty or flagged: (row number, cells, [(target, message key)])."""
+    return staging.read_warnings(errors_path(job))
+
+
 def report_available(job: ImportJob) -> bool:
     return errors_path(job).exists()
 
@@ -132,7 +137,7 @@ def purge_leftovers(db: Session, now: datetime | None = None) -> dict[str, int]:
         if path.name.endswith(".errors.json"):  # kept while its import runs, then ERROR_REPORT_DAYS
             finished = _aware(job.finished_at) if job is not None and job.finished_at else modified
             expired = job is None or job.status in ("cancelled", "failed") or (
-                job.status in ("done", "refused") and finished < report_cutoff)
+                job.status in ("done", "refused", "undoing", "undone") and finished < report_cutoff)
         else:
             open_import = job is not None and job.status in ("mapping", *RUNNING_STATES)
             expired = modified < cutoff and not open_import

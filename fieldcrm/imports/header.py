@@ -11,6 +11,7 @@ from datetime import date, datetime
 from openpyxl.utils.cell import get_column_letter
 
 from fieldcrm.imports import limits
+from fieldcrm.imports.cells import is_footer_row
 from fieldcrm.imports.limits import CellValue, ImportFileError
 
 
@@ -18,6 +19,7 @@ from fieldcrm.imports.limits import CellValue, ImportFileError
 class SheetRow:
     number: int  # row number as the user sees it in Excel/LibreOffice (CSV: record number)
     values: tuple[CellValue, ...]  # aligned with ParsedSheet.headers
+    extra: tuple[CellValue, ...] = ()  # non-empty cells right of the last header (shown, never imported)
 
     def as_dict(self, headers: Sequence[str]) -> dict[str, CellValue]:
         return dict(zip(headers, self.values, strict=True))
@@ -36,30 +38,36 @@ class ParsedSheet:
     sheet_name: str | None = None
     sheet_names: list[str] = field(default_factory=list)
     ignored_cells: int = 0  # non-empty cells right of the last header, found by the last rows() pass
+    footer_rows: int = 0  # totals lines left out by the last rows() pass
+    formula_rows: frozenset[int] = frozenset()  # xlsx rows holding a SUM/SUBTOTAL formula: totals
     _raw: Callable[[], Iterator[tuple[int, Sequence[CellValue]]]] = field(default=lambda: iter(()), repr=False)
     _close: Callable[[], None] = field(default=lambda: None, repr=False)
 
     def rows(self) -> Iterator[SheetRow]:
         """Stream the non-empty data rows; raises ImportFileError past limits.MAX_ROWS or limits.MAX_CELL_CHARS."""
         width, count = len(self.headers), 0
-        self.ignored_cells = 0
+        self.ignored_cells = self.footer_rows = 0
         for number, raw in self._raw():
             if number <= self.header_row:
                 continue
             cells = [clean_cell(value) for value in raw]
             if all(cell is None for cell in cells):
                 continue
+            if number in self.formula_rows or is_footer_row(cells):
+                self.footer_rows += 1
+                continue
             count += 1
             if count > limits.MAX_ROWS:
                 raise ImportFileError("too_many_rows", {"max": limits.MAX_ROWS})
-            self.ignored_cells += sum(cell is not None for cell in cells[width:])
+            extra = tuple(cell for cell in cells[width:] if cell is not None)
+            self.ignored_cells += len(extra)
             cells = cells[:width] + [None] * (width - len(cells))
             for index, cell in enumerate(cells):
                 if isinstance(cell, str) and len(cell) > limits.MAX_CELL_CHARS:
                     raise ImportFileError(
                         "cell_too_long", {"row": number, "column": self.headers[index], "max": limits.MAX_CELL_CHARS}
                     )
-            yield SheetRow(number, tuple(cells))
+            yield SheetRow(number, tuple(cells), extra)
 
     __iter__ = rows
 

@@ -14,13 +14,14 @@ import logging
 import time
 
 from flask import current_app
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from fieldcrm import jobs
 from fieldcrm.accounts.models import User
 from fieldcrm.db import session_scope
 from fieldcrm.imports import lease, staging
-from fieldcrm.imports.checking import checker_for, mapping_of
+from fieldcrm.imports.checking import checker_for, default_owner_id, mapping_of, options_of
 from fieldcrm.imports.files import (
     discard_files,
     errors_path,
@@ -46,6 +47,7 @@ RUN_TASK = "imports.run"  # the background tasks (imports/tasks.py), enqueued by
 GEOCODE_TASK = "imports.geocode_clients"
 UNDO_TASK = "imports.undo"
 GEOCODE_BATCH = 200
+MAX_REPORTED_WARNINGS = 5000  # rows imported with a flag, listed in the report
 
 
 class ImportCancelled(Exception):
@@ -55,16 +57,27 @@ class ImportCancelled(Exception):
 def writer_for(db: Session, actor: User, job: ImportJob):
     if job.kind == "purchases":
         return PurchaseWriter(db, actor, import_id=job.id, batch=WRITE_BATCH)
-    return ClientWriter(db, actor, import_id=job.id, batch=WRITE_BATCH)
+    options = options_of(job)
+    return ClientWriter(db, actor, import_id=job.id, batch=WRITE_BATCH, update_mode=options["update_mode"],
+                        owner_id=default_owner_id(db, actor, options))
 
 
 def undo_stopped_import(job_id: int) -> None:
-    """The background body of undoing an import whose worker died or that was cancelled while nobody ran
-    it (the journal says what it wrote; see imports/undo.py)."""
+    """The background body of undoing an import: one whose worker died or that was cancelled while nobody
+    ran it, or a finished one the user takes back (then cards with history logged since are kept, and
+    counted for the import page). The journal says what it wrote; see imports/undo.py."""
     with session_scope() as db:
         job = db.get(ImportJob, job_id)
         if job is not None and job.status in ("failed", "cancelled"):
             undo_import(db, job)
+        elif job is not None and job.status == "undoing":
+            result = undo_import(db, job, keep_history=True)
+            job = db.get(ImportJob, job_id)
+            options = json.loads(job.options or "{}")
+            options["kept_after_undo"] = len(result.kept_ids)
+            db.execute(update(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "undoing")
+                       .values(status="undone", options=json.dumps(options)))
+            db.commit()
 
 
 def _cancelled(engine, job_id: int) -> bool:
@@ -137,21 +150,27 @@ def _validate(engine, job: ImportJob, actor: User, held: lease.Lease) -> list[tu
     the write pass does not normalise everything a second time. Returns the rows with errors."""
     error_rows: list[tuple[int, list]] = []
     report: list[tuple[int, list, list]] = []
+    warned: list[tuple[int, list, list]] = []
     with session_scope(engine) as db:
         checker = checker_for(db, actor, job, mapping_of(job))
-    count = 0
+    count = warnings = 0
     chunk: list[tuple[int, dict]] = []
     staged = staged_path(job)
     staged.unlink(missing_ok=True)
     with open_job_sheet(job) as sheet:
         headers = sheet.headers
         for row in sheet.rows():
-            result = checker.check(row.number, row.values)
+            result = checker.check(row.number, row.values, row.extra) if job.kind == "clients" else \
+                checker.check(row.number, row.values)
             if result.has_errors:
                 reasons = [(e.target, e.message_key) for e in result.errors if e.level == "error"]
                 error_rows.append((row.number, reasons))
                 report.append((row.number, list(row.values), reasons))
             else:
+                if result.errors and len(warned) < MAX_REPORTED_WARNINGS:
+                    warned.append((row.number, list(row.values) + list(row.extra),
+                                   [(e.target, e.message_key) for e in result.errors]))
+                warnings += bool(result.errors)
                 chunk.append((row.number, result.clean))
                 if len(chunk) == STAGE_CHUNK:
                     staging.write_rows(staged, chunk)
@@ -166,10 +185,10 @@ def _validate(engine, job: ImportJob, actor: User, held: lease.Lease) -> list[tu
                 held.beat(processed_rows=count)
         staging.write_rows(staged, chunk)
         total = count
-    staging.write_report(errors_path(job), headers, report)
+    staging.write_report(errors_path(job), headers, report, warned)
     if _cancelled(engine, job.id):
         raise ImportCancelled
-    held.renew(processed_rows=total, total_rows=total)
+    held.renew(processed_rows=total, total_rows=total, warning_count=warnings)
     job.total_rows = total
     return error_rows
 

@@ -7,26 +7,30 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections import Counter
+from datetime import UTC, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session
 
 from fieldcrm import jobs
 from fieldcrm.accounts.models import User
-from fieldcrm.imports import lease
-from fieldcrm.imports.checking import checker_for, custom_fields
+from fieldcrm.imports import lease, valuemaps, vocab
+from fieldcrm.imports.checking import checker_for, custom_fields, options_of
 from fieldcrm.imports.files import discard_files, open_job_sheet, sign_path, storage_dir
 from fieldcrm.imports.mapping import guess_mapping
 from fieldcrm.imports.models import ImportJob
 from fieldcrm.imports.parsing import ImportFileError, open_sheet
 from fieldcrm.imports.purchases import guess_purchase_mapping
+from fieldcrm.imports.review import MatchReview
 from fieldcrm.imports.runner import RUN_TASK, UNDO_TASK
+from fieldcrm.imports.undo import JOURNAL_DAYS
 from fieldcrm.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 10
-PREVIEW_SCAN_ROWS = 300
+PREVIEW_SCAN_ROWS = 2000
 
 
 def upload(db: Session, actor: User, filename: str, stream, kind: str = "clients") -> ImportJob:
@@ -47,6 +51,9 @@ def upload(db: Session, actor: User, filename: str, stream, kind: str = "clients
             else:
                 fields = custom_fields(db)
                 mapping = guess_mapping(sheet.headers, [(f.key, f.label) for f in fields])
+                categories = vocab.category_columns(sheet.headers, mapping)
+                found = valuemaps.scan_values(sheet, {str(i): i for i in categories})
+                mapping = vocab.refine_mapping(mapping, sheet.headers, {int(i): v for i, v in found.items()})
             total, sheet_name = sheet.row_count, sheet.sheet_name
     except ImportFileError:
         path.unlink(missing_ok=True)
@@ -65,32 +72,93 @@ def upload(db: Session, actor: User, filename: str, stream, kind: str = "clients
 
 
 
-def save_choices(db: Session, job: ImportJob, mapping: dict[int, str], error_mode: str) -> None:
+def save_choices(db: Session, job: ImportJob, mapping: dict[int, str], error_mode: str,
+                 options: dict | None = None) -> None:
     job.mapping = json.dumps({str(k): v for k, v in mapping.items()})
     job.error_mode = error_mode if error_mode in ("skip", "refuse") else "skip"
+    if options is not None:
+        job.options = json.dumps(options, ensure_ascii=False)
     db.add(job)
     db.commit()
 
 
-def preview(db: Session, actor: User, job: ImportJob, mapping: dict[int, str]) -> dict:
-    """The first rows as they would be imported, and every invalid cell among the first rows scanned."""
-    checker = checker_for(db, actor, job, mapping)
-    first, with_errors, scanned, error_rows = [], [], 0, 0
+def value_step(db: Session, actor: User, job: ImportJob, mapping: dict[int, str],
+               chosen: dict | None = None) -> list[valuemaps.ValueColumn]:
+    """The value-mapping step for this mapping: each vocabulary column's values, counts and choices."""
+    if job.kind != "clients":
+        return []
+    columns = valuemaps.vocabulary_columns(mapping)
+    with open_job_sheet(job) as sheet:
+        headers = sheet.headers
+        found = valuemaps.scan_values(sheet, columns) if columns else {}
+    return valuemaps.value_columns(db, actor, headers, mapping, found,
+                                   options_of(job)["value_maps"] if chosen is None else chosen)
+
+
+def preview(db: Session, actor: User, job: ImportJob, mapping: dict[int, str], options: dict | None = None) -> dict:
+    """The first rows as they would be imported; among the rows scanned, how many go in clean, with a
+    field left empty or flagged, or refused (by reason); and the existing cards they would update."""
+    options = options_of(job) if options is None else options
+    checker = checker_for(db, actor, job, mapping, options)
+    review = MatchReview(db, actor, options["update_mode"]) if job.kind == "clients" else None
+    first, with_errors, scanned = [], [], 0
+    counts, refused, flagged = Counter(), Counter(), Counter()
     with open_job_sheet(job) as sheet:
         headers = sheet.headers
         for row in sheet.rows():
-            result = checker.check(row.number, row.values)
+            result = checker.check(row.number, row.values, row.extra) if review else \
+                checker.check(row.number, row.values)
             scanned += 1
             if len(first) < PREVIEW_ROWS:
                 first.append(result)
-            if result.errors:
-                error_rows += result.has_errors
-                if len(with_errors) < 50:
-                    with_errors.append(result)
+            if result.has_errors:
+                counts["refused"] += 1
+                refused.update(e.message_key for e in result.errors if e.level == "error")
+            elif result.errors:
+                counts["warned"] += 1
+                flagged.update(e.message_key for e in result.errors)
+            else:
+                counts["clean"] += 1
+            if review is not None and not result.has_errors:
+                review.add(row.number, result.clean)
+            if result.errors and len(with_errors) < 50:
+                with_errors.append(result)
             if scanned >= PREVIEW_SCAN_ROWS:
                 break
+        footer_rows = sheet.footer_rows
     return {"headers": headers, "rows": first, "error_rows": with_errors, "scanned": scanned,
-            "error_count": error_rows, "total": job.total_rows}
+            "error_count": counts["refused"], "counts": counts, "refused": refused.most_common(),
+            "flagged": flagged.most_common(), "review": review, "footer_rows": footer_rows,
+            "total": job.total_rows}
+
+
+def start(db: Session, actor: User, job: ImportJob, headers: list[str]) -> None:
+    """Remember the value mappings for files with the same headers, and queue the import."""
+    if job.kind == "clients":
+        valuemaps.remember_maps(db, actor, headers, options_of(job)["value_maps"])
+    queue(db, job)
+
+
+def request_undo(db: Session, job: ImportJob) -> bool:
+    """Take back a finished import within JOURNAL_DAYS: marked "undoing" once (of two clicks, one wins),
+    then undone in the background. False if it cannot (not done, or too old)."""
+    cutoff = utcnow() - timedelta(days=JOURNAL_DAYS)
+    taken = db.execute(update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "done",
+                                               ImportJob.kind == "clients", ImportJob.finished_at >= cutoff)
+                       .values(status="undoing")).rowcount == 1
+    db.commit()
+    if taken:
+        jobs.enqueue(UNDO_TASK, job.id)
+    db.refresh(job)
+    return taken
+
+
+def can_undo(job: ImportJob) -> bool:
+    finished = job.finished_at
+    if job.status != "done" or job.kind != "clients" or finished is None:
+        return False
+    finished = finished if finished.tzinfo else finished.replace(tzinfo=UTC)
+    return finished >= utcnow() - timedelta(days=JOURNAL_DAYS)
 
 
 def queue(db: Session, job: ImportJob) -> None:

@@ -67,8 +67,11 @@ def _list_sheets(zf: zipfile.ZipFile) -> list[tuple[str, str, bool]]:
 class _SheetScan:
     rows_with_values: int = 0
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # min_col, min_row, max_col, max_row
+    total_rows: set[int] = field(default_factory=set)  # rows with a SUM/SUBTOTAL formula: totals, not data
 
 
+_ROW_RE = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_TOTAL_FORMULA_RE = re.compile(rb"<(?:\w+:)?f\b[^>]*>[^<]*\b(?:SUM|SUBTOTAL|AGGREGATE)\(", re.IGNORECASE)
 _MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?)"')
 
 
@@ -79,6 +82,7 @@ def _scan_sheet_xml(zf: zipfile.ZipFile, member: str) -> _SheetScan:
     builds it. <mergeCells> comes after <sheetData>, which read-only openpyxl never exposes.
     """
     scan, pending, prefix, in_data, in_row, tail = _SheetScan(), b"", None, True, 0, bytearray()
+    row_number = 0
     with zf.open(member) as fh:
         while chunk := fh.read(limits.CHUNK):
             data = pending + chunk
@@ -97,6 +101,10 @@ def _scan_sheet_xml(zf: zipfile.ZipFile, member: str) -> _SheetScan:
             body = data if end < 0 else data[:end]
             parts = body.split(row_end)
             for index, part in enumerate(parts):
+                if opened := _ROW_RE.search(part):
+                    row_number = int(opened.group(1))
+                if _TOTAL_FORMULA_RE.search(part):
+                    scan.total_rows.add(row_number)
                 in_row += part.count(value_tags[0]) + part.count(value_tags[1])
                 if in_row > limits.MAX_COLUMNS:
                     raise ImportFileError("too_many_columns", {"max": limits.MAX_COLUMNS})
@@ -156,5 +164,6 @@ def open_xlsx(path: Path, sheet: str | None) -> ParsedSheet:
     return ParsedSheet(
         kind="xlsx", headers=headers, header_row=header_row,
         row_count=data_row_count(scan.rows_with_values, first, header_row),
-        sheet_name=chosen[0], sheet_names=[s[0] for s in sheets], _raw=raw, _close=book.close,
+        sheet_name=chosen[0], sheet_names=[s[0] for s in sheets], formula_rows=frozenset(scan.total_rows),
+        _raw=raw, _close=book.close,
     )
