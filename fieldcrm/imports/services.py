@@ -16,7 +16,7 @@ from sqlmodel import Session
 from fieldcrm import jobs
 from fieldcrm.accounts.models import User
 from fieldcrm.imports import lease, valuemaps, vocab
-from fieldcrm.imports.checking import checker_for, custom_fields, options_of
+from fieldcrm.imports.checking import checker_for, custom_fields, mapping_of, options_of, valid_targets
 from fieldcrm.imports.files import discard_files, open_job_sheet, sign_path, storage_dir
 from fieldcrm.imports.mapping import guess_mapping
 from fieldcrm.imports.models import ImportJob
@@ -50,10 +50,12 @@ def upload(db: Session, actor: User, filename: str, stream, kind: str = "clients
                 mapping = guess_purchase_mapping(sheet.headers)
             else:
                 fields = custom_fields(db)
-                mapping = guess_mapping(sheet.headers, [(f.key, f.label) for f in fields])
-                categories = vocab.category_columns(sheet.headers, mapping)
-                found = valuemaps.scan_values(sheet, {str(i): i for i in categories})
-                mapping = vocab.refine_mapping(mapping, sheet.headers, {int(i): v for i, v in found.items()})
+                mapping = valuemaps.remembered_mapping(db, actor, sheet.headers, valid_targets(db))
+                if mapping is None:
+                    mapping = guess_mapping(sheet.headers, [(f.key, f.label) for f in fields])
+                    categories = vocab.category_columns(sheet.headers, mapping)
+                    found = valuemaps.scan_values(sheet, {str(i): i for i in categories})
+                    mapping = vocab.refine_mapping(mapping, sheet.headers, {int(i): v for i, v in found.items()})
             total, sheet_name = sheet.row_count, sheet.sheet_name
     except ImportFileError:
         path.unlink(missing_ok=True)
@@ -136,6 +138,7 @@ def start(db: Session, actor: User, job: ImportJob, headers: list[str]) -> None:
     """Remember the value mappings for files with the same headers, and queue the import."""
     if job.kind == "clients":
         valuemaps.remember_maps(db, actor, headers, options_of(job)["value_maps"])
+        valuemaps.remember_columns(db, actor, headers, mapping_of(job))
     queue(db, job)
 
 

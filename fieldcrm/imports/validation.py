@@ -206,7 +206,7 @@ def parse_cadence_days(value: object) -> int:
 
 _SIMPLE = {
     "kind": normalise_kind, "civility": normalise_civility, "status": normalise_status,
-    "siret": normalise_siret, "email": normalise_email, "website": normalise_website,
+    "siret": normalise_siret, "website": normalise_website,
     "tags": split_tags, "visit_cadence_days": parse_cadence_days,
 }
 _TEXT = {"company_name", "first_name", "last_name", "street", "street2", "city", "sector", "segment", "source",

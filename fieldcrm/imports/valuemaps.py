@@ -14,11 +14,13 @@ from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.imports import vocab
 from fieldcrm.imports.header import ParsedSheet
+from fieldcrm.imports.mapping import normalise_header
 from fieldcrm.imports.models import ImportValueMap
 from fieldcrm.imports.validation import InvalidValue, normalise_country
 from fieldcrm.timeutil import utcnow
 
 VALUE_SCAN_ROWS = 20_000  # rows read to list the distinct values (the guesses cover the rest)
+COLUMNS = "_columns"  # the remembered column mapping of a kind of file: {folded header: target}
 
 
 @dataclass
@@ -79,10 +81,10 @@ def read_value_maps(form, columns: list[ValueColumn], valid: dict[str, set[str]]
     form did not post (the mapping changed since) keep their pre-filled choice."""
     maps = default_maps(columns)
     for column in columns:
-        known = maps[column.target]
-        for n in range(len(known) + vocab.MAX_DISTINCT):
+        known, shown = maps[column.target], {key for _value, _count, key, _pick in column.values}
+        for n in range(2 * vocab.MAX_DISTINCT):
             key, posted = form.get(f"vk-{column.target}-{n}"), form.get(f"vm-{column.target}-{n}")
-            if key is None or posted is None or key not in known:
+            if key is None or posted is None or key not in shown:
                 continue
             posted = " ".join(posted.split())[:120]
             if column.target in vocab.FREE_TEXT or posted == "" or posted in valid.get(column.target, set()):
@@ -120,3 +122,17 @@ def with_choices(columns: list[ValueColumn], maps: dict[str, dict[str, str]]) ->
         chosen = maps.get(column.target, {})
         column.values = [(value, count, key, chosen.get(key, pick)) for value, count, key, pick in column.values]
     return columns
+
+
+def remembered_mapping(db: Session, actor: User, headers: list[str], valid: set[str]) -> dict[int, str] | None:
+    """The column mapping the user chose last time for a file with these headers, if any."""
+    columns = remembered_maps(db, actor, headers).get(COLUMNS)
+    if not columns:
+        return None
+    return {i: columns.get(normalise_header(h), "ignore") if columns.get(normalise_header(h)) in valid else "ignore"
+            for i, h in enumerate(headers)}
+
+
+def remember_columns(db: Session, actor: User, headers: list[str], mapping: dict[int, str]) -> None:
+    remember_maps(db, actor, headers, {COLUMNS: {normalise_header(h): mapping.get(i, "ignore")
+                                                 for i, h in enumerate(headers)}})
