@@ -96,9 +96,9 @@ def undo_import(db: Session, job: ImportJob, keep_history: bool = False) -> Undo
                                  .order_by(ImportRow.id.desc()).limit(UNDO_BATCH)).all():
             started = time.monotonic()
             for entry in entries:
-                if keep_history and entry.table_name == "client" and entry.previous_values is None \
-                        and has_history(db, entry.row_id):
-                    result.kept_ids.append(entry.row_id)
+                if keep_history and _kept_with_history(db, entry):
+                    if entry.table_name == "client":
+                        result.kept_ids.append(entry.row_id)
                     continue
                 _undo_entry(db, entry)
                 result.undone += 1
@@ -110,6 +110,21 @@ def undo_import(db: Session, job: ImportJob, keep_history: bool = False) -> Undo
                 # SQLite's other writers poll for the lock: without a pause they would seldom get it.
                 time.sleep(min(time.monotonic() - started, 0.25))
     return result
+
+
+def _kept_with_history(db: Session, entry: ImportRow) -> bool:
+    """A card the import created, on which something was logged since, stays: with the contact people
+    the import gave it."""
+    if entry.previous_values is not None or entry.table_name not in ("client", "contact_person"):
+        return False
+    client_id = entry.row_id if entry.table_name == "client" else db.exec(
+        select(ContactPerson.client_id).where(ContactPerson.id == entry.row_id)).first()
+    if client_id is None:
+        return False
+    created_here = db.exec(select(ImportRow.id).where(
+        ImportRow.import_id == entry.import_id, ImportRow.table_name == "client", ImportRow.row_id == client_id,
+        ImportRow.previous_values.is_(None))).first()
+    return created_here is not None and has_history(db, client_id)
 
 
 def has_history(db: Session, client_id: int) -> bool:
