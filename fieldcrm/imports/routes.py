@@ -29,10 +29,10 @@ from fieldcrm.imports.forms import (
 from fieldcrm.imports.limits import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
 from fieldcrm.imports.models import RUNNING_STATES, ImportJob
 from fieldcrm.imports.undo import JOURNAL_DAYS, undo_summary
-from fieldcrm.imports.validation import spreadsheet_safe
 from fieldcrm.imports.valuemaps import read_value_maps, with_choices
 from fieldcrm.web.htmx import is_htmx, redirect_for_htmx, render
 from fieldcrm.web.rate_limits import rate_limited
+from fieldcrm.web.spreadsheet import spreadsheet_safe
 
 bp = Blueprint("imports", __name__)
 

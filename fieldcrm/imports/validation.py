@@ -43,7 +43,6 @@ INVALID_CIVILITY = N_("Unknown civility (expected M. or Mme)")
 INVALID_KIND = N_("Unknown type (expected company or person)")
 INVALID_BOOLEAN = N_("Invalid yes/no value")
 INVALID_CADENCE = N_("Invalid visit frequency (number of days expected)")
-OWNER_NOT_EMAIL = N_("The sales rep must be given by e-mail address")
 NAME_REQUIRED = N_("A company name or a last name is required")
 PARTIAL_DATE = N_("Only part of a date: kept as written in the notes, not stored as a date")
 TWO_PHONES = N_("Two numbers in one cell: the second one went to the other phone field")
@@ -98,17 +97,6 @@ def detect_formula(value: object) -> bool:
     if not text.startswith(("+", "-", "@")) or _PLAIN_NUMBER.fullmatch(text):
         return False
     return bool(_FUNCTION_CALL.search(text)) or "|" in text or "!" in text
-
-
-def spreadsheet_safe(value: object) -> object:
-    """For EXPORT: prefix with ' a text cell starting with = + - @ tab or CR (OWASP CSV injection).
-
-    Numbers, and text that is just a signed number ("-12,5", "+33 6 12 34 56 78"), are left alone.
-    Needed for openpyxl too: it writes any str starting with "=" as a formula.
-    """
-    if not isinstance(value, str) or not value.startswith(("=", "+", "-", "@", "\t", "\r", "\n")):
-        return value
-    return value if _PLAIN_NUMBER.fullmatch(value) else "'" + value
 
 
 # ---------------------------------------------------------------- contact details (the shared field rules)
