@@ -20,7 +20,8 @@ from tests.factories import make_user
 
 CSV = ("Raison sociale;CP;Ville;E-mail\n"
        "Boulangerie Hélène;69001;Lyon;helene@ex.fr\n"
-       "Café sans email;75004;Paris;pas-un-email\n").encode()
+       "Café sans email;75004;Paris;pas-un-email\n"
+       ";75004;Paris;sans-nom@ex.fr\n").encode()
 
 
 def test_staged_rows_round_trip_with_their_types(tmp_path):
