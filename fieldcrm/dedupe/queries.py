@@ -34,9 +34,11 @@ from fieldcrm.dedupe.choices import default_consent, default_custom, same_consen
 from fieldcrm.dedupe.names import SUBSET_SCORE, company_key, distinctive_words, name_score
 
 NAME_CUTOFF = 88  # token_sort_ratio on folded names within one postal code
+SWITCHBOARD_NAME_SCORE = 80  # a phone shared across towns pairs two cards only with names this close
 MAX_GROUP = 12  # an email or phone shared by more cards is a head office or a switchboard, not a duplicate
 REASONS = {"siret": (100, _l("same SIRET")), "email": (95, _l("same email")), "phone": (90, _l("same phone")),
-           "name": (0, _l("similar name, same postal code"))}
+           "name": (0, _l("similar name, same postal code")),
+           "same_name": (85, _l("same name, one card without a postal code"))}
 
 
 @dataclass
@@ -85,16 +87,41 @@ def find_duplicates(db: Session, actor: User, limit: int | None = 200) -> list[D
         ids.sort()
         for (x, y), score in _similar_names([by_id[i].display_name for i in ids]).items():
             found[(ids[x], ids[y])]["name"] = int(score * 0.9)
+    for ids in _same_name_without_postal_code(rows):
+        for a, b in itertools.combinations(sorted(ids), 2):
+            if not (by_id[a].postal_code and by_id[b].postal_code):
+                found[(a, b)]["same_name"] = REASONS["same_name"][0]
     skip = dismissed_pairs(db)
     pairs = []
     for (a, b), reasons in found.items():
-        if (a, b) in skip:
+        if (a, b) in skip or _shared_switchboard(by_id[a], by_id[b], reasons):
             continue
         score = min(100, max(reasons.values()) + 3 * (len(reasons) - 1))
-        labels = [str(REASONS[k][1]) for k in ("siret", "email", "phone", "name") if k in reasons]
+        labels = [str(REASONS[k][1]) for k in ("siret", "email", "phone", "name", "same_name") if k in reasons]
         pairs.append(DuplicatePair(by_id[a], by_id[b], score, labels))
     pairs.sort(key=lambda p: (-p.score, p.first.id, p.second.id))
     return pairs[:limit] if limit else pairs
+
+
+def _shared_switchboard(first, second, reasons: dict) -> bool:
+    """Only the phone in common, in two towns, under names that differ: a head office's or a shared
+    switchboard's number, not one business twice."""
+    if set(reasons) != {"phone"} or not (first.postal_code and second.postal_code):
+        return False
+    return first.postal_code != second.postal_code and \
+        name_score(first.display_name, second.display_name) < SWITCHBOARD_NAME_SCORE
+
+
+def _same_name_without_postal_code(rows) -> list[list[int]]:
+    """Cards with the same name once legal forms are left out, when some of them have no postal code (an
+    online CRM's export has none): names of two words or more only, a lone surname says too little."""
+    by_key: dict[str, list] = defaultdict(list)
+    for r in rows:
+        key = company_key(r.display_name)
+        if len(key.split()) >= 2:
+            by_key[key].append(r)
+    return [[r.id for r in group] for group in by_key.values()
+            if 1 < len(group) <= MAX_GROUP and any(not r.postal_code for r in group)]
 
 
 def _similar_names(names: list[str]) -> dict[tuple[int, int], float]:
