@@ -97,7 +97,7 @@ def _mapping_context(job, mapping, values=None, options=None, **extra):
     return {"job": job, "headers": headers, "samples": samples, "mapping": mapping,
             "choices": target_labels(checking.custom_fields(db), job.kind), "limits": _limits(),
             "options": checking.options_of(job) if options is None else options,
-            "update_modes": update_mode_labels(), "owners": owners,
+            "update_modes": update_mode_labels(), "owners": owners, "owner_names": {u.id: u.name for u in owners},
             "default_owner": checking.default_owner_id(db, current_user, options or checking.options_of(job)),
             "value_columns": values, "value_choices": {c.target: value_choices(c.target, owners) for c in values},
             **extra}

@@ -129,6 +129,7 @@ class ClientWriter:
         self.dropped = set() if settings.collect_birth_date else {"birth_date"}
         self.tag_ids: dict[str, int] = {}
         self.contacts: list[tuple[_Ref, dict]] = []  # people at a company, written once the card has an id
+        self.rows_on: dict[int, int] = {}  # rows of the file matching each existing card
 
     def upsert(self, clean: dict, kind_given: bool = False) -> None:
         values = {k: v for k, v in clean.items() if k not in self.dropped}
@@ -145,6 +146,8 @@ class ClientWriter:
             if not kind_given:
                 values.pop("kind", None)
             pending = ref.id is None or ref.id in self.created_ids
+            if not pending:
+                self.rows_on[ref.id] = self.rows_on.get(ref.id, 0) + 1
             target = ref.data if ref.id is None else self.updates.setdefault(ref.id, {})
             tags = list(dict.fromkeys([*target.get("tags", []), *values.get("tags", [])]))
             for key, value in values.items():  # a later row of the file completes, or overwrites
@@ -245,10 +248,11 @@ class ClientWriter:
             tags_added, custom_changed = [], {}
             before = tuple(getattr(client, f) for f in ADDRESS)
             mode = "overwrite" if client.id in self.created_ids else self.mode
-            for key, value in changes_for(card, values, mode).items():
+            changes = changes_for(card, values, mode)
+            if "kind" in values and values["kind"] != client.kind and (mode == "overwrite" or not client.kind):
+                changes["kind"] = values["kind"]
+            for key, value in changes.items():
                 setattr(client, key, value)
-            if "kind" in values and (mode == "overwrite" or not client.kind):
-                client.kind = values["kind"]
             if before != tuple(getattr(client, f) for f in ADDRESS):
                 # The old position belongs to the old address: located again after the import.
                 client.latitude = client.longitude = client.geo_precision = client.geocoded_at = None
@@ -268,6 +272,12 @@ class ClientWriter:
                     custom_changed[row["field_id"]] = [existing.value, row["value"]]
                 existing.value = row["value"]
                 self.db.add(existing)
+            if not (changes or tags_added or custom_changed):
+                # Matched, nothing to change: the card keeps its version; its rows count as skipped.
+                unchanged = self.rows_on.pop(client.id, 0)
+                self.updated -= unchanged
+                self.skipped += unchanged
+                continue
             client.version += 1
             client.updated_at, client.updated_by_id = now, self.actor.id
             self.db.flush()
