@@ -178,7 +178,7 @@ def _erp(rng: random.Random, businesses: list[Business]) -> MessyFile:
 
 def _crm(rng: random.Random, businesses: list[Business]) -> MessyFile:
     lines = ["First Name,Last Name,Email,Job Title,Company Name,Lifecycle Stage,Lead Status,Contact owner,"
-             "Phone Number,Tags"]
+             "Phone Number,Postal Code,City,Tags"]
     planted, rows = Counter(), _pick(rng, businesses, 150)
     stages = {"client": "customer", "suspect": "subscriber", "former_client": "other", "lead": "lead",
               "prospect": "opportunity"}
@@ -194,11 +194,12 @@ def _crm(rng: random.Random, businesses: list[Business]) -> MessyFile:
             planted["mojibake"] += 1
         owner = REPS[b.rep][1] if rng.random() < 0.5 else REPS[b.rep][0]
         job = rng.choice(["Gérant", "Owner", "Head of Purchasing", "Directrice", ""])
+        place = (b.postal_code, f'"{b.city}"') if rng.random() < 0.7 else ("", "")  # often left empty
         lines.append(",".join([b.first, b.last, email or "", job, f'"{name}"', stages[b.status],
                                rng.choice(["New", "Open", "In progress", ""]), owner, _phone(rng, name, b, b.phone),
-                               f"gt{b.id}"]))
+                               *place, f"gt{b.id}"]))
     for _ in range(3):  # a row with neither a person nor a company: not importable
-        lines.append(",,,,,lead,New,,,")
+        lines.append(",,,,,lead,New,,,,,")
     return MessyFile("hubspot-contacts.csv", ("\r\n".join(lines) + "\r\n").encode("utf-8-sig"),
                      importable=150, unimportable=3, planted=planted)
 

@@ -114,7 +114,8 @@ def _shared_switchboard(first, second, reasons: dict) -> bool:
 
 def _same_name_without_postal_code(rows) -> list[list[int]]:
     """Cards with the same name once legal forms are left out, when some of them have no postal code (an
-    online CRM's export has none): names of two words or more only, a lone surname says too little."""
+    online CRM's export may have none): names of two words or more only, a lone surname says too little
+    ("Ets Michel" may be the garage or the wine shop)."""
     by_key: dict[str, list] = defaultdict(list)
     for r in rows:
         key = company_key(r.display_name)
