@@ -8,6 +8,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from fieldcrm import access
@@ -103,16 +104,26 @@ def remember_maps(db: Session, actor: User, headers: list[str], maps: dict[str, 
     transaction; an existing row for the same kind of file is merged with the new choices)."""
     key = vocab.header_key(headers)
     for target, values in maps.items():
-        if not values:
-            continue
-        row = db.exec(select(ImportValueMap).where(ImportValueMap.user_id == actor.id,
-                                                   ImportValueMap.header_key == key,
-                                                   ImportValueMap.target == target)).first()
-        if row is None:
-            row = ImportValueMap(user_id=actor.id, header_key=key, target=target)
-        merged = {**json.loads(row.values or "{}"), **values}
-        row.values, row.updated_at = json.dumps(merged, ensure_ascii=False), utcnow()
-        db.add(row)
+        if values:
+            for attempt in (1, 2):  # the same user starting two imports of one kind at once: the loser merges
+                try:
+                    with db.begin_nested():
+                        _merge_map(db, actor, key, target, values)
+                    break
+                except IntegrityError:
+                    if attempt == 2:
+                        raise
+
+
+def _merge_map(db: Session, actor: User, key: str, target: str, values: dict[str, str]) -> None:
+    row = db.exec(select(ImportValueMap).where(ImportValueMap.user_id == actor.id, ImportValueMap.header_key == key,
+                                               ImportValueMap.target == target)).first()
+    if row is None:
+        row = ImportValueMap(user_id=actor.id, header_key=key, target=target)
+    merged = {**json.loads(row.values or "{}"), **values}
+    row.values, row.updated_at = json.dumps(merged, ensure_ascii=False), utcnow()
+    db.add(row)
+    db.flush()
 
 
 

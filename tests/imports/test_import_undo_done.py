@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from fieldcrm.clients.models import Client, ContactPerson
+from fieldcrm.imports import services
 from fieldcrm.imports.models import ImportJob
 from fieldcrm.timeutil import utcnow
 from fieldcrm.visits.models import Interaction
@@ -90,3 +92,26 @@ def test_another_rep_cannot_undo_an_import(app, db, login, client):
     assert http.post(f"/imports/{job.id}/undo").status_code == 404
     db.expire_all()
     assert db.get(ImportJob, job.id).status == "done"
+
+
+def test_two_undo_requests_at_once_take_the_import_back_once(app, db, login, client):
+    rep = make_user(db, "rep", locale="en")
+    login(rep)
+    job = _run(client, db, FILE)
+    engine = app.extensions["fieldcrm.engine"]
+    barrier, answers = threading.Barrier(4), []
+
+    def press_undo() -> None:
+        with app.test_request_context(), Session(engine) as own:
+            mine = own.get(ImportJob, job.id)
+            barrier.wait()
+            answers.append(services.request_undo(own, mine))
+
+    threads = [threading.Thread(target=press_undo) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(answers) == [False, False, False, True]
+    db.expire_all()
+    assert db.get(ImportJob, job.id).status == "undone" and db.exec(select(Client)).all() == []
