@@ -183,9 +183,8 @@ def undo(job):
         else:
             flash(_("This import can no longer be undone."), "error")
         return redirect(url_for("imports.detail", import_id=job.id), 303)
-    if not services.can_undo(job):
-        return redirect(url_for("imports.detail", import_id=job.id), 303)
-    return render("imports/undo.html", "imports/_undo.html", job=job, summary=undo_summary(db, job))
+    summary = undo_summary(db, job) if services.can_undo(job) else None
+    return render("imports/undo.html", "imports/_undo.html", job=job, summary=summary)
 
 
 @bp.get("/imports/<int:import_id>/errors.csv")

@@ -77,6 +77,7 @@ def test_an_import_older_than_30_days_can_no_longer_be_undone(app, db, login, cl
     db.execute(update(ImportJob).where(ImportJob.id == job.id).values(finished_at=utcnow() - timedelta(days=31)))
     db.commit()
     assert "Undo this import" not in client.get(f"/imports/{job.id}").get_data(as_text=True)
+    assert "can no longer be undone" in client.get(f"/imports/{job.id}/undo").get_data(as_text=True)
     client.post(f"/imports/{job.id}/undo")
     db.expire_all()
     assert db.get(ImportJob, job.id).status == "done" and len(db.exec(select(Client)).all()) == 3
