@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.normalise import format_phone
-from fieldcrm.privacy.services import org_settings
+from fieldcrm.clients.settings import org_settings
 from fieldcrm.sales.queries import purchase_stats
 from fieldcrm.web.spreadsheet import spreadsheet_safe
 

@@ -9,8 +9,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
+from fieldcrm.accounts.queries import assignable_owners
 from fieldcrm.clients.models import CustomFieldDef
 from fieldcrm.imports import N_, vocab
 from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, TARGETS, apply_mapping
@@ -56,7 +56,7 @@ def checker_for(db: Session, actor: User, job: ImportJob, mapping: dict[int, str
 def default_owner_id(db: Session, actor: User, options: dict) -> int:
     """The rep the import's new cards go to: the one chosen, if the actor may give cards to them."""
     chosen = options.get("owner_id")
-    if chosen and any(u.id == chosen for u in access.assignable_owners(db, actor)):
+    if chosen and any(u.id == chosen for u in assignable_owners(db, actor)):
         return int(chosen)
     return actor.id
 
@@ -71,7 +71,7 @@ class RowChecker:
         fields = custom_fields(db)
         self.custom_types = {f.key: ("number" if f.field_type == "number" else
                                      "date" if f.field_type == "date" else "text") for f in fields}
-        owners = access.assignable_owners(db, actor)
+        owners = assignable_owners(db, actor)
         self.owner_ids = {u.id for u in owners}
         self.owner_keys = vocab.owner_guesses((u.id, u.name, u.email) for u in owners)
         maps = options.get("value_maps") or {}

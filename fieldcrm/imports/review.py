@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
+from fieldcrm.clients.queries import scope
 from fieldcrm.clients.services import CLIENT_FIELDS
 from fieldcrm.imports.writer import changes_for, strong_keys
 
@@ -38,7 +38,7 @@ class MatchReview:
     _cards: dict[int, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for row in self.db.exec(access.scope(select(Client.id, Client.siret, Client.email), self.actor)
+        for row in self.db.exec(scope(select(Client.id, Client.siret, Client.email), self.actor)
                                 .order_by(Client.id)).all():
             for key in strong_keys(row._mapping):
                 self._index.setdefault(key, row.id)

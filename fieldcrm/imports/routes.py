@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from fieldcrm import access
+from fieldcrm.accounts.queries import assignable_owners
 from fieldcrm.db import get_session
 from fieldcrm.imports import checking, files, lease, services
 from fieldcrm.imports.forms import (
@@ -28,6 +28,7 @@ from fieldcrm.imports.forms import (
 )
 from fieldcrm.imports.limits import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
 from fieldcrm.imports.models import RUNNING_STATES, ImportJob
+from fieldcrm.imports.queries import get_import_or_404
 from fieldcrm.imports.undo import JOURNAL_DAYS, undo_summary
 from fieldcrm.imports.valuemaps import read_value_maps, with_choices
 from fieldcrm.web.htmx import is_htmx, redirect_for_htmx, render
@@ -54,7 +55,7 @@ def _with_import(fn):
     @wraps(fn)
     @login_required
     def wrapper(import_id: int, **kwargs):
-        return fn(access.get_import_or_404(get_session(), current_user, import_id), **kwargs)
+        return fn(get_import_or_404(get_session(), current_user, import_id), **kwargs)
 
     return wrapper
 
@@ -92,7 +93,7 @@ def _mapping_context(job, mapping, values=None, options=None, **extra):
     with files.open_job_sheet(job) as sheet:
         headers = sheet.headers
         samples = [row.values for row in sheet.preview(3)]
-    owners = access.assignable_owners(db, current_user)
+    owners = assignable_owners(db, current_user)
     values = services.value_step(db, current_user, job, mapping) if values is None else values
     return {"job": job, "headers": headers, "samples": samples, "mapping": mapping,
             "choices": target_labels(checking.custom_fields(db), job.kind), "limits": _limits(),
@@ -118,7 +119,7 @@ def mapping(job):
             columns = len(headers)
         chosen = read_mapping(request.form, columns, checking.valid_targets(db, job.kind))
         mode = request.form.get("error_mode", "skip")
-        owners = access.assignable_owners(db, current_user)
+        owners = assignable_owners(db, current_user)
         options = read_options(request.form, owners, checking.options_of(job))
         values = services.value_step(db, current_user, job, chosen, chosen=options["value_maps"])
         options["value_maps"] = read_value_maps(request.form, values, valid_values(owners))

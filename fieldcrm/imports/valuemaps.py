@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
+from fieldcrm.accounts.queries import assignable_owners
 from fieldcrm.imports import vocab
 from fieldcrm.imports.header import ParsedSheet
 from fieldcrm.imports.mapping import normalise_header
@@ -53,7 +53,7 @@ def value_columns(db: Session, actor: User, headers: list[str], mapping: dict[in
                   found: dict[str, list[tuple[str, int]]], chosen: dict[str, dict[str, str]]) -> list[ValueColumn]:
     """The screen's columns: each distinct value with the user's choice, else the remembered one, else
     the guess ("" = leave empty)."""
-    owners = vocab.owner_guesses((u.id, u.name, u.email) for u in access.assignable_owners(db, actor))
+    owners = vocab.owner_guesses((u.id, u.name, u.email) for u in assignable_owners(db, actor))
     remembered = remembered_maps(db, actor, headers)
     columns = []
     for target, index in vocabulary_columns(mapping).items():

@@ -19,14 +19,14 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import services as client_services
 from fieldcrm.clients.models import Client, ClientTag, ContactPerson, CustomFieldDef, CustomFieldValue, Tag
 from fieldcrm.clients.normalise import build_search_text, fold, phone_search_forms
+from fieldcrm.clients.queries import scope
+from fieldcrm.clients.settings import org_settings
 from fieldcrm.imports.mapping import CUSTOM_PREFIX
 from fieldcrm.imports.undo import card_before, contact_entry, created_entry, updated_entry, write_journal
-from fieldcrm.privacy.services import org_settings
 from fieldcrm.timeutil import utcnow
 
 ADDRESS = ("street", "postal_code", "city", "country")
@@ -112,7 +112,7 @@ class ClientWriter:
         self.mode, self.owner_id = update_mode, owner_id or actor.id
         self.index: dict[tuple, _Ref] = {}
         if update_mode != "create":
-            for row in db.exec(access.scope(select(Client.id, Client.siret, Client.email), actor)
+            for row in db.exec(scope(select(Client.id, Client.siret, Client.email), actor)
                                .order_by(Client.id)).all():
                 ref = _Ref(id=row.id)
                 for key in strong_keys(row._mapping):
