@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from fieldcrm import create_app
 from fieldcrm.accounts import services as accounts
 from fieldcrm.clients.models import Client
-from fieldcrm.imports import services
+from fieldcrm.imports import runner, services
 from fieldcrm.imports.models import ImportJob
 from fieldcrm.migrate import upgrade
 
@@ -94,10 +94,10 @@ def main() -> None:
                     phases[name] = time.perf_counter() - t
             return wrapper
 
-        real_validate, real_write = services._validate, services._write
-        services._validate, services._write = timed("validate", real_validate), timed("write", real_write)
-        services.run_import(job.id)
-        services._validate, services._write = real_validate, real_write
+        real_validate, real_write = runner._validate, runner._write
+        runner._validate, runner._write = timed("validate", real_validate), timed("write", real_write)
+        runner.run_import(job.id)
+        runner._validate, runner._write = real_validate, real_write
         tasks.geocode_clients_task = original
         done = time.perf_counter()
         db.expire_all()

@@ -31,7 +31,7 @@ from bench.import_100k import make_csv
 from fieldcrm import create_app
 from fieldcrm.accounts import services as accounts
 from fieldcrm.clients import services as clients
-from fieldcrm.imports import services, tasks
+from fieldcrm.imports import runner, services, tasks
 from fieldcrm.imports.models import ImportJob
 from fieldcrm.migrate import upgrade
 from tests.busy_users import BusyUsers
@@ -127,7 +127,7 @@ def run(args) -> None:
             tasks.geocode_after_import = lambda *_args: None  # the bench times the import, not the geocoder
             held = watch_write_transactions(engine)
             save = {}
-            real_write = services._write
+            real_write = runner._write
 
             def timed_write(*write_args):
                 save["start"] = time.monotonic()
@@ -136,11 +136,11 @@ def run(args) -> None:
                 finally:
                     save["end"] = time.monotonic()
 
-            services._write = timed_write
+            runner._write = timed_write
 
             def run_import():
                 with app.app_context():
-                    services.run_import(job_id)
+                    runner.run_import(job_id)
 
             print(f"{args.rows:,} rows, {args.users} other users, {engine.dialect.name}, gunicorn 2 workers")
             with serve(url, folder, workers=2) as served, BusyUsers(served, others) as busy:
@@ -158,7 +158,7 @@ def run(args) -> None:
                     importing.join(timeout=args.max_minutes * 60)
                     print(f"cancel to undone: {time.monotonic() - cancelled_at:6.1f} s")
                 end = time.monotonic()
-            services._write = real_write
+            runner._write = real_write
             with Session(engine) as db:
                 job = db.get(ImportJob, job_id)
                 status, created, skipped = job.status, job.created_count, job.skipped_count

@@ -18,7 +18,7 @@ from fieldcrm.clients.models import (
 from fieldcrm.clients.settings import OrgSettings
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.geo.models import ProviderPace
-from fieldcrm.imports.models import ImportJob, ImportRow
+from fieldcrm.imports.models import ImportJob, ImportRow, ImportValueMap
 from fieldcrm.maps.models import GeocodeRun
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.segments.models import Segment
@@ -30,7 +30,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "Appointment", "AuditEvent", "AuthEvent", "CadenceRule", "CalendarFeed", "Campaign",
     "CampaignRecipient", "ChannelConsent", "Client", "ClientTag", "ContactPerson", "CustomFieldDef",
-    "CustomFieldValue", "FollowUp", "GeocodeRun", "ImportJob", "ImportRow", "Interaction", "LoginThrottle",
+    "CustomFieldValue", "FollowUp", "GeocodeRun", "ImportJob", "ImportRow", "ImportValueMap", "Interaction", "LoginThrottle",
     "OpeningHours", "OrgSettings", "ProviderPace", "Purchase", "QuickPhrase", "Segment", "Tag", "Team",
     "Tour", "TourStop", "User", "UserSession", "metadata",
 ]

@@ -1,7 +1,8 @@
 """Probable duplicates among the clients an actor may see.
 
 Clients are grouped by blocking keys (SIRET, email, phone, postal code) so only plausible pairs are
-compared; names are compared with rapidfuzz inside a postal code. 10,000 clients take well under a second.
+compared; names are compared with rapidfuzz inside a postal code, with and without their legal forms
+(dedupe.names). 10,000 clients take well under a second.
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ from fieldcrm.clients.models import (
 from fieldcrm.clients.normalise import fold
 from fieldcrm.clients.queries import get_client_or_404, scope
 from fieldcrm.dedupe.choices import default_consent, default_custom, same_consent
+from fieldcrm.dedupe.names import SUBSET_SCORE, company_key, distinctive_words, name_score
 
 NAME_CUTOFF = 88  # token_sort_ratio on folded names within one postal code
+SWITCHBOARD_NAME_SCORE = 80  # a phone shared across towns pairs two cards only with names this close
 MAX_GROUP = 12  # an email or phone shared by more cards is a head office or a switchboard, not a duplicate
 REASONS = {"siret": (100, _l("same SIRET")), "email": (95, _l("same email")), "phone": (90, _l("same phone")),
-           "name": (0, _l("similar name, same postal code"))}
+           "name": (0, _l("similar name, same postal code")),
+           "same_name": (85, _l("same name, one card without a postal code"))}
 
 
 @dataclass
@@ -83,21 +87,70 @@ def find_duplicates(db: Session, actor: User, limit: int | None = 200) -> list[D
         if len(ids) < 2:
             continue
         ids.sort()
-        names = [fold(by_id[i].display_name) for i in ids]
-        matrix = process.cdist(names, names, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_CUTOFF)
-        for x, y in zip(*matrix.nonzero(), strict=True):
-            if x < y:
-                found[(ids[x], ids[y])]["name"] = int(matrix[x][y] * 0.9)
+        for (x, y), score in _similar_names([by_id[i].display_name for i in ids]).items():
+            found[(ids[x], ids[y])]["name"] = int(score * 0.9)
+    for ids in _same_name_without_postal_code(rows):
+        for a, b in itertools.combinations(sorted(ids), 2):
+            if not (by_id[a].postal_code and by_id[b].postal_code):
+                found[(a, b)]["same_name"] = REASONS["same_name"][0]
     skip = dismissed_pairs(db)
     pairs = []
     for (a, b), reasons in found.items():
-        if (a, b) in skip:
+        if (a, b) in skip or _shared_switchboard(by_id[a], by_id[b], reasons):
             continue
         score = min(100, max(reasons.values()) + 3 * (len(reasons) - 1))
-        labels = [str(REASONS[k][1]) for k in ("siret", "email", "phone", "name") if k in reasons]
+        labels = [str(REASONS[k][1]) for k in ("siret", "email", "phone", "name", "same_name") if k in reasons]
         pairs.append(DuplicatePair(by_id[a], by_id[b], score, labels))
     pairs.sort(key=lambda p: (-p.score, p.first.id, p.second.id))
     return pairs[:limit] if limit else pairs
+
+
+def _shared_switchboard(first, second, reasons: dict) -> bool:
+    """Only the phone in common, in two towns, under names that differ: a head office's or a shared
+    switchboard's number, not one business twice."""
+    if set(reasons) != {"phone"} or not (first.postal_code and second.postal_code):
+        return False
+    return first.postal_code != second.postal_code and \
+        name_score(first.display_name, second.display_name) < SWITCHBOARD_NAME_SCORE
+
+
+def _same_name_without_postal_code(rows) -> list[list[int]]:
+    """Cards with the same name once legal forms are left out, when some of them have no postal code (an
+    online CRM's export may have none): names of two words or more only, a lone surname says too little
+    ("Ets Michel" may be the garage or the wine shop)."""
+    by_key: dict[str, list] = defaultdict(list)
+    for r in rows:
+        key = company_key(r.display_name)
+        if len(key.split()) >= 2:
+            by_key[key].append(r)
+    return [[r.id for r in group] for group in by_key.values()
+            if 1 < len(group) <= MAX_GROUP and any(not r.postal_code for r in group)]
+
+
+def _similar_names(names: list[str]) -> dict[tuple[int, int], float]:
+    """{(x, y): score} for the pairs of names (positions, x < y) at NAME_CUTOFF or above: compared whole
+    and without their legal forms, or one's distinctive words all in the other (dedupe.names)."""
+    full = [fold(n) for n in names]
+    keys = [company_key(n) for n in names]
+    out: dict[tuple[int, int], float] = {}
+    for texts in (full, keys):
+        matrix = process.cdist(texts, texts, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_CUTOFF)
+        for x, y in zip(*matrix.nonzero(), strict=True):
+            if x < y:
+                out[(x, y)] = max(out.get((x, y), 0), float(matrix[x][y]))
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for position, key in enumerate(keys):
+        for word in distinctive_words(key):
+            by_word[word].append(position)
+    for positions in by_word.values():
+        if len(positions) > MAX_GROUP:  # a word many names share names nobody in particular
+            continue
+        for x, y in itertools.combinations(positions, 2):
+            if (x, y) not in out or out[(x, y)] < SUBSET_SCORE:
+                score = name_score(names[x], names[y])
+                if score >= NAME_CUTOFF:
+                    out[(x, y)] = max(out.get((x, y), 0), score)
+    return out
 
 
 def similar_clients(db: Session, actor: User, data: dict, exclude_id: int | None = None,
@@ -114,7 +167,6 @@ def similar_clients(db: Session, actor: User, data: dict, exclude_id: int | None
         conditions.append(Client.postal_code == data["postal_code"])
     if not conditions:
         return []
-
     stmt = scope(select(*_columns()), actor).where(or_(*conditions)).limit(2000)
     name = fold(data.get("company_name") or " ".join(
         p for p in (data.get("last_name"), data.get("first_name")) if p))
@@ -130,7 +182,7 @@ def similar_clients(db: Session, actor: User, data: dict, exclude_id: int | None
                 reasons.append(str(REASONS[kind][1]))
                 score = max(score, REASONS[kind][0])
         if name and r.postal_code and r.postal_code == data.get("postal_code"):
-            ratio = fuzz.token_sort_ratio(name, fold(r.display_name))
+            ratio = name_score(name, r.display_name)
             if ratio >= NAME_CUTOFF:
                 reasons.append(str(REASONS["name"][1]))
                 score = max(score, int(ratio * 0.9))

@@ -1,6 +1,6 @@
 """Client lists as CSV for French Excel (UTF-8 with BOM, ";", decimal comma) and XLSX, and vCards.
 
-Every text cell goes through spreadsheet_safe (formula injection). Columns follow what the role may
+Every text cell goes through web.spreadsheet.spreadsheet_safe (formula injection), notes included. Columns follow what the role may
 see: fields the organisation chose not to collect are never exported, the sales rep column only to
 managers and admins.
 """
@@ -20,8 +20,8 @@ from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.normalise import format_phone
 from fieldcrm.clients.settings import org_settings
-from fieldcrm.imports.validation import spreadsheet_safe
 from fieldcrm.sales.queries import purchase_stats
+from fieldcrm.web.spreadsheet import spreadsheet_safe
 
 BASE_COLUMNS = (
     ("company_name", _l("Company name")), ("siret", _l("SIRET")), ("civility", _l("Civility")),
@@ -30,7 +30,7 @@ BASE_COLUMNS = (
     ("street2", _l("Address line 2")), ("postal_code", _l("Postal code")), ("city", _l("City")),
     ("country", _l("Country")), ("phone", _l("Phone")), ("mobile", _l("Mobile")), ("email", _l("Email")),
     ("website", _l("Website")), ("loyalty_programme", _l("Loyalty programme")),
-    ("client_since", _l("Client since")),
+    ("client_since", _l("Client since")), ("notes", _l("Notes")),
 )
 STAT_COLUMNS = (("revenue", _l("Total revenue")), ("purchase_count", _l("Number of purchases")),
                 ("average_basket", _l("Average basket")), ("last_purchase_on", _l("Last purchase")))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from flask_babel import lazy_gettext as _l
 
-from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, TARGETS
+from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, MULTI_VALUED, TARGETS
+from fieldcrm.imports.models import UPDATE_MODES
+from fieldcrm.imports.purchases import PURCHASE_TARGETS
 
 
 def purchase_target_labels() -> list[tuple[str, str]]:
-    from fieldcrm.imports.purchases import PURCHASE_TARGETS
-
     labels = {"siret": _l("Client: SIRET"), "email": _l("Client: email"), "phone": _l("Client: phone"),
               "company_name": _l("Client: company name"), "last_name": _l("Client: last name"),
               "postal_code": _l("Client: postal code"), "purchased_on": _l("Purchase date"),
@@ -24,12 +25,14 @@ def target_labels(custom_fields, kind: str = "clients") -> list[tuple[str, str]]
     labels = {
         "kind": _l("Kind (company / person)"), "company_name": _l("Company name"), "siret": _l("SIRET"),
         "civility": _l("Civility"), "first_name": _l("First name"), "last_name": _l("Last name"),
+        "full_name": _l("Full name (civility, first and last name)"),
+        "contact_function": _l("Function of the contact person"),
         "street": _l("Street"), "street2": _l("Address line 2"), "postal_code": _l("Postal code"),
         "city": _l("City"), "country": _l("Country"), "phone": _l("Phone"), "mobile": _l("Mobile"),
         "email": _l("Email"), "website": _l("Website"), "status": _l("Status"), "sector": _l("Sector"),
         "segment": _l("Segment / typology"), "tags": _l("Tags"), "loyalty_programme": _l("Loyalty programme"),
         "client_since": _l("Client since"), "source": _l("Source"), "notes": _l("Notes"),
-        "birth_date": _l("Birth date"), "owner_email": _l("Sales rep (e-mail)"),
+        "birth_date": _l("Birth date"), "owner_email": _l("Sales rep (initials, name or e-mail)"),
         "visit_cadence_days": _l("Visit cadence (days)"),
     }
     choices = [(IGNORE, _l("— do not import —"))]
@@ -49,8 +52,6 @@ def read_mapping(form, column_count: int, valid: set[str]) -> dict[int, str]:
 
 def duplicate_targets(mapping: dict[int, str]) -> set[str]:
     """Single-valued targets fed by two columns (the user must choose)."""
-    from fieldcrm.imports.mapping import MULTI_VALUED
-
     seen, dupes = set(), set()
     for target in mapping.values():
         if target == IGNORE or target in MULTI_VALUED:
@@ -62,4 +63,46 @@ def duplicate_targets(mapping: dict[int, str]) -> set[str]:
 def state_labels() -> dict[str, str]:
     return {"mapping": _l("columns to choose"), "queued": _l("waiting"), "validating": _l("checking"),
             "saving": _l("saving"), "done": _l("done"), "refused": _l("refused"), "failed": _l("failed"),
-            "cancelled": _l("cancelled")}
+            "cancelled": _l("cancelled"), "undoing": _l("being undone"), "undone": _l("undone")}
+
+
+def update_mode_labels() -> list[tuple[str, str]]:
+    return [("fill_empty", _l("Fill in their empty fields only")),
+            ("overwrite", _l("Overwrite their fields with the file's values")),
+            ("skip", _l("Leave them as they are (skip these rows)")),
+            ("create", _l("Create new cards anyway"))]
+
+
+def value_choices(target: str, owners) -> list[tuple[str, str]]:
+    """The target values a file's value may be mapped to ("" = leave the field empty)."""
+    empty = [("", _l("— leave empty —"))]
+    if target == "status":
+        return empty + [("suspect", _l("Suspect")), ("lead", _l("Lead")), ("prospect", _l("Prospect")),
+                        ("client", _l("Client")), ("former_client", _l("Former client"))]
+    if target == "civility":
+        return empty + [("M", _l("Mr")), ("MME", _l("Mrs"))]
+    if target == "kind":
+        return empty + [("company", _l("Company")), ("person", _l("Person"))]
+    if target == "owner_email":
+        return [("", _l("— the rep chosen for the import —"))] + [(str(u.id), u.name) for u in owners]
+    return []
+
+
+def valid_values(owners) -> dict[str, set[str]]:
+    valid = {t: {v for v, _ in value_choices(t, owners)} for t in ("status", "civility", "kind", "owner_email")}
+    valid["country"] = set(phonenumbers.SUPPORTED_REGIONS)
+    return valid
+
+
+def read_options(form, owners, current: dict) -> dict:
+    """The import's choices from the mapping form: what matched cards get, the rep new cards go to
+    (only one the actor may give cards to), title case. Value mappings are read apart."""
+    options = dict(current)
+    mode = form.get("update_mode", "fill_empty")
+    options["update_mode"] = mode if mode in UPDATE_MODES else "fill_empty"
+    owner = form.get("owner_id", "")
+    ids = {u.id for u in owners}
+    if owner.isdigit() and int(owner) in ids:
+        options["owner_id"] = int(owner)
+    options["title_case"] = form.get("title_case") == "1"
+    return options

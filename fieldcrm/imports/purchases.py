@@ -18,6 +18,7 @@ from fieldcrm.imports.undo import created_entry, write_journal
 from fieldcrm.imports.validation import (
     CellError,
     InvalidValue,
+    RowCheck,
     normalise_email,
     normalise_phone,
     normalise_postal_code,
@@ -25,8 +26,9 @@ from fieldcrm.imports.validation import (
     parse_date,
     parse_decimal,
 )
-from fieldcrm.imports.writer import match_keys
+from fieldcrm.imports.writer import WriteResult, match_keys
 from fieldcrm.sales.models import Purchase
+from fieldcrm.timeutil import utcnow
 
 CLIENT_NOT_FOUND = N_("No client of yours matches this row (SIRET, email, phone, or name and postal code)")
 AMOUNT_REQUIRED = N_("A date and an amount are required")
@@ -76,8 +78,6 @@ class PurchaseChecker:
         self.clients = _client_index(db, actor)
 
     def check(self, number: int, values: tuple):
-        from fieldcrm.imports.services import RowCheck
-
         raw = {k: v for k, v in apply_mapping(values, self.mapping).items() if v not in (None, "")}
         clean, errors = {}, []
         for target, fn in (("siret", normalise_siret), ("email", normalise_email), ("phone", normalise_phone),
@@ -144,8 +144,6 @@ class PurchaseWriter:
 
     def flush(self) -> None:
         if self.pending:
-            from fieldcrm.timeutil import utcnow
-
             now = utcnow()
             ids = self.db.execute(insert(Purchase).returning(Purchase.id, sort_by_parameter_order=True),
                                   [dict(r, created_at=now) for r in self.pending]).scalars().all()
@@ -154,7 +152,5 @@ class PurchaseWriter:
             self.pending = []
 
     def finish(self):
-        from fieldcrm.imports.writer import WriteResult
-
         self.flush()
         return WriteResult(self.created, self.updated, self.skipped, [])

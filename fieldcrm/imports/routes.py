@@ -6,28 +6,41 @@ import csv
 import io
 import json
 import re
+from functools import wraps
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
+from fieldcrm.accounts.queries import assignable_owners
 from fieldcrm.db import get_session
-from fieldcrm.imports import lease, services
-from fieldcrm.imports.forms import duplicate_targets, read_mapping, state_labels, target_labels
+from fieldcrm.imports import checking, files, lease, services
+from fieldcrm.imports.forms import (
+    duplicate_targets,
+    read_mapping,
+    read_options,
+    state_labels,
+    target_labels,
+    update_mode_labels,
+    valid_values,
+    value_choices,
+)
+from fieldcrm.imports.limits import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
 from fieldcrm.imports.models import RUNNING_STATES, ImportJob
-from fieldcrm.imports.parsing import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
 from fieldcrm.imports.queries import get_import_or_404
-from fieldcrm.imports.validation import spreadsheet_safe
+from fieldcrm.imports.undo import JOURNAL_DAYS, undo_summary
+from fieldcrm.imports.valuemaps import read_value_maps, with_choices
 from fieldcrm.web.htmx import is_htmx, redirect_for_htmx, render
 from fieldcrm.web.rate_limits import rate_limited
+from fieldcrm.web.spreadsheet import spreadsheet_safe
 
 bp = Blueprint("imports", __name__)
 
 
 def _limits() -> dict:
     return {"max_mb": MAX_FILE_BYTES // (1024 * 1024), "max_rows": MAX_ROWS, "max_columns": MAX_COLUMNS,
-            "report_days": services.ERROR_REPORT_DAYS, "leftover_hours": services.LEFTOVER_HOURS}
+            "report_days": files.ERROR_REPORT_DAYS, "leftover_hours": files.LEFTOVER_HOURS}
 
 
 def file_error_message(code: str | None, params: dict | None) -> str:
@@ -39,8 +52,6 @@ def file_error_message(code: str | None, params: dict | None) -> str:
 
 
 def _with_import(fn):
-    from functools import wraps
-
     @wraps(fn)
     @login_required
     def wrapper(import_id: int, **kwargs):
@@ -77,13 +88,20 @@ def index():
                   limits=_limits(), jobs=_recent(db), states=state_labels())
 
 
-def _mapping_context(job, mapping, **extra):
+def _mapping_context(job, mapping, values=None, options=None, **extra):
     db = get_session()
-    with services.open_job_sheet(job) as sheet:
+    with files.open_job_sheet(job) as sheet:
         headers = sheet.headers
         samples = [row.values for row in sheet.preview(3)]
+    owners = assignable_owners(db, current_user)
+    values = services.value_step(db, current_user, job, mapping) if values is None else values
     return {"job": job, "headers": headers, "samples": samples, "mapping": mapping,
-            "choices": target_labels(services.custom_fields(db), job.kind), "limits": _limits(), **extra}
+            "choices": target_labels(checking.custom_fields(db), job.kind), "limits": _limits(),
+            "options": checking.options_of(job) if options is None else options,
+            "update_modes": update_mode_labels(), "owners": owners, "owner_names": {u.id: u.name for u in owners},
+            "default_owner": checking.default_owner_id(db, current_user, options or checking.options_of(job)),
+            "value_columns": values, "value_choices": {c.target: value_choices(c.target, owners) for c in values},
+            **extra}
 
 
 @bp.route("/imports/<int:import_id>/mapping", methods=["GET", "POST"])
@@ -95,26 +113,32 @@ def mapping(job):
     try:
         if request.method == "GET":
             return render("imports/mapping.html", "imports/_mapping.html",
-                          **_mapping_context(job, services.mapping_of(job)))
-        with services.open_job_sheet(job) as sheet:
-            columns = len(sheet.headers)
-        chosen = read_mapping(request.form, columns, services.valid_targets(db, job.kind))
+                          **_mapping_context(job, checking.mapping_of(job)))
+        with files.open_job_sheet(job) as sheet:
+            headers = sheet.headers
+            columns = len(headers)
+        chosen = read_mapping(request.form, columns, checking.valid_targets(db, job.kind))
         mode = request.form.get("error_mode", "skip")
-        services.save_choices(db, job, chosen, mode)
+        owners = assignable_owners(db, current_user)
+        options = read_options(request.form, owners, checking.options_of(job))
+        values = services.value_step(db, current_user, job, chosen, chosen=options["value_maps"])
+        options["value_maps"] = read_value_maps(request.form, values, valid_values(owners))
+        values = with_choices(values, options["value_maps"])
+        services.save_choices(db, job, chosen, mode, options)
         problems = []
         if all(t == "ignore" for t in chosen.values()):
             problems.append(_("Choose at least one column to import."))
         for target in sorted(duplicate_targets(chosen)):
             problems.append(_("Two columns feed the same field “%(field)s”: keep only one.",
-                              field=dict(target_labels(services.custom_fields(db), job.kind)).get(target, target)))
+                              field=dict(target_labels(checking.custom_fields(db), job.kind)).get(target, target)))
         if problems or request.form.get("action") != "run":
-            preview = None if problems else services.preview(db, current_user, job, chosen)
+            preview = None if problems else services.preview(db, current_user, job, chosen, options)
             return render("imports/mapping.html", "imports/_mapping.html", status=422 if problems else 200,
-                          **_mapping_context(job, chosen, problems=problems, preview=preview))
+                          **_mapping_context(job, chosen, values, options, problems=problems, preview=preview))
+        services.start(db, current_user, job, headers)
     except ImportFileError as exc:
         flash(file_error_message(exc.code, exc.message_params), "error")
         return redirect(url_for("imports.index"), 303)
-    services.queue(db, job)
     if is_htmx():  # the mapping form is swapped by htmx: the progress page replaces the whole page
         return redirect_for_htmx(url_for("imports.detail", import_id=job.id))
     return redirect(url_for("imports.detail", import_id=job.id), 303)
@@ -123,16 +147,19 @@ def mapping(job):
 @bp.get("/imports/<int:import_id>")
 @_with_import
 def detail(job):
-    errors = services.error_rows(job)[:100] if job.status in ("done", "refused") else []
+    errors = files.error_rows(job)[:100] if job.status in ("done", "refused") else []
+    warned = files.warning_rows(job)[:100] if job.status == "done" else []
     params = json.loads(job.error_params) if job.error_params else {}
     expired = job.error_code == "expired"
     # Read only: the sweep (or a cancel) writes what becomes of an import whose worker died.
-    stopped = lease.fate(job) if services.worker_stopped(job) else None
+    stopped = lease.fate(job) if files.worker_stopped(job) else None
     return render("imports/detail.html", "imports/_status.html", job=job, running=job.status in RUNNING_STATES,
                   stopped=stopped, resumed=job.attempts > 1 or (job.status == "queued" and job.attempts > 0),
                   waiting_long=lease.waiting_long(job),
-                  errors=errors, report_until=services.report_kept_until(job),
-                  report_days=services.ERROR_REPORT_DAYS,
+                  errors=errors, warned=warned, report_until=files.report_kept_until(job),
+                  can_undo=services.can_undo(job), undo_days=JOURNAL_DAYS,
+                  kept_after_undo=checking.options_of(job).get("kept_after_undo", 0),
+                  report_days=files.ERROR_REPORT_DAYS,
                   failure=file_error_message(job.error_code, params) if job.status == "failed" or expired else None)
 
 
@@ -146,24 +173,45 @@ def cancel(job):
     return redirect(url_for("imports.detail", import_id=job.id), 303)
 
 
+@bp.route("/imports/<int:import_id>/undo", methods=["GET", "POST"])
+@_with_import
+def undo(job):
+    """GET: what undoing would do (cards removed, put back, kept for their history); POST: do it."""
+    db = get_session()
+    if request.method == "POST":
+        if services.request_undo(db, job):
+            flash(_("The import is being undone."), "success")
+        else:
+            flash(_("This import can no longer be undone."), "error")
+        return redirect(url_for("imports.detail", import_id=job.id), 303)
+    summary = undo_summary(db, job) if services.can_undo(job) else None
+    return render("imports/undo.html", "imports/_undo.html", job=job, summary=summary)
+
+
 @bp.get("/imports/<int:import_id>/errors.csv")
 @_with_import
 def error_report(job):
     """The rows that were not imported, as in the file, with a reason column (French Excel ready).
     Built from the report kept after the import (the uploaded file itself is already deleted)."""
-    if job.status in ("done", "refused") and not services.report_available(job):
+    if job.status in ("done", "refused") and not files.report_available(job):
         flash(_("The error report is no longer available: it is kept %(days)s days after the import.",
-                days=services.ERROR_REPORT_DAYS), "error")
+                days=files.ERROR_REPORT_DAYS), "error")
         return redirect(url_for("imports.detail", import_id=job.id), 303)
-    headers, rows = services.error_report(job)  # an import not run yet: nothing in it
+    headers, rows = files.error_report(job)  # an import not run yet: nothing in it
+    warned = files.warning_rows(job)
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    labels = dict(target_labels(services.custom_fields(get_session()), job.kind))
-    writer.writerow([_("Row"), *headers, _("Reason")])
-    for number, cells, reasons in rows:
-        text = "; ".join(_("%(field)s: %(reason)s", field=labels.get(t, t), reason=_(key)) for t, key in reasons)
-        writer.writerow([number, *(spreadsheet_safe("" if v is None else v) for v in cells), text])
+    labels = dict(target_labels(checking.custom_fields(get_session()), job.kind))
+    labels["extra_cells"] = _("Extra cells")
+    extra = max((len(cells) - len(headers) for _n, cells, _r in warned), default=0)
+    writer.writerow([_("Row"), *headers, *([_("Extra cells")] * extra), _("Result"), _("Reason")])
+    for result, listed in ((_("not imported"), rows), (_("imported, to check"), warned)):
+        for number, cells, reasons in listed:
+            text = "; ".join(_("%(field)s: %(reason)s", field=labels.get(t, t), reason=_(key)) for t, key in reasons)
+            padded = list(cells) + [None] * (len(headers) + extra - len(cells))
+            writer.writerow([number, *(spreadsheet_safe("" if v is None else v) for v in padded), result,
+                             spreadsheet_safe(text)])
     name = re.sub(r"[^A-Za-z0-9_-]+", "_", job.filename.rsplit(".", 1)[0])[:60] or "import"
     return Response(out.getvalue().encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}-errors.csv"'})

@@ -79,10 +79,15 @@ def report_cell(value):
     return str(value)
 
 
-def write_report(path: Path, headers: list[str], rows: list[tuple[int, list, list[tuple[str, str]]]]) -> None:
+def write_report(path: Path, headers: list[str], rows: list[tuple[int, list, list[tuple[str, str]]]],
+                 warned: list[tuple[int, list, list[tuple[str, str]]]] = ()) -> None:
+    """`rows`: the rows refused; `warned`: rows imported with a field left empty or flagged (same shape;
+    their cells may run past the headers: the extra cells of a row with too many)."""
     data = {"headers": list(headers),
             "rows": [[number, [report_cell(v) for v in values], [list(e) for e in errors]]
-                     for number, values, errors in rows]}
+                     for number, values, errors in rows],
+            "warnings": [[number, [report_cell(v) for v in values], [list(e) for e in problems]]
+                         for number, values, problems in warned]}
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
@@ -94,3 +99,13 @@ def read_report(path: Path) -> tuple[list[str], list[tuple[int, list, list[tuple
     if isinstance(data, list):  # written before the report kept the cells: reasons only
         return [], [(n, [], [tuple(e) for e in errs]) for n, errs in data]
     return list(data["headers"]), [(n, list(values), [tuple(e) for e in errs]) for n, values, errs in data["rows"]]
+
+
+def read_warnings(path: Path) -> list[tuple[int, list, list[tuple[str, str]]]]:
+    """The rows imported with a flag: (row number, original cells, [(target, message key)])."""
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        return []
+    return [(n, list(values), [tuple(e) for e in problems]) for n, values, problems in data.get("warnings", [])]

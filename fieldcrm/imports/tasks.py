@@ -13,7 +13,7 @@ from fieldcrm import jobs
 from fieldcrm.clients.models import Client
 from fieldcrm.db import session_scope
 from fieldcrm.geo.geocoding import build_chain, geocode_address
-from fieldcrm.imports import services
+from fieldcrm.imports import files, runner, services
 from fieldcrm.imports.models import ImportJob
 from fieldcrm.imports.undo import forget_old_journals
 from fieldcrm.timeutil import utcnow
@@ -21,14 +21,14 @@ from fieldcrm.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
-@jobs.task(services.RUN_TASK)
+@jobs.task(runner.RUN_TASK)
 def run_import_task(job_id: int) -> None:
-    services.run_import(job_id)
+    runner.run_import(job_id)
 
 
-@jobs.task(services.UNDO_TASK)
+@jobs.task(runner.UNDO_TASK)
 def undo_stopped_import_task(job_id: int) -> None:
-    services.undo_stopped_import(job_id)
+    runner.undo_stopped_import(job_id)
 
 
 @jobs.periodic("imports.purge_leftovers", crontab(minute="17"))
@@ -36,7 +36,7 @@ def purge_import_leftovers_task() -> dict[str, int]:
     """Hourly (RGPD): uploads and staged rows not imported within 24 h, expired error reports and the
     journals of imports past their undo period, deleted."""
     with session_scope() as db:
-        done = services.purge_leftovers(db)
+        done = files.purge_leftovers(db)
         done["journal_entries"] = forget_old_journals(db)  # imports past their undo period
         return done
 
@@ -52,7 +52,7 @@ def sweep_stalled_imports_task() -> None:
                     [job.id for job in result.failed])
 
 
-@jobs.task(services.GEOCODE_TASK)
+@jobs.task(runner.GEOCODE_TASK)
 def geocode_clients_task(job_id: int | None, client_ids: list[int]) -> int:
     """Locate clients that have an address but no position, with the configured geocoder chain."""
     chain = build_chain(current_app.config)

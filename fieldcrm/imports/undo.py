@@ -12,15 +12,17 @@ a card edited by someone since the import keeps that person's changes (see `_res
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, insert
+from sqlalchemy import delete, exists, insert, update
 from sqlmodel import Session, select
 
 from fieldcrm.clients import services as client_services
-from fieldcrm.clients.erasure import on_client_purge
-from fieldcrm.clients.models import Client, ClientTag, CustomFieldValue, Tag
+from fieldcrm.clients.erasure import dependant_counts, on_client_purge
+from fieldcrm.clients.models import Client, ClientTag, ContactPerson, CustomFieldValue, Tag
 from fieldcrm.imports.models import ImportJob, ImportRow
 from fieldcrm.imports.staging import dumps_values, loads_values
 from fieldcrm.sales.models import Purchase
@@ -28,9 +30,17 @@ from fieldcrm.timeutil import utcnow
 
 UNDO_BATCH = 20  # journal entries per transaction: a created client is purged with a dozen deletes
 JOURNAL_DAYS = 30  # how long a finished import can still be undone
+# The card's own parts: they go with a card the undo removes. Anything else is history logged since.
+CARD_PARTS = {"contact_person", "client_tag", "channel_consent", "opening_hours", "custom_field_value"}
 GEO_FIELDS = ("latitude", "longitude", "geo_precision", "geocoded_at")
 JOURNALED_FIELDS = (*client_services.CLIENT_FIELDS, *GEO_FIELDS)
 _STAMP = ("version", "updated_at", "updated_by_id")
+
+
+@dataclass
+class UndoResult:
+    undone: int = 0  # journal entries undone
+    kept_ids: list[int] = dataclasses.field(default_factory=list)  # created cards kept: history was logged on them
 
 
 def created_entry(import_id: int, table_name: str, row_id: int) -> dict:
@@ -59,18 +69,26 @@ def updated_entry(import_id: int, client: Client, before: dict, tags_added: list
             "previous_values": dumps_values(previous)}
 
 
+def contact_entry(import_id: int, contact_id: int, before: str | None, after: str) -> dict:
+    """The journal entry of a contact person whose function the import completed or changed."""
+    return {"import_id": import_id, "table_name": "contact_person", "row_id": contact_id,
+            "previous_values": dumps_values({"function": [before, after]})}
+
+
 def write_journal(db: Session, entries: list[dict]) -> None:
     """Add journal entries in the caller's transaction (the one writing the rows they describe)."""
     if entries:
         db.execute(insert(ImportRow), entries)
 
 
-def undo_import(db: Session, job: ImportJob) -> int:
+def undo_import(db: Session, job: ImportJob, keep_history: bool = False) -> UndoResult:
     """Undo everything the import wrote, newest first, in short transactions: created clients and
     purchases deleted, updated cards put back, tags it created deleted if nothing uses them any more.
-    Safe to call again after an interruption. Returns the number of journal entries undone.
-    The session is emptied after each transaction (its objects are detached)."""
-    undone, import_id = 0, job.id
+    With `keep_history` (a finished import taken back later), a created card on which something was
+    logged since (a visit, a follow-up, a purchase...) is kept, with that history, and counted.
+    Safe to call again after an interruption. The session is emptied after each transaction (its
+    objects are detached)."""
+    result, import_id = UndoResult(), job.id
     single_writer = db.get_bind().dialect.name == "sqlite"
     # Tags last: a tag goes once the clients wearing it are gone.
     for entries_of in (ImportRow.table_name != "tag", ImportRow.table_name == "tag"):
@@ -78,16 +96,50 @@ def undo_import(db: Session, job: ImportJob) -> int:
                                  .order_by(ImportRow.id.desc()).limit(UNDO_BATCH)).all():
             started = time.monotonic()
             for entry in entries:
+                if keep_history and _kept_with_history(db, entry):
+                    if entry.table_name == "client":
+                        result.kept_ids.append(entry.row_id)
+                    continue
                 _undo_entry(db, entry)
+                result.undone += 1
             db.execute(delete(ImportRow).where(ImportRow.id.in_([e.id for e in entries])))
             db.commit()
             # Every delete is checked against the objects the session holds: keep it from growing.
             db.expunge_all()
-            undone += len(entries)
             if single_writer:
                 # SQLite's other writers poll for the lock: without a pause they would seldom get it.
                 time.sleep(min(time.monotonic() - started, 0.25))
-    return undone
+    return result
+
+
+def _kept_with_history(db: Session, entry: ImportRow) -> bool:
+    """A card the import created, on which something was logged since, stays: with the contact people
+    the import gave it."""
+    if entry.previous_values is not None or entry.table_name not in ("client", "contact_person"):
+        return False
+    client_id = entry.row_id if entry.table_name == "client" else db.exec(
+        select(ContactPerson.client_id).where(ContactPerson.id == entry.row_id)).first()
+    if client_id is None:
+        return False
+    created_here = db.exec(select(ImportRow.id).where(
+        ImportRow.import_id == entry.import_id, ImportRow.table_name == "client", ImportRow.row_id == client_id,
+        ImportRow.previous_values.is_(None))).first()
+    return created_here is not None and has_history(db, client_id)
+
+
+def has_history(db: Session, client_id: int) -> bool:
+    """Something was recorded on the card beyond its own parts (visits, follow-ups, purchases, stops...)."""
+    return any(table not in CARD_PARTS for table in dependant_counts(db, client_id))
+
+
+def undo_summary(db: Session, job: ImportJob) -> dict[str, int]:
+    """What undoing a finished import would do: cards removed, cards put back, created cards kept because
+    something was logged on them since."""
+    entries = db.exec(select(ImportRow.row_id, ImportRow.previous_values).where(
+        ImportRow.import_id == job.id, ImportRow.table_name == "client")).all()
+    created = [row_id for row_id, previous in entries if previous is None]
+    kept = sum(1 for row_id in created if has_history(db, row_id))
+    return {"removed": len(created) - kept, "restored": len(entries) - len(created), "kept": kept}
 
 
 def forget_old_journals(db: Session, now: datetime | None = None) -> int:
@@ -114,7 +166,14 @@ def forget_erased_client(db: Session, client_id: int) -> None:
 
 
 def _undo_entry(db: Session, entry: ImportRow) -> None:
-    if entry.table_name == "purchase":
+    if entry.table_name == "contact_person":
+        if entry.previous_values is None:
+            db.execute(delete(ContactPerson).where(ContactPerson.id == entry.row_id))
+        else:
+            before, after = loads_values(entry.previous_values)["function"]
+            db.execute(update(ContactPerson).where(ContactPerson.id == entry.row_id, ContactPerson.function == after)
+                       .values(function=before))
+    elif entry.table_name == "purchase":
         db.execute(delete(Purchase).where(Purchase.id == entry.row_id))
     elif entry.table_name == "tag":
         used = db.exec(select(exists().where(ClientTag.tag_id == entry.row_id))).one()

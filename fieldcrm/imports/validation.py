@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import phonenumbers
 
 from fieldcrm import fieldrules
 from fieldcrm.fieldrules import (  # noqa: F401 - the message keys and rules other import modules use
+    FRENCH_POSTAL_COUNTRIES,
     INVALID_DATE,
     INVALID_EMAIL,
     INVALID_NUMBER,
@@ -30,7 +31,8 @@ from fieldcrm.fieldrules import (  # noqa: F401 - the message keys and rules oth
     parse_decimal,
 )
 from fieldcrm.fieldrules import InvalidField as InvalidValue
-from fieldcrm.imports import N_
+from fieldcrm.geo import communes
+from fieldcrm.imports import N_, cells, vocab
 from fieldcrm.imports.mapping import CUSTOM_PREFIX, normalise_header
 
 # ---- message keys (translated by the caller); the only user-facing strings of this module
@@ -41,8 +43,13 @@ INVALID_CIVILITY = N_("Unknown civility (expected M. or Mme)")
 INVALID_KIND = N_("Unknown type (expected company or person)")
 INVALID_BOOLEAN = N_("Invalid yes/no value")
 INVALID_CADENCE = N_("Invalid visit frequency (number of days expected)")
-OWNER_NOT_EMAIL = N_("The sales rep must be given by e-mail address")
 NAME_REQUIRED = N_("A company name or a last name is required")
+PARTIAL_DATE = N_("Only part of a date: kept as written in the notes, not stored as a date")
+TWO_PHONES = N_("Two numbers in one cell: the second one went to the other phone field")
+POSTAL_CITY_MISMATCH = N_("The postal code does not match this city: check the address")
+TEXT_REPAIRED = N_("Damaged accents were repaired: check the text")
+TEXT_DAMAGED = N_("Characters were lost in this text (�): check it")
+EXTRA_CELLS = N_("More cells than columns (a separator inside a cell?): the extra cells were not imported")
 FORMULA_AS_TEXT = N_("Looks like a spreadsheet formula: imported as plain text")
 
 STATUSES = ("suspect", "lead", "prospect", "client", "former_client")
@@ -53,6 +60,18 @@ class CellError:
     value: object
     message_key: str
     level: str = "error"  # "error": the value is not imported; "warning": imported, but worth a look
+
+
+@dataclass
+class RowCheck:
+    number: int
+    values: tuple
+    clean: dict
+    errors: list[CellError] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(e.level == "error" for e in self.errors)
 
 
 def _fold(value: object) -> str:
@@ -78,17 +97,6 @@ def detect_formula(value: object) -> bool:
     if not text.startswith(("+", "-", "@")) or _PLAIN_NUMBER.fullmatch(text):
         return False
     return bool(_FUNCTION_CALL.search(text)) or "|" in text or "!" in text
-
-
-def spreadsheet_safe(value: object) -> object:
-    """For EXPORT: prefix with ' a text cell starting with = + - @ tab or CR (OWASP CSV injection).
-
-    Numbers, and text that is just a signed number ("-12,5", "+33 6 12 34 56 78"), are left alone.
-    Needed for openpyxl too: it writes any str starting with "=" as a formula.
-    """
-    if not isinstance(value, str) or not value.startswith(("=", "+", "-", "@", "\t", "\r", "\n")):
-        return value
-    return value if _PLAIN_NUMBER.fullmatch(value) else "'" + value
 
 
 # ---------------------------------------------------------------- contact details (the shared field rules)
@@ -122,29 +130,6 @@ def normalise_country(value: object) -> str:
 
 # ---------------------------------------------------------------- words to keys
 
-_STATUS_WORDS = {
-    "suspect": "suspect", "suspects": "suspect",
-    "lead": "lead", "leads": "lead", "piste": "lead",
-    "prospect": "prospect", "prospects": "prospect", "prospect chaud": "prospect", "prospect froid": "prospect",
-    "client": "client", "clients": "client", "cliente": "client", "client actif": "client", "actif": "client",
-    "customer": "client", "active customer": "client",
-    "ancien client": "former_client", "ancienne cliente": "former_client", "ex client": "former_client",
-    "client perdu": "former_client", "client inactif": "former_client", "inactif": "former_client",
-    "perdu": "former_client", "former client": "former_client", "former customer": "former_client",
-    "lost customer": "former_client", "churned": "former_client",
-}
-_CIVILITY_WORDS = {
-    "m": "M", "mr": "M", "monsieur": "M", "mister": "M",
-    "mme": "MME", "madame": "MME", "mrs": "MME", "ms": "MME", "miss": "MME", "mlle": "MME",
-    "mademoiselle": "MME",
-}
-_KIND_WORDS = {
-    "societe": "company", "entreprise": "company", "professionnel": "company", "pro": "company",
-    "personne morale": "company", "morale": "company", "company": "company", "business": "company",
-    "b2b": "company", "organisation": "company", "organization": "company",
-    "particulier": "person", "personne physique": "person", "physique": "person", "person": "person",
-    "individual": "person", "b2c": "person", "part": "person", "private": "person",
-}
 _BOOLEAN_WORDS = {"oui": True, "o": True, "yes": True, "y": True, "x": True, "1": True, "vrai": True,
                   "true": True, "non": False, "n": False, "no": False, "0": False, "faux": False, "false": False}
 _CADENCE_WORDS = {"hebdomadaire": 7, "weekly": 7, "quinzaine": 14, "bimensuel": 15, "mensuel": 30,
@@ -160,15 +145,21 @@ def _lookup(table: Mapping[str, object], value: object, message_key: str) -> obj
 
 
 def normalise_status(value: object) -> str:
-    return str(_lookup(_STATUS_WORDS, value, INVALID_STATUS))
+    folded = vocab.fold(value)
+    status = vocab.STATUS_WORDS.get(folded) or vocab.STATUS_WORDS.get(folded.replace(" ", ""))
+    if folded in ("former client", "former_client"):
+        status = "former_client"
+    if status is None:
+        raise InvalidValue(INVALID_STATUS)
+    return status
 
 
 def normalise_civility(value: object) -> str:
-    return str(_lookup(_CIVILITY_WORDS, value, INVALID_CIVILITY))
+    return str(_lookup(vocab.CIVILITY_WORDS, value, INVALID_CIVILITY))
 
 
 def normalise_kind(value: object) -> str:
-    return str(_lookup(_KIND_WORDS, value, INVALID_KIND))
+    return str(_lookup(vocab.KIND_WORDS, value, INVALID_KIND))
 
 
 def parse_boolean(value: object) -> bool:
@@ -203,12 +194,14 @@ def parse_cadence_days(value: object) -> int:
 
 _SIMPLE = {
     "kind": normalise_kind, "civility": normalise_civility, "status": normalise_status,
-    "siret": normalise_siret, "email": normalise_email, "website": normalise_website,
+    "siret": normalise_siret, "website": normalise_website,
     "tags": split_tags, "visit_cadence_days": parse_cadence_days,
 }
 _TEXT = {"company_name", "first_name", "last_name", "street", "street2", "city", "sector", "segment", "source",
-         "loyalty_programme"}
-_WARNINGS = {SIREN_NOT_SIRET, FORMULA_AS_TEXT}
+         "loyalty_programme", "contact_function"}
+_NAMES = ("company_name", "first_name", "last_name", "city", "street", "street2", "contact_function")
+_DATES = ("client_since", "birth_date")
+REQUIRED = {NAME_REQUIRED}  # the only reasons a row is refused; any other bad cell costs its field
 
 
 def normalise_row(
@@ -216,35 +209,104 @@ def normalise_row(
     default_country: str = "FR",
     custom_types: Mapping[str, str] | None = None,
     today: date | None = None,
+    value_maps: Mapping[str, Mapping[str, str]] | None = None,
+    title_case: bool = False,
 ) -> tuple[dict[str, object], list[CellError]]:
-    """{target: raw cell} -> ({target: clean value}, errors); empty cells and invalid values are left out.
+    """{target: raw cell} -> ({target: clean value}, problems). An invalid value is left out and flagged
+    (level "warning"): the row is still imported. Only a row with no name and no company is refused.
 
-    `custom_types` gives "text" (default), "number", "date" or "boolean" per custom field key.
+    `custom_types` gives "text" (default), "number", "date" or "boolean" per custom field key;
+    `value_maps` {target: {folded value: target value, "" = leave empty}} (imports.vocab) come first for
+    the vocabulary columns; `title_case` turns names written in capitals into title case. Partial dates
+    come back in clean["partial_dates"] as [(target, text as written)], for the caller to note.
     """
     today = today or date.today()
     values = {t: v for t, v in raw.items() if t != "ignore" and v is not None and _text(v) != ""}
-    clean: dict[str, object] = {}
     errors = [CellError(t, v, FORMULA_AS_TEXT, "warning") for t, v in values.items() if detect_formula(v)]
+    for target, value in list(values.items()):
+        if isinstance(value, str):
+            fixed, what = cells.repair_text(value)
+            if what:
+                errors.append(CellError(target, value, TEXT_REPAIRED if what == "repaired" else TEXT_DAMAGED,
+                                        "warning"))
+            values[target] = fixed
+    if "full_name" in values:
+        parts = cells.split_full_name(_text(values.pop("full_name")))
+        for target in ("civility", "first_name", "last_name"):
+            if getattr(parts, target) and target not in values:
+                values[target] = getattr(parts, target)
+    for target, mapping in (value_maps or {}).items():
+        if target in values and mapping:
+            mapped = mapping.get(vocab.fold(values[target]))
+            if mapped == "":
+                del values[target]  # the user chose to leave it empty
+            elif mapped is not None:
+                values[target] = mapped
+    clean: dict[str, object] = {}
     country = default_country
     if "country" in values:
         try:
             country = clean["country"] = normalise_country(values["country"])
         except InvalidValue as exc:
-            errors.append(CellError("country", values["country"], exc.args[0]))
+            errors.append(CellError("country", values["country"], exc.args[0], "warning"))
     for target, value in values.items():
-        if target == "country":
-            continue
-        try:
-            clean[target] = _normalise_value(target, value, country, default_country, today, custom_types or {},
-                                             city=values.get("city"))
-        except InvalidValue as exc:
-            level = "warning" if exc.args[0] in _WARNINGS else "error"
-            errors.append(CellError(target, value, exc.args[0], level))
+        if target != "country":
+            _normalise_into(clean, errors, target, value, country, default_country, today, custom_types or {},
+                            values.get("city"))
+    if title_case:
+        for target in _NAMES:
+            if isinstance(clean.get(target), str) and cells.is_all_caps(clean[target]):
+                clean[target] = cells.title_case(clean[target])
     if "kind" not in clean:
         clean["kind"] = "company" if clean.get("company_name") or clean.get("siret") else "person"
     if not clean.get("company_name") and not clean.get("last_name"):
         errors.append(CellError("company_name", None, NAME_REQUIRED))
     return clean, errors
+
+
+def _normalise_into(clean: dict, errors: list, target: str, value: object, country: str, default_country: str,
+                    today: date, custom_types: Mapping[str, str], city: object) -> None:
+    """One cell into `clean`, or a flag into `errors` (the field then stays empty)."""
+    try:
+        clean[target] = _normalise_value(target, value, country, default_country, today, custom_types, city)
+    except InvalidValue as exc:
+        if target in ("phone", "mobile") and _two_phones(clean, target, value, country, default_country):
+            errors.append(CellError(target, value, TWO_PHONES, "warning"))
+        elif target in _DATES and (written := cells.partial_date(value)):
+            clean.setdefault("partial_dates", []).append((target, written))
+            errors.append(CellError(target, value, PARTIAL_DATE, "warning"))
+        elif target == "postal_code" and exc.args[0] == UNKNOWN_POSTAL_CODE:
+            clean[target] = _compact_postal_code(value)  # kept as written, flagged
+            errors.append(CellError(target, value, UNKNOWN_POSTAL_CODE, "warning"))
+        else:
+            errors.append(CellError(target, value, exc.args[0], "warning"))
+        return
+    if target == "postal_code" and country in FRENCH_POSTAL_COUNTRIES and _text(city or ""):
+        if communes.communes_for_postal_code(clean[target]) and not communes.find_commune(clean[target], _text(city)):
+            errors.append(CellError("city", city, POSTAL_CITY_MISMATCH, "warning"))
+
+
+def _two_phones(clean: dict, target: str, value: object, country: str, default_country: str) -> bool:
+    """Two numbers in one cell: the first where it was mapped, the other to the free phone field."""
+    region = country if country in phonenumbers.SUPPORTED_REGIONS else default_country
+    parts = cells.split_phones(_text(value), region)
+    if len(parts) != 2:
+        return False
+    try:
+        numbers = [normalise_phone(p, region, fallback_region=default_country) for p in parts]
+    except InvalidValue:
+        return False
+    other = "mobile" if target == "phone" else "phone"
+    if target == "phone" and cells.is_mobile(numbers[0]) and not cells.is_mobile(numbers[1]):
+        numbers.reverse()
+    clean[target] = numbers[0]
+    clean.setdefault(other, numbers[1])
+    return True
+
+
+def _compact_postal_code(value: object) -> str:
+    text = re.sub(r"[\s.\-\u00a0\u202f]", "", _text(value)).upper()
+    return ("0" + text if re.fullmatch(r"\d{4}", text) else text)[:12]
 
 
 def _normalise_value(
@@ -258,13 +320,14 @@ def _normalise_value(
         return normalise_phone(value, region, fallback_region=default_country)
     if target == "postal_code":
         return normalise_postal_code(value, country, city=_text(city or ""))
+    if target == "email":
+        return normalise_email(value).lower()
     if target == "owner_email":
-        try:
-            return normalise_email(value)
-        except InvalidValue:
-            raise InvalidValue(OWNER_NOT_EMAIL) from None
-    if target in ("client_since", "birth_date"):
-        day = parse_date(value, today, allow_year_only=target == "client_since")
+        return " ".join(_text(value).split())  # an e-mail, initials or a name: the checker finds the user
+    if target in _DATES:
+        if cells.partial_date(value) and not isinstance(value, date):
+            raise InvalidValue(PARTIAL_DATE)
+        day = parse_date(value, today)
         if day > today:
             raise InvalidValue(DATE_IN_FUTURE)
         return day

@@ -1,9 +1,13 @@
 """Writes validated import rows as clients, inside the caller's transaction (it never commits).
 Every row it writes is journaled in the same transaction (imports.undo), so the import can be undone.
 
-A row updates the client it matches — same SIRET, same email, same E.164 phone, or same name in the
-same postal code — among the clients the importing user may see, else creates one. Rows of the same
-file that match each other end up on one client. New clients are inserted in batches.
+A row updates the client it matches on a strong key — same SIRET or same e-mail — among the clients the
+importing user may see, as the user chose (fill the empty fields only, overwrite, skip the card, or create
+a new card anyway); else it creates one. Weak keys never merge: a shared switchboard number or the same
+name in the same postal code creates the card, and the pair shows up among the probable duplicates
+(dedupe finds them on those very keys) for a person to decide. Rows of the same file that share a strong
+key end up on one client. New clients are inserted in batches. A row that is a person at a company also
+creates (or completes) that contact person, with the function the file gives.
 """
 
 from __future__ import annotations
@@ -17,12 +21,12 @@ from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import services as client_services
-from fieldcrm.clients.models import Client, ClientTag, CustomFieldDef, CustomFieldValue, Tag
+from fieldcrm.clients.models import Client, ClientTag, ContactPerson, CustomFieldDef, CustomFieldValue, Tag
 from fieldcrm.clients.normalise import build_search_text, fold, phone_search_forms
 from fieldcrm.clients.queries import scope
 from fieldcrm.clients.settings import org_settings
 from fieldcrm.imports.mapping import CUSTOM_PREFIX
-from fieldcrm.imports.undo import card_before, created_entry, updated_entry, write_journal
+from fieldcrm.imports.undo import card_before, contact_entry, created_entry, updated_entry, write_journal
 from fieldcrm.timeutil import utcnow
 
 ADDRESS = ("street", "postal_code", "city", "country")
@@ -61,6 +65,29 @@ def search_text_for(d: dict) -> str:
     return f"{text[:-1]}{digits} "
 
 
+def strong_keys(values: dict) -> list[tuple]:
+    """The keys that identify a client for sure: the SIRET, the e-mail."""
+    keys = []
+    if values.get("siret"):
+        keys.append(("siret", values["siret"]))
+    if values.get("email"):
+        keys.append(("email", values["email"].lower()))
+    return keys
+
+
+def changes_for(card: dict, values: dict, mode: str) -> dict:
+    """What a row changes on a matched card: in "fill_empty", only the fields the card has empty; in
+    "overwrite", every field the row gives a different value for."""
+    out = {}
+    for key, value in values.items():
+        if key not in client_services.CLIENT_FIELDS or key == "kind":
+            continue
+        current = card.get(key)
+        if mode == "overwrite" and current != value or current in (None, ""):
+            out[key] = value
+    return out
+
+
 def match_keys(values: dict) -> list[tuple]:
     """The keys a row or a client is found by, strongest first."""
     keys = []
@@ -79,16 +106,17 @@ def match_keys(values: dict) -> list[tuple]:
 
 
 class ClientWriter:
-    def __init__(self, db: Session, actor: User, import_id: int | None = None, batch: int = 1000):
+    def __init__(self, db: Session, actor: User, import_id: int | None = None, batch: int = 1000,
+                 update_mode: str = "fill_empty", owner_id: int | None = None):
         self.db, self.actor, self.batch, self.import_id = db, actor, batch, import_id
+        self.mode, self.owner_id = update_mode, owner_id or actor.id
         self.index: dict[tuple, _Ref] = {}
-        stmt = scope(select(Client.id, Client.siret, Client.email, Client.phone, Client.mobile,
-                            Client.company_name, Client.first_name, Client.last_name,
-                            Client.postal_code), actor).order_by(Client.id)
-        for row in db.exec(stmt).all():
-            ref = _Ref(id=row.id)
-            for key in match_keys(row._mapping):
-                self.index.setdefault(key, ref)
+        if update_mode != "create":
+            for row in db.exec(scope(select(Client.id, Client.siret, Client.email), actor)
+                               .order_by(Client.id)).all():
+                ref = _Ref(id=row.id)
+                for key in strong_keys(row._mapping):
+                    self.index.setdefault(key, ref)
         self.pending: list[_Ref] = []
         self.updates: dict[int, dict] = {}
         self.created = self.updated = self.skipped = 0
@@ -100,10 +128,16 @@ class ClientWriter:
         settings = org_settings(db)
         self.dropped = set() if settings.collect_birth_date else {"birth_date"}
         self.tag_ids: dict[str, int] = {}
+        self.contacts: list[tuple[_Ref, dict]] = []  # people at a company, written once the card has an id
+        self.rows_on: dict[int, int] = {}  # rows of the file matching each existing card
 
     def upsert(self, clean: dict, kind_given: bool = False) -> None:
         values = {k: v for k, v in clean.items() if k not in self.dropped}
-        ref = next((self.index[k] for k in match_keys(values) if k in self.index), None)
+        contact = _contact_of(values)
+        ref = next((self.index[k] for k in strong_keys(values) if k in self.index), None)
+        if ref is not None and ref.id is not None and ref.id not in self.created_ids and self.mode == "skip":
+            self.skipped += 1
+            return
         if ref is None:
             ref = _Ref(data=values)
             self.pending.append(ref)
@@ -111,13 +145,20 @@ class ClientWriter:
         else:
             if not kind_given:
                 values.pop("kind", None)
+            pending = ref.id is None or ref.id in self.created_ids
+            if not pending:
+                self.rows_on[ref.id] = self.rows_on.get(ref.id, 0) + 1
             target = ref.data if ref.id is None else self.updates.setdefault(ref.id, {})
             tags = list(dict.fromkeys([*target.get("tags", []), *values.get("tags", [])]))
-            target.update(values)
+            for key, value in values.items():  # a later row of the file completes, or overwrites
+                if self.mode == "overwrite" and not pending or target.get(key) in (None, ""):
+                    target[key] = value
             if tags:
                 target["tags"] = tags
             self.updated += 1
-        for key in match_keys(values):
+        if contact:
+            self.contacts.append((ref, contact))
+        for key in strong_keys(values):
             self.index.setdefault(key, ref)
         if len(self.pending) >= self.batch or len(self.updates) >= self.batch:
             self.flush()
@@ -125,6 +166,7 @@ class ClientWriter:
     def flush(self) -> None:
         self._insert_pending()
         self._apply_updates()
+        self._write_contacts()
         write_journal(self.db, self.journal)
         self.journal = []
         self.db.flush()
@@ -171,7 +213,7 @@ class ClientWriter:
             row = {f: d.get(f) for f in client_services.CLIENT_FIELDS}
             row.update(
                 kind=d.get("kind") or "company", status=d.get("status") or "prospect",
-                country=d.get("country") or "FR", owner_id=d.get("owner_id") or actor.id,
+                country=d.get("country") or "FR", owner_id=d.get("owner_id") or self.owner_id,
                 do_not_contact=False, display_name=name[:220], sort_name=fold(name)[:220],
                 search_text=search_text_for(d),
                 created_at=now, updated_at=now, created_by_id=actor.id, updated_by_id=actor.id, version=1,
@@ -187,11 +229,12 @@ class ClientWriter:
                 tag_rows.append({"client_id": client_id, "tag_id": self._tag_id(name)})
             custom_rows += self._custom_rows(client_id, ref.data)
             self.new_ids.append(client_id)
-            ref.data = {}
         if tag_rows:
             self.db.execute(insert(ClientTag), tag_rows)
         if custom_rows:
             self.db.execute(insert(CustomFieldValue), custom_rows)
+        for ref in self.pending:
+            ref.data = {}
         self.pending = []
 
     def _apply_updates(self) -> None:
@@ -204,9 +247,12 @@ class ClientWriter:
             card = card_before(client)
             tags_added, custom_changed = [], {}
             before = tuple(getattr(client, f) for f in ADDRESS)
-            for key in client_services.CLIENT_FIELDS:
-                if key in values:
-                    setattr(client, key, values[key])
+            mode = "overwrite" if client.id in self.created_ids else self.mode
+            changes = changes_for(card, values, mode)
+            if "kind" in values and values["kind"] != client.kind and (mode == "overwrite" or not client.kind):
+                changes["kind"] = values["kind"]
+            for key, value in changes.items():
+                setattr(client, key, value)
             if before != tuple(getattr(client, f) for f in ADDRESS):
                 # The old position belongs to the old address: located again after the import.
                 client.latitude = client.longitude = client.geo_precision = client.geocoded_at = None
@@ -219,11 +265,19 @@ class ClientWriter:
             for row in self._custom_rows(client.id, values):
                 existing = self.db.exec(select(CustomFieldValue).where(
                     CustomFieldValue.client_id == client.id, CustomFieldValue.field_id == row["field_id"])).first()
+                if existing is not None and existing.value and mode != "overwrite":
+                    continue
                 existing = existing or CustomFieldValue(client_id=client.id, field_id=row["field_id"])
                 if existing.value != row["value"]:
                     custom_changed[row["field_id"]] = [existing.value, row["value"]]
                 existing.value = row["value"]
                 self.db.add(existing)
+            if not (changes or tags_added or custom_changed):
+                # Matched, nothing to change: the card keeps its version; its rows count as skipped.
+                unchanged = self.rows_on.pop(client.id, 0)
+                self.updated -= unchanged
+                self.skipped += unchanged
+                continue
             client.version += 1
             client.updated_at, client.updated_by_id = now, self.actor.id
             self.db.flush()
@@ -232,3 +286,37 @@ class ClientWriter:
             if self.import_id is not None and client.id not in self.created_ids:
                 self.journal.append(updated_entry(self.import_id, client, card, tags_added, custom_changed))
         self.updates = {}
+
+    def _write_contacts(self) -> None:
+        """The people at a company the rows named: created, or their function completed (journaled)."""
+        if not self.contacts:
+            return
+        ids = {ref.id for ref, _ in self.contacts}
+        known = {(c.client_id, fold(f"{c.first_name or ''} {c.last_name}")): c for c in self.db.exec(
+            select(ContactPerson).where(ContactPerson.client_id.in_(ids))).all()}
+        for ref, person in self.contacts:
+            key = (ref.id, fold(f"{person.get('first_name') or ''} {person['last_name']}"))
+            existing = known.get(key)
+            if existing is None:
+                existing = known[key] = ContactPerson(client_id=ref.id, **person)
+                self.db.add(existing)
+                self.db.flush()
+                self._journal_created("contact_person", existing.id)
+                continue
+            function = person.get("function")
+            overwrite = self.mode == "overwrite" or ref.id in self.created_ids
+            if function and function != existing.function and (overwrite or not existing.function):
+                if self.import_id is not None and ref.id not in self.created_ids:
+                    self.journal.append(contact_entry(self.import_id, existing.id, existing.function, function))
+                existing.function = function
+                self.db.add(existing)
+        self.contacts = []
+
+
+def _contact_of(values: dict) -> dict | None:
+    """A row that is a person at a company names a contact person (with the function the file gives)."""
+    function = values.pop("contact_function", None)
+    if not (values.get("company_name") and values.get("last_name")):
+        return None
+    return {"civility": values.get("civility"), "first_name": values.get("first_name"),
+            "last_name": values["last_name"][:100], "function": function[:120] if function else None}

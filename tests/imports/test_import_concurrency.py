@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bench.import_100k import make_csv
 from fieldcrm.clients.models import Client
-from fieldcrm.imports import services, writer
+from fieldcrm.imports import runner, services, writer
 from fieldcrm.imports.models import ImportJob
 from tests.busy_users import BusyUsers
 from tests.factories import PASSWORD, make_client, make_user
@@ -44,7 +44,7 @@ def queued_import(app, db, tmp_path, monkeypatch):
     job.status = "queued"
     db.add(job)
     db.commit()
-    real_write, real_upsert, window = services._write, writer.ClientWriter.upsert, {}
+    real_write, real_upsert, window = runner._write, writer.ClientWriter.upsert, {}
 
     def timed_write(*args):
         window["start"] = time.monotonic()
@@ -57,7 +57,7 @@ def queued_import(app, db, tmp_path, monkeypatch):
         time.sleep(ROW_WORK_SECONDS)
         return real_upsert(self, clean, kind_given)
 
-    monkeypatch.setattr(services, "_write", timed_write)
+    monkeypatch.setattr(runner, "_write", timed_write)
     monkeypatch.setattr(writer.ClientWriter, "upsert", slow_upsert)
     return job, window
 
@@ -65,7 +65,7 @@ def queued_import(app, db, tmp_path, monkeypatch):
 def _run_while_busy(app, database_url, tmp_path, others, job) -> BusyUsers:
     def run_import():
         with app.app_context():
-            services.run_import(job.id)
+            runner.run_import(job.id)
 
     with serve(database_url, tmp_path) as served, BusyUsers(served, others) as busy:
         time.sleep(1.0)  # everyone is logged in and writing before the import starts
@@ -101,7 +101,7 @@ def test_other_users_writes_all_succeed_while_an_import_saves(app, db, database_
 def test_other_users_writes_all_succeed_while_a_cancelled_import_is_undone(app, db, database_url, tmp_path,
                                                                            others, queued_import, monkeypatch):
     job, save = queued_import
-    real_commit_batch, cancelled = services._commit_batch, {}
+    real_commit_batch, cancelled = runner._commit_batch, {}
 
     def cancel_at(engine, db, writer, job, saved_rows, held):
         real_commit_batch(engine, db, writer, job, saved_rows, held)
@@ -110,7 +110,7 @@ def test_other_users_writes_all_succeed_while_a_cancelled_import_is_undone(app, 
                 services.request_cancel(other, other.get(ImportJob, job.id))
             cancelled["at"] = time.monotonic()
 
-    monkeypatch.setattr(services, "_commit_batch", cancel_at)
+    monkeypatch.setattr(runner, "_commit_batch", cancel_at)
     busy = _run_while_busy(app, database_url, tmp_path, others, job)
     db.expire_all()
     assert db.get(ImportJob, job.id).status == "cancelled"

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from fieldcrm.clients.models import Client, ClientTag
+from fieldcrm.dedupe.queries import find_duplicates
 from fieldcrm.imports.models import ImportJob
 from tests.factories import make_client, make_user, portfolio_world
 
@@ -22,6 +23,9 @@ CP1252_CSV = (
     ";;;;;;;;;;;\r\n"
     "Pharmacie Ørsted;Martin;Zoé;33000;Bordeaux;06 12 34 56 78;zoe@pharma.fr;;Pharmacie;lead;01/01/2022;\r\n"
 ).encode("cp1252", errors="replace")
+
+
+NO_IDENTITY_CSV = CP1252_CSV + ";;;69001;Lyon;04 78 00 00 09;;;;;;\r\n".encode("cp1252")
 
 
 def _upload(http, data: bytes, name: str):
@@ -66,10 +70,14 @@ def test_cp1252_semicolon_csv_with_french_dates_through_mapping_preview_and_impo
     assert done.status_code == 303
     job = _job(db, job.id)
     assert job.status == "done", (job.status, job.error_code)
-    assert (job.created_count, job.updated_count, job.skipped_count, job.error_count) == (3, 0, 1, 1)
+    # A bad e-mail or date costs its field, not the row: the café is imported, flagged.
+    assert (job.created_count, job.updated_count, job.skipped_count, job.error_count) == (4, 0, 0, 0)
+    assert job.warning_count == 1
     clients = {c.company_name: c for c in db.exec(select(Client)).all()}
-    assert set(clients) == {"Boulangerie Hélène", "Garage Bernard", "Pharmacie Ørsted"} or \
-        set(clients) == {"Boulangerie Hélène", "Garage Bernard", "Pharmacie ?rsted"}
+    assert set(clients) == {"Boulangerie Hélène", "Garage Bernard", "Café de l'Église", "Pharmacie Ørsted"} or \
+        set(clients) == {"Boulangerie Hélène", "Garage Bernard", "Café de l'Église", "Pharmacie ?rsted"}
+    cafe = clients["Café de l'Église"]
+    assert cafe.email is None and cafe.client_since is None and cafe.phone == "+33142000003"
     helene = clients["Boulangerie Hélène"]
     assert helene.phone == "+33478000001" and helene.siret == "73282932000074"
     assert helene.client_since.isoformat() == "2019-02-03" and helene.owner_id == rep.id
@@ -78,27 +86,36 @@ def test_cp1252_semicolon_csv_with_french_dates_through_mapping_preview_and_impo
     assert "helene" in helene.search_text
 
     status = client.get(f"/imports/{job.id}").get_data(as_text=True)
-    assert "3 clients created" in status and "1 row skipped" in status
-    assert "kept until" in status  # the error report's retention is said
+    assert "4 clients created" in status and "1 row imported with a field to check" in status
+    assert "kept until" in status  # the report's retention is said
     report = client.get(f"/imports/{job.id}/errors.csv")
     assert report.status_code == 200 and report.data.startswith(b"\xef\xbb\xbf")
     text = report.data.decode("utf-8-sig")
     lines = text.strip().split("\r\n")
     assert lines[0].split(";")[-1] in ("Reason", "Motif", "Raison")
     assert len(lines) == 2 and "Café de l'Église" in lines[1] and "pas-un-email" in lines[1]
+    assert "imported, to check" in lines[1]
     assert "Invalid" in lines[1] or "invalide" in lines[1].lower()
 
 
-def test_reimporting_the_same_file_updates_instead_of_duplicating(app, db, login, client, rep):
+def test_reimporting_the_same_file_updates_on_strong_keys_and_never_merges_on_weak_ones(app, db, login, client,
+                                                                                      rep):
     login(rep)
     for _round in range(2):
         _upload(client, CP1252_CSV, "clients.csv")
         job = _job(db)
         client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run"))
     job = _job(db)
-    assert job.status == "done" and (job.created_count, job.updated_count) == (0, 3)
-    assert len(db.exec(select(Client)).all()) == 3
-    # A changed file: same SIRET with a new city, same email with a new name, same phone.
+    # Three rows have a SIRET or an e-mail: their cards are found again. The café has neither (its e-mail
+    # is invalid): the same name in the same postal code is a weak key, so a card is created and the
+    # pair is listed among the probable duplicates. The three cards found have nothing new: left unchanged.
+    assert job.status == "done" and (job.created_count, job.updated_count, job.skipped_count) == (1, 0, 3)
+    assert len(db.exec(select(Client)).all()) == 5
+    with app.test_request_context():
+        pairs = find_duplicates(db, rep)
+    assert [{p.first.display_name, p.second.display_name} for p in pairs] == [{"Café de l'Église"}]
+
+    # A changed file: same SIRET with a new name and postal code, same e-mail with a new name, same phone.
     changed = ("Raison sociale;CP;Ville;SIRET;E-mail;Portable\n"
                "Boulangerie Hélène SARL;69002;Lyon;73282932000074;;\n"
                "Le Garage;13001;Marseille;;eric@garage.fr;\n"
@@ -106,19 +123,31 @@ def test_reimporting_the_same_file_updates_instead_of_duplicating(app, db, login
                "Nouveau client;44000;Nantes;;;\n").encode()
     _upload(client, changed, "v2.csv")
     job = _job(db)
+    preview = client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="preview")).get_data(as_text=True)
+    assert "0 cards will be updated" in preview  # fill the empty fields only: those cards have them all
     client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run"))
     job = _job(db)
-    assert (job.created_count, job.updated_count) == (1, 3), (job.created_count, job.updated_count)
+    assert (job.created_count, job.updated_count, job.skipped_count) == (2, 0, 2)
     db.expire_all()
-    names = sorted(c.company_name for c in db.exec(select(Client)).all())
-    assert names == ["Boulangerie Hélène SARL", "Le Garage", "Nouveau client", "Pharma Z"]
     helene = db.exec(select(Client).where(Client.siret == "73282932000074")).one()
-    assert helene.postal_code == "69002" and helene.phone == "+33478000001"  # blanks never erase
+    assert helene.company_name == "Boulangerie Hélène" and helene.postal_code == "69001"  # nothing overwritten
+    assert db.exec(select(Client).where(Client.company_name == "Pharma Z")).one().mobile == "+33612345678"
+
+    _upload(client, changed, "v3.csv")
+    job = _job(db)
+    preview = client.post(f"/imports/{job.id}/mapping",
+                          data=_form(db, job, action="preview", update_mode="overwrite")).get_data(as_text=True)
+    assert "2 cards will be updated" in preview and "Boulangerie Hélène SARL" in preview and "69002" in preview
+    client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run", update_mode="overwrite"))
+    db.expire_all()
+    helene = db.exec(select(Client).where(Client.siret == "73282932000074")).one()
+    assert helene.company_name == "Boulangerie Hélène SARL" and helene.postal_code == "69002"
+    assert helene.phone == "+33478000001"  # blank cells never erase
 
 
 def test_refuse_mode_imports_nothing_when_a_row_is_wrong(app, db, login, client, rep):
     login(rep)
-    _upload(client, CP1252_CSV, "clients.csv")
+    _upload(client, NO_IDENTITY_CSV, "clients.csv")
     job = _job(db)
     client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run", error_mode="refuse"))
     job = _job(db, job.id)
@@ -154,17 +183,17 @@ def test_a_failure_while_saving_leaves_nothing_half_written(app, db, login, clie
 
 
 def _assert_no_file_left(app, job):
-    from fieldcrm.imports import services
+    from fieldcrm.imports import files
 
     with app.app_context():
-        left = [p.name for p in services.storage_dir().iterdir() if p.name.startswith(job.stored_name)]
+        left = [p.name for p in files.storage_dir().iterdir() if p.name.startswith(job.stored_name)]
     assert left == []
 
 
 def test_cancelled_import_writes_nothing(app, db, login, client, rep, monkeypatch):
-    from fieldcrm.imports import services
+    from fieldcrm.imports import runner
 
-    monkeypatch.setattr(services, "_cancelled", lambda engine, job_id: True)
+    monkeypatch.setattr(runner, "_cancelled", lambda engine, job_id: True)
     login(rep)
     _upload(client, CP1252_CSV, "clients.csv")
     job = _job(db)
@@ -239,8 +268,9 @@ def test_formula_cells_are_imported_as_text_and_neutralised_in_the_report(app, d
     job = _job(db)
     client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run"))
     job = _job(db, job.id)
-    assert job.status == "done" and job.created_count == 1 and job.error_count == 1
-    stored = db.exec(select(Client)).one()
+    # The bad e-mail costs its field: both rows imported, both flagged (formula, e-mail).
+    assert job.status == "done" and job.created_count == 2 and job.error_count == 0 and job.warning_count == 2
+    stored = db.exec(select(Client).where(Client.email == "a@b.fr")).one()
     assert stored.company_name.startswith("=HYPERLINK")  # kept as the user typed it, as text
     report = client.get(f"/imports/{job.id}/errors.csv").data.decode("utf-8-sig")
     assert ";'@SUM(1+1);" in report
@@ -291,8 +321,10 @@ def test_a_reps_import_never_touches_another_reps_clients(app, db, login, client
     job = _job(db)
     client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run"))
     job = _job(db, job.id)
-    assert job.status == "done" and job.created_count == 1 and job.updated_count == 0 and job.error_count == 1
+    # The rep named outside the actor's reach costs the field: the card is created in the actor's portfolio.
+    assert job.status == "done" and job.created_count == 2 and job.updated_count == 0 and job.warning_count == 1
     db.expire_all()
+    assert db.exec(select(Client).where(Client.company_name == "Vol")).one().owner_id == world["rep_a"].id
     secret = db.exec(select(Client).where(Client.siret == "73282932000074", Client.owner_id == world["rep_c"].id)).one()
     assert secret.company_name == "Cave Secrète" and secret.version == 1
     assert db.get(Client, cave_before.id).version == cave_before.version
@@ -357,27 +389,33 @@ def test_purchases_import_finds_clients_and_never_adds_a_purchase_twice(app, db,
 def test_no_upload_or_staged_copy_is_left_behind_but_the_error_report_works(app, db, login, client, rep):
     """RGPD: once an import is done or refused, the uploaded file and the staged rows are gone; the
     error report is still downloadable, built from the rows kept for it."""
-    from fieldcrm.imports import services
+    from fieldcrm.imports import files
 
     login(rep)
     for mode in ("refuse", "skip"):
-        _upload(client, CP1252_CSV, "clients.csv")
+        _upload(client, NO_IDENTITY_CSV, "clients.csv")
         job = _job(db)
         client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run", error_mode=mode))
         job = _job(db, job.id)
         assert job.status == ("refused" if mode == "refuse" else "done")
         with app.app_context():
-            assert not services.staged_path(job).exists()
-            assert not services.file_path(job).exists()
-            assert services.errors_path(job).exists()
-            assert [p.name for p in services.storage_dir().iterdir() if p.name.startswith(job.stored_name)] \
-                == [services.errors_path(job).name]
+            assert not files.staged_path(job).exists()
+            assert not files.file_path(job).exists()
+            assert files.errors_path(job).exists()
+            assert [p.name for p in files.storage_dir().iterdir() if p.name.startswith(job.stored_name)] \
+                == [files.errors_path(job).name]
         report = client.get(f"/imports/{job.id}/errors.csv")
         assert report.status_code == 200
         lines = report.data.decode("utf-8-sig").strip().split("\r\n")
         assert lines[0].startswith("Row;Raison sociale;Nom;Prénom;CP;Ville") and lines[0].endswith(";Reason")
-        assert len(lines) == 2 and lines[1].startswith("4;Café de l'Église;Léger;Noël;75004;Paris")
-        assert "Email: Invalid email address" in lines[1] and "Client since: Invalid date" in lines[1]
+        assert lines[0].endswith(";Result;Reason")
+        refused = [line for line in lines if ";not imported;" in line]
+        assert len(refused) == 1 and refused[0].startswith("7;;;;69001;Lyon")
+        assert "A company name or a last name is required" in refused[0]
+        if mode == "skip":  # imported with a field left empty: listed too
+            flagged = [line for line in lines if line.startswith("4;Café de l'Église;Léger;Noël;75004;Paris")]
+            assert len(flagged) == 1 and ";imported, to check;" in flagged[0]
+            assert "Email: Invalid email address" in flagged[0] and "Client since: Invalid date" in flagged[0]
 
 
 @pytest.mark.parametrize("values", [

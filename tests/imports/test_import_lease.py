@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from fieldcrm.clients.models import Client
-from fieldcrm.imports import lease, services
+from fieldcrm.imports import files, lease, services
 from fieldcrm.imports.models import ImportJob
 from fieldcrm.timeutil import utcnow
 from tests.factories import make_user
@@ -41,14 +41,14 @@ def _worker_died(app, db, job: ImportJob, status: str, attempts: int = 1) -> Imp
     assert held is not None
     held.renew(status=status)
     with app.app_context():
-        services.staged_path(job).write_text('[2,{"company_name":"Staged"}]\n')  # what the check had staged
+        files.staged_path(job).write_text('[2,{"company_name":"Staged"}]\n')  # what the check had staged
     time.sleep(0.3)
     return _job(db, job.id)
 
 
 def _files(app, job) -> list[str]:
     with app.app_context():
-        return sorted(p.name for p in services.storage_dir().iterdir() if p.name.startswith(job.stored_name))
+        return sorted(p.name for p in files.storage_dir().iterdir() if p.name.startswith(job.stored_name))
 
 
 def test_two_workers_handed_the_same_job_one_runs_it(app, db, login, client, rep):
@@ -89,9 +89,9 @@ def test_the_sweep_resumes_a_dead_check_which_then_imports_each_row_once(app, db
         result = services.sweep_stalled(db)  # immediate mode in tests: the resumed import runs now
     assert result.resumed == [job.id] and result.failed == []
     job = _job(db, job.id)
-    assert job.status == "done" and job.attempts == 2 and job.created_count == 3
+    assert job.status == "done" and job.attempts == 2 and job.created_count == 4
     names = [c.company_name for c in db.exec(select(Client)).all()]
-    assert len(names) == 3 and "Staged" not in names  # the check started again from the file
+    assert len(names) == 4 and "Staged" not in names  # the check started again from the file
     assert "Import finished." in client.get(f"/imports/{job.id}").get_data(as_text=True)
 
 
@@ -195,7 +195,7 @@ def test_a_save_that_outlasts_its_lease_on_sqlite_is_alive_while_its_sign_file_i
         heartbeat_at=job.lease_until - timedelta(seconds=30)))
     db.commit()
     with app.app_context():
-        sign = services.sign_path(job)
+        sign = files.sign_path(job)
     sign.touch()  # what the saving worker does while SQLite's write lock keeps it from renewing the lease
     assert "process running the import stopped" not in client.get(f"/imports/{job.id}").get_data(as_text=True)
     with app.test_request_context():

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from fieldcrm.imports import parsing
+from fieldcrm.imports import limits
 from fieldcrm.imports.mapping import apply_mapping, guess_mapping
 from fieldcrm.imports.parsing import ImportFileError, open_sheet
 from fieldcrm.imports.validation import FORMULA_AS_TEXT, normalise_row
@@ -261,7 +261,7 @@ def test_sheet_xml_with_a_namespace_prefix_is_scanned_too(raw_xlsx):
 
 
 def test_xlsx_with_too_many_rows_is_refused_up_front(raw_xlsx, monkeypatch):
-    monkeypatch.setattr(parsing, "MAX_ROWS", 50)
+    monkeypatch.setattr(limits, "MAX_ROWS", 50)
     rows = "".join(f'<row r="{n}">{inline(f"A{n}", f"Client {n}")}</row>' for n in range(1, 100))
     assert refused(raw_xlsx(rows)).code == "too_many_rows"
 
@@ -270,7 +270,7 @@ def test_rows_limit_is_also_enforced_while_streaming(tmp_path, monkeypatch):
     path = tmp_path / "many.csv"
     path.write_text("Nom\n" + "".join(f"C{i}\n" for i in range(30)), encoding="utf-8")
     with open_sheet(path) as sheet:
-        monkeypatch.setattr(parsing, "MAX_ROWS", 10)
+        monkeypatch.setattr(limits, "MAX_ROWS", 10)
         with pytest.raises(ImportFileError) as caught:
             list(sheet.rows())
     assert caught.value.code == "too_many_rows"
@@ -383,7 +383,7 @@ def test_too_large_too_wide_and_too_long_cells_are_refused(tmp_path, monkeypatch
     error = refused(long_cell)
     assert (error.code, error.message_params["row"]) == ("cell_too_long", 2)
 
-    monkeypatch.setattr(parsing, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 100)
     assert refused(long_cell).code == "file_too_large"
 
 

@@ -13,14 +13,15 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from fieldcrm.imports import services, staging
+from fieldcrm.imports import files, staging
 from fieldcrm.imports.models import ImportJob
 from fieldcrm.timeutil import utcnow
 from tests.factories import make_user
 
 CSV = ("Raison sociale;CP;Ville;E-mail\n"
        "Boulangerie Hélène;69001;Lyon;helene@ex.fr\n"
-       "Café sans email;75004;Paris;pas-un-email\n").encode()
+       "Café sans email;75004;Paris;pas-un-email\n"
+       ";75004;Paris;sans-nom@ex.fr\n").encode()
 
 
 def test_staged_rows_round_trip_with_their_types(tmp_path):
@@ -103,27 +104,27 @@ def test_the_hourly_purge_closes_abandoned_imports_and_deletes_leftovers(app, db
     finished = _latest(db)
     assert finished.status == "done" and finished.error_count == 1
     with app.app_context():
-        folder = services.storage_dir()
+        folder = files.storage_dir()
         for job in (abandoned, fresh):
-            assert services.file_path(job).exists()
-        _age(services.file_path(abandoned), 25)
+            assert files.file_path(job).exists()
+        _age(files.file_path(abandoned), 25)
         old_orphan, new_orphan = folder / "0123abcd.csv", folder / "4567ef.xlsx.staged"
         old_orphan.write_text("Nom\nDupont\n")
         new_orphan.write_text("[]\n")
         _age(old_orphan, 30)
-        assert services.errors_path(finished).exists()
+        assert files.errors_path(finished).exists()
 
-        done = services.purge_leftovers(db, now)
+        done = files.purge_leftovers(db, now)
         assert done == {"closed": 1, "files": 1}  # the abandoned import (its upload with it); the old orphan
-        assert not services.file_path(abandoned).exists() and not old_orphan.exists()
-        assert services.file_path(fresh).exists() and new_orphan.exists()
-        assert services.errors_path(finished).exists()  # the report is kept for ERROR_REPORT_DAYS
+        assert not files.file_path(abandoned).exists() and not old_orphan.exists()
+        assert files.file_path(fresh).exists() and new_orphan.exists()
+        assert files.errors_path(finished).exists()  # the report is kept for ERROR_REPORT_DAYS
 
         # A week later (+ a day), the report is deleted too; what stays open is closed.
-        later = now + timedelta(days=services.ERROR_REPORT_DAYS, hours=1)
-        services.purge_leftovers(db, later)
-        assert not services.errors_path(finished).exists()
-        assert not services.file_path(fresh).exists()
+        later = now + timedelta(days=files.ERROR_REPORT_DAYS, hours=1)
+        files.purge_leftovers(db, later)
+        assert not files.errors_path(finished).exists()
+        assert not files.file_path(fresh).exists()
     abandoned = db.get(ImportJob, abandoned.id)
     db.refresh(abandoned)
     assert abandoned.status == "cancelled" and abandoned.error_code == "expired"
@@ -144,8 +145,8 @@ def test_an_import_stuck_in_the_queue_for_a_day_is_closed_and_its_file_deleted(a
     job = _latest(db)
     _set_job(db, job, status="validating", created_at=utcnow() - timedelta(hours=30))
     with app.app_context():
-        assert services.purge_leftovers(db)["closed"] == 1
-        assert not services.file_path(job).exists()
+        assert files.purge_leftovers(db)["closed"] == 1
+        assert not files.file_path(job).exists()
     job = _latest(db)
     assert job.status == "failed" and job.error_code == "expired" and json.loads(job.error_params) == {"hours": 24}
 
@@ -167,7 +168,7 @@ def test_the_purge_is_an_hourly_huey_task(app, db):
                         created_at=utcnow() - timedelta(hours=48))
         db.add(job)
         db.commit()
-        path = services.file_path(job)
+        path = files.file_path(job)
         path.write_text("Nom\nDupont\n")
         purge_import_leftovers_task()  # immediate mode in tests: runs now (huey keeps no periodic result)
         assert not path.exists()

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import func, select
 
 from fieldcrm.clients.models import Client
-from fieldcrm.imports import services
+from fieldcrm.imports import files
 from fieldcrm.imports.models import ImportJob
 from tests.factories import make_user
 from tests.served import served_env
@@ -90,7 +90,7 @@ def _page(http, job) -> str:
 
 def _files(app, job) -> list[str]:
     with app.app_context():
-        return [p.name for p in services.storage_dir().iterdir() if p.name.startswith(job.stored_name)]
+        return [p.name for p in files.storage_dir().iterdir() if p.name.startswith(job.stored_name)]
 
 
 def _kill(process: subprocess.Popen) -> None:
