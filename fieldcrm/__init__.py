@@ -30,6 +30,8 @@ BLUEPRINTS = (
     "fieldcrm.segments.routes",
     "fieldcrm.exports.routes",
     "fieldcrm.analyses.routes",
+    "fieldcrm.privacy.request_routes",
+    "fieldcrm.privacy.notice_routes",
 )
 # Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
 TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks")

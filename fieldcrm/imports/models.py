@@ -33,6 +33,7 @@ class ImportJob(SQLModel, table=True):
     created_count: int = 0
     updated_count: int = 0
     skipped_count: int = 0
+    objected_count: int = 0  # rows matching the opposition list: written as do-not-contact
     error_count: int = 0
     error_code: str | None = Field(default=None, max_length=40)
     error_params: str | None = Field(default=None, sa_column=Column(Text))

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from fieldcrm import access
 from fieldcrm.accounts.models import User
+from fieldcrm.clients import objections
 from fieldcrm.clients import services as client_services
 from fieldcrm.clients.models import Client, ClientTag, CustomFieldDef, CustomFieldValue, Tag
 from fieldcrm.clients.normalise import build_search_text, fold, phone_search_forms
@@ -42,6 +43,7 @@ class WriteResult:
     updated: int
     skipped: int
     new_ids: list[int]
+    objected: int = 0
 
 
 def _phone_forms(e164: str | None) -> str:
@@ -91,7 +93,7 @@ class ClientWriter:
                 self.index.setdefault(key, ref)
         self.pending: list[_Ref] = []
         self.updates: dict[int, dict] = {}
-        self.created = self.updated = self.skipped = 0
+        self.created = self.updated = self.skipped = self.objected = 0
         self.new_ids: list[int] = []
         self.created_ids: set[int] = set()  # a later row updating one of them needs no journal entry
         self.journal: list[dict] = []
@@ -103,6 +105,9 @@ class ClientWriter:
 
     def upsert(self, clean: dict, kind_given: bool = False) -> None:
         values = {k: v for k, v in clean.items() if k not in self.dropped}
+        if objections.objected(self.db, values):  # an objector is never made contactable again
+            values["do_not_contact"] = True
+            self.objected += 1
         ref = next((self.index[k] for k in match_keys(values) if k in self.index), None)
         if ref is None:
             ref = _Ref(data=values)
@@ -131,7 +136,7 @@ class ClientWriter:
 
     def finish(self) -> WriteResult:
         self.flush()
-        return WriteResult(self.created, self.updated, self.skipped, self.new_ids + self.geocode_ids)
+        return WriteResult(self.created, self.updated, self.skipped, self.new_ids + self.geocode_ids, self.objected)
 
     # ---------------------------------------------------------------- internals
 
@@ -172,7 +177,8 @@ class ClientWriter:
             row.update(
                 kind=d.get("kind") or "company", status=d.get("status") or "prospect",
                 country=d.get("country") or "FR", owner_id=d.get("owner_id") or actor.id,
-                do_not_contact=False, display_name=name[:220], sort_name=fold(name)[:220],
+                do_not_contact=bool(d.get("do_not_contact")), do_not_contact_at=now if d.get("do_not_contact") else None,
+                display_name=name[:220], sort_name=fold(name)[:220],
                 search_text=search_text_for(d),
                 created_at=now, updated_at=now, created_by_id=actor.id, updated_by_id=actor.id, version=1,
             )
@@ -207,6 +213,8 @@ class ClientWriter:
             for key in client_services.CLIENT_FIELDS:
                 if key in values:
                     setattr(client, key, values[key])
+            if client.do_not_contact and client.do_not_contact_at is None:
+                client.do_not_contact_at = now
             if before != tuple(getattr(client, f) for f in ADDRESS):
                 # The old position belongs to the old address: located again after the import.
                 client.latitude = client.longitude = client.geo_precision = client.geocoded_at = None
