@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
 from fieldcrm.audit.models import AuditEvent
-from fieldcrm.clients.erasure import anonymise_audit, run_erasure_request_hooks, run_purge_hooks
 from fieldcrm.clients import objections
+from fieldcrm.clients.erasure import anonymise_audit, run_erasure_request_hooks, run_purge_hooks
 from fieldcrm.clients.models import (
     CHANNELS,
     ChannelConsent,
