@@ -17,6 +17,7 @@ from fieldcrm.accounts.models import User
 from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients.erasure import ERASED, on_client_purge, on_erasure_request
 from fieldcrm.clients.models import Client, ContactPerson
+from fieldcrm.fieldrules import N_
 from fieldcrm.privacy import opposition
 from fieldcrm.privacy.request_models import OPEN_STATUSES, REQUEST_KINDS, REQUEST_STATUSES, PrivacyRequest
 from fieldcrm.timeutil import today, utcnow
@@ -48,12 +49,12 @@ def create_request(db: Session, actor: User, kind: str, received_on: date, *, cl
                    details: str | None = None) -> PrivacyRequest:
     """Record a request as received. Commits."""
     if kind not in REQUEST_KINDS:
-        raise RequestError("Choose the kind of request.")
+        raise RequestError(N_("Choose the kind of request."))
     if received_on > today():
-        raise RequestError("The date received cannot be in the future.")
+        raise RequestError(N_("The date received cannot be in the future."))
     name = (name or "").strip() or person_name(client, contact)
     if not name:
-        raise RequestError("Name the person, or open the request from their card.")
+        raise RequestError(N_("Name the person, or open the request from their card."))
     request = PrivacyRequest(kind=kind, received_on=received_on, due_on=due_date(received_on),
                              client_id=client.id if client is not None else None,
                              contact_id=contact.id if contact is not None else None,
@@ -68,9 +69,9 @@ def set_status(db: Session, actor: User, request: PrivacyRequest, status: str, r
     """Move a request on; a refusal needs its reason (the person must be told why). Commits."""
     reason = (reason or "").strip()
     if status not in REQUEST_STATUSES:
-        raise RequestError("Choose a status.")
+        raise RequestError(N_("Choose a status."))
     if status == "refused" and not reason:
-        raise RequestError("Give the reason for the refusal: the person must be told why.")
+        raise RequestError(N_("Give the reason for the refusal: the person must be told why."))
     closed = status in ("done", "refused")
     db.execute(update(PrivacyRequest).where(PrivacyRequest.id == request.id).values(
         status=status, refusal_reason=reason[:REASON_MAX] if status == "refused" else None,
