@@ -79,6 +79,16 @@ class InformedForm(FlaskForm):
             raise ValidationError(_l("Choose how the person was informed."))
 
 
+def value_labels() -> dict:
+    """Words for the stored codes an access export shows that no other form names."""
+    return {
+        "kind": {"company": _l("Company"), "person": _l("Private person")},
+        "consent": {"unknown": _l("not asked"), "granted": _l("given"), "refused": _l("refused")},
+        "followup": {"open": _l("open"), "done": _l("done"), "cancelled": _l("cancelled")},
+        "stop": {"planned": _l("planned"), "done": _l("done"), "skipped": _l("skipped")},
+    }
+
+
 def field_labels() -> dict:
     """Labels of the fields of an access export, in the page's language."""
     return {

@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldcrm import access
+from fieldcrm.clients.forms import channel_labels
+from fieldcrm.clients.forms import status_labels as client_status_labels
 from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.clients.queries import contacts_of
 from fieldcrm.db import get_session
@@ -24,8 +26,12 @@ from fieldcrm.privacy.request_forms import (
     kind_labels,
     received_channel_labels,
     status_labels,
+    value_labels,
 )
+from fieldcrm.sales.forms import channel_choices, response_labels
 from fieldcrm.timeutil import today
+from fieldcrm.visits.forms import kind_labels as interaction_kinds
+from fieldcrm.visits.forms import outcome_labels
 from fieldcrm.web.boundary import id_arg
 from fieldcrm.web.guards import admin_required, with_client
 from fieldcrm.web.htmx import render
@@ -52,6 +58,13 @@ def export_when(value) -> str:
         return format_datetime(datetime.fromisoformat(value.rstrip("Z")).replace(tzinfo=UTC), "medium")
     except ValueError:
         return value
+
+
+def _codes() -> dict:
+    """Stored codes (status, channel, outcome…) in words, for the readable export."""
+    return {**value_labels(), "status": client_status_labels(), "channel": channel_labels(),
+            "interaction": interaction_kinds(), "outcome": outcome_labels(), "response": response_labels(),
+            "campaign_channel": dict(channel_choices()), "informed": informed_labels()}
 
 
 def _labels() -> dict:
@@ -167,7 +180,7 @@ def export_html(client):
     with force_locale(lang):  # the person's language, whatever the admin's
         response = render("privacy/requests/access_export.html", "privacy/requests/access_export.html",
                           export=export, client=client, contact=contact, item=item, lang=lang,
-                          fields=field_labels(), **_labels())
+                          fields=field_labels(), codes=_codes(), **_labels())
     response.headers["Cache-Control"] = "no-store"
     return response
 
