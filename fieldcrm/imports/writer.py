@@ -94,6 +94,7 @@ class ClientWriter:
         self.pending: list[_Ref] = []
         self.updates: dict[int, dict] = {}
         self.created = self.updated = self.skipped = self.objected = 0
+        self.to_check: list[tuple[dict, dict]] = []  # (row values, what they are written with)
         self.new_ids: list[int] = []
         self.created_ids: set[int] = set()  # a later row updating one of them needs no journal entry
         self.journal: list[dict] = []
@@ -105,9 +106,6 @@ class ClientWriter:
 
     def upsert(self, clean: dict, kind_given: bool = False) -> None:
         values = {k: v for k, v in clean.items() if k not in self.dropped}
-        if objections.objected(self.db, values):  # an objector is never made contactable again
-            values["do_not_contact"] = True
-            self.objected += 1
         ref = next((self.index[k] for k in match_keys(values) if k in self.index), None)
         if ref is None:
             ref = _Ref(data=values)
@@ -122,12 +120,15 @@ class ClientWriter:
             if tags:
                 target["tags"] = tags
             self.updated += 1
+        # Checked against the opposition list a batch at a time, before the batch is written.
+        self.to_check.append((values, ref.data if ref.id is None else self.updates[ref.id]))
         for key in match_keys(values):
             self.index.setdefault(key, ref)
         if len(self.pending) >= self.batch or len(self.updates) >= self.batch:
             self.flush()
 
     def flush(self) -> None:
+        self._mark_objectors()
         self._insert_pending()
         self._apply_updates()
         write_journal(self.db, self.journal)
@@ -139,6 +140,16 @@ class ClientWriter:
         return WriteResult(self.created, self.updated, self.skipped, self.new_ids + self.geocode_ids, self.objected)
 
     # ---------------------------------------------------------------- internals
+
+    def _mark_objectors(self) -> None:
+        """Rows of people on the opposition list are written do-not-contact: an objector is never made
+        contactable again by an import (counted for the report)."""
+        rows, self.to_check = self.to_check, []
+        for (_values, target), objected in zip(rows, objections.objecting(self.db, [v for v, _t in rows]),
+                                               strict=True):
+            if objected:
+                target["do_not_contact"] = True
+                self.objected += 1
 
     def _journal_created(self, table_name: str, row_id: int) -> None:
         if self.import_id is not None:
