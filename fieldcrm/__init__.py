@@ -34,7 +34,8 @@ BLUEPRINTS = (
     "fieldcrm.privacy.notice_routes",
 )
 # Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
-TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks")
+TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks",
+                "fieldcrm.privacy.opposition_tasks")
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -53,7 +53,7 @@ from fieldcrm.tours.models import Tour, TourStop
 from fieldcrm.visits.models import Interaction
 
 FORMAT, VERSION = "fieldcrm.access-export", 1
-EXPORTED = "client.access_exported"  # the audit action of producing this export
+EXPORTED = "access.exported"  # the audit action of producing this export (audit.services.ACCESS_EXPORTED)
 CARD_FIELDS = (
     "kind", "company_name", "siret", "civility", "first_name", "last_name", "status", "sector", "segment",
     "loyalty_programme", "client_since", "source", "street", "street2", "postal_code", "city", "country",

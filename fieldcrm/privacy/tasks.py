@@ -10,7 +10,6 @@ from huey import crontab
 from fieldcrm import jobs
 from fieldcrm.db import session_scope
 from fieldcrm.privacy.erasure import purge_deleted
-from fieldcrm.privacy.opposition import purge_expired
 from fieldcrm.timeutil import utcnow
 
 PURGE_TASK = "privacy.purge_deleted"
@@ -19,10 +18,8 @@ PURGE_TASK = "privacy.purge_deleted"
 @jobs.periodic(PURGE_TASK, crontab(hour="3", minute="41"))
 def purge_deleted_task() -> dict:
     """Daily (RGPD): clients deleted longer ago than UNDO_DELETE_DAYS erased for good, with the
-    content of the logs deleted that long ago; and the opposition list's entries past their three years."""
+    content of the logs deleted that long ago."""
     before = utcnow() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
     with session_scope() as db:
         report = purge_deleted(db, before)
-        expired = purge_expired(db)
-    return {"purged": len(report.purged), "failed": sorted(report.failed), "logs": report.logs_forgotten,
-            "opposition_expired": expired}
+    return {"purged": len(report.purged), "failed": sorted(report.failed), "logs": report.logs_forgotten}

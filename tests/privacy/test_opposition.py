@@ -151,11 +151,14 @@ def test_expired_entries_are_purged_by_the_daily_task(app, db, monkeypatch):
     assert _matches(db, email=PERSON["email"])
     monkeypatch.setattr(timeutil, "now", lambda: later)
     assert not _matches(db, email=PERSON["email"])  # expired: no longer counts, even before the purge
-    from fieldcrm.privacy.tasks import purge_deleted_task
+    from fieldcrm import jobs
+    from fieldcrm.privacy.opposition_tasks import EXPIRY_TASK, opposition_expiry_task
 
+    periodic = {type(t).__name__ for t in jobs.queue_for(app).huey._registry.periodic_tasks}
+    assert EXPIRY_TASK in periodic  # the consumer runs it every day
     with app.app_context():
-        result = purge_deleted_task()
-    assert result["opposition_expired"] == 3
+        result = opposition_expiry_task()
+    assert result["expired"] == 3
     assert db.exec(select(func.count()).select_from(OppositionFingerprint)).one() == 0
 
 
