@@ -192,3 +192,24 @@ def test_objections_hook_answers_no_for_everyone_when_the_list_is_empty(app, db)
     with app.test_request_context():
         assert objections.objecting_ids(db, [card]) == set()
         assert clients.display_name(PERSON) == "Dupré Hélène"
+
+
+def test_the_daily_purge_keeps_objectors_on_the_list_and_only_them(app, db):
+    from datetime import UTC, datetime
+
+    from fieldcrm.privacy.erasure import purge_deleted
+
+    rep = make_user(db, "rep")
+    objector = make_client(db, rep, **{**PERSON, "do_not_contact": True})
+    plain = make_client(db, rep, kind="person", company_name=None, first_name="Paul", last_name="Simple",
+                        email="paul@example.fr", postal_code="33000")
+    for card in (objector, plain):
+        card.deleted_at = datetime(2026, 1, 5, tzinfo=UTC)
+        db.add(card)
+    db.commit()
+    with app.test_request_context():
+        report = purge_deleted(db, datetime(2026, 6, 1, tzinfo=UTC))
+        assert len(report.purged) == 2
+        assert opposition.matches(db, email=PERSON["email"])
+        assert not opposition.matches(db, email="paul@example.fr")
+    assert db.exec(select(func.count()).select_from(OppositionFingerprint)).one() == 3
