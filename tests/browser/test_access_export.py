@@ -43,11 +43,14 @@ def test_an_admin_gets_everything_held_about_a_person_in_one_tap(page: Page, liv
     make_followup(live_db, rep, person, date(2026, 12, 10), reason="Rappeler pour la commande de Noël")
     make_appointment(live_db, rep, person, datetime(2026, 12, 11, 9, tzinfo=UTC), place="Boutique")
     _purchase(live_db, rep, person)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     log_in(page, admin, PASSWORD)
     page.goto(live_url("clients.detail", client_id=person.id))
     tap = page.get_by_role("button", name="Tout ce qui est conservé sur elle")
     tap.scroll_into_view_if_needed()
     assert_tappable(tap, min_size=32)
+    tap.evaluate("el => el.closest('section').scrollIntoView({block: 'start'})")
+    shutil.copyfile(screenshot(page, "00-card", full_page=False), SHOTS / "f_card_privacy.png")
     tap.click()
     page.wait_for_url(live_url("privacy_requests.export_html", client_id=person.id))
     doc = page.locator("#access-export")
@@ -59,7 +62,6 @@ def test_an_admin_gets_everything_held_about_a_person_in_one_tap(page: Page, liv
     # Nothing runs off a 360 px screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot = screenshot(page, "01-export")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, SHOTS / "f_access_export.png")
     full = shot.with_name(f"{shot.stem}-full.png")
     if full.exists():
