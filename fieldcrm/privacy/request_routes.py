@@ -17,7 +17,7 @@ from fieldcrm.clients.forms import status_labels as client_status_labels
 from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.clients.queries import contacts_of
 from fieldcrm.db import get_session
-from fieldcrm.privacy import access_export, requests
+from fieldcrm.privacy import access_export, request_queries, requests
 from fieldcrm.privacy.request_forms import (
     RequestForm,
     StatusForm,
@@ -74,7 +74,7 @@ def _labels() -> dict:
 @bp.get("/privacy/requests")
 @admin_required
 def index():
-    rows = requests.register(get_session())
+    rows = request_queries.register(get_session(), current_user)
     return render("privacy/requests/index.html", "privacy/requests/_index.html", rows=rows, **_labels())
 
 
@@ -125,7 +125,7 @@ def _detail_context(db, item) -> dict:
 @admin_required
 def detail(request_id: int):
     db = get_session()
-    item = requests.get_request_or_404(db, current_user, request_id)
+    item = request_queries.get_request_or_404(db, current_user, request_id)
     form = StatusForm(obj=item)
     return render("privacy/requests/detail.html", "privacy/requests/_detail.html", form=form,
                   **_detail_context(db, item))
@@ -135,7 +135,7 @@ def detail(request_id: int):
 @admin_required
 def set_status(request_id: int):
     db = get_session()
-    item = requests.get_request_or_404(db, current_user, request_id)
+    item = request_queries.get_request_or_404(db, current_user, request_id)
     form = StatusForm()
     if form.validate_on_submit():
         try:
@@ -154,7 +154,7 @@ def _export_target(client):
     db = get_session()
     contact_id, request_id = id_arg(request.form, "contact_id"), id_arg(request.form, "request_id")
     contact = access.get_contact_or_404(db, current_user, client, contact_id) if contact_id else None
-    item = requests.get_request_or_404(db, current_user, request_id) if request_id else None
+    item = request_queries.get_request_or_404(db, current_user, request_id) if request_id else None
     if item is not None and item.client_id != client.id:
         abort(404)
     return contact, item

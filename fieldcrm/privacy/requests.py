@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import calendar
 import json
-from dataclasses import dataclass
 from datetime import date
 
-from flask import abort
-from sqlalchemy import case, update
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients.erasure import ERASED, on_client_purge, on_erasure_request
@@ -86,29 +83,6 @@ def start(db: Session, request: PrivacyRequest) -> None:
                .values(status="in_progress"))
 
 
-@dataclass
-class RegisterRow:
-    request: PrivacyRequest
-    overdue: bool
-
-
-def register(db: Session, on: date | None = None) -> list[RegisterRow]:
-    """Every request, the overdue open ones first (oldest due first), then the other open ones by due
-    date, then the closed ones, latest received first."""
-    on = on or today()
-    is_open = PrivacyRequest.status.in_(OPEN_STATUSES)
-    overdue = case((is_open & (PrivacyRequest.due_on < on), 0), (is_open, 1), else_=2)
-    stmt = select(PrivacyRequest).order_by(
-        overdue, case((is_open, PrivacyRequest.due_on), else_=None).asc(),
-        PrivacyRequest.received_on.desc(), PrivacyRequest.id.desc())
-    return [RegisterRow(r, r.status in OPEN_STATUSES and r.due_on < on) for r in db.exec(stmt).all()]
-
-
-def requests_about(db: Session, client_id: int) -> list[PrivacyRequest]:
-    return list(db.exec(select(PrivacyRequest).where(PrivacyRequest.client_id == client_id)
-                        .order_by(PrivacyRequest.received_on, PrivacyRequest.id)).all())
-
-
 def object_to_processing(db: Session, actor: User, client: Client, contact: ContactPerson | None = None,
                          details: str | None = None) -> PrivacyRequest:
     """The person objects (RGPD art. 21): recorded in the register as a handled opposition, put on the
@@ -162,11 +136,3 @@ def _erased_on_request(db: Session, client_id: int) -> None:
         PrivacyRequest.client_id == client_id, PrivacyRequest.kind == "erasure",
         PrivacyRequest.status.in_(OPEN_STATUSES)).values(status="done", closed_at=utcnow()))
 
-
-def get_request_or_404(db: Session, actor: User, request_id: int) -> PrivacyRequest:
-    """A request of the register: admins only; anyone else, or no such request, is 404."""
-    access.require_admin(actor)
-    request = db.get(PrivacyRequest, request_id)
-    if request is None:
-        abort(404)
-    return request
