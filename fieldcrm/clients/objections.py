@@ -1,6 +1,6 @@
 """Whether a person objected to the processing of their data: the question the client file and the
 capabilities built on it ask, answered by whichever higher capability keeps the opposition list
-(privacy registers with `on_objection_check`). With nothing registered, nobody has objected.
+(privacy registers with `on_objection_check` from its init_app). With nothing registered, nobody has objected.
 
 A person is described by a plain dict of card values (email, phone, mobile, company_name, first_name,
 last_name, postal_code, country), as a form, an import row or a Client row gives them."""

@@ -44,9 +44,9 @@ from fieldcrm.clients.models import (
     CustomFieldValue,
     Tag,
 )
+from fieldcrm.clients.settings import org_settings
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.privacy.request_models import PrivacyRequest
-from fieldcrm.privacy.services import org_settings
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.timeutil import utcnow
 from fieldcrm.tours.models import Tour, TourStop

@@ -10,8 +10,7 @@ from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import INFORMED_CHANNELS, Client
-from fieldcrm.privacy.models import OrgSettings
-from fieldcrm.privacy.services import org_settings
+from fieldcrm.clients.settings import OrgSettings, org_settings
 
 LANGUAGES = ("fr", "en")
 ORG_FIELDS = ("org_name", "org_address", "org_email", "org_phone", "org_siren", "dpo_contact")

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fieldcrm import access
+from fieldcrm.clients import queries as client_queries
 from fieldcrm.db import get_session
 from fieldcrm.privacy import notice
 from fieldcrm.privacy.request_forms import InformedForm, OrganisationForm, informed_labels
@@ -49,7 +49,7 @@ def organisation():
 @with_client
 def informed(client):
     """When and how the person received the notice: shown on the card, recorded by who may edit it."""
-    if not access.can_edit_client(current_user, client):
+    if not client_queries.can_edit_client(current_user, client):
         return redirect(url_for("clients.detail", client_id=client.id), 303)
     form = InformedForm()
     if request.method == "GET":

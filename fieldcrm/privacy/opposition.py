@@ -146,7 +146,9 @@ def _check(db: Session, people: list[dict]) -> list[bool]:
     return [bool(listed & found.keys()) for found in wanted]
 
 
-on_objection_check(_check)
+def init_app(app) -> None:
+    """Creating a card, an import, a campaign and the exports ask the opposition list."""
+    on_objection_check(_check)
 
 
 def purge_expired(db: Session, now: datetime | None = None) -> int:

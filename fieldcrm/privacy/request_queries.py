@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort
 from sqlalchemy import case
 from sqlmodel import Session, select
 
@@ -35,9 +34,9 @@ def register(db: Session, actor: User, on: date | None = None) -> list[RegisterR
 
 
 def get_request_or_404(db: Session, actor: User, request_id: int) -> PrivacyRequest:
-    """A request of the register: admins only; anyone else, or no such request, is 404."""
+    """A request of the register: admins only; anyone else, or no such request, is NotVisible (404)."""
     access.require_admin(actor)
     request = db.get(PrivacyRequest, request_id)
     if request is None:
-        abort(404)
+        raise access.NotVisible()
     return request

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import force_locale, format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fieldcrm import access
+from fieldcrm.clients import queries as client_queries
 from fieldcrm.clients.forms import channel_labels
 from fieldcrm.clients.forms import status_labels as client_status_labels
 from fieldcrm.clients.models import Client, ContactPerson
@@ -80,7 +81,7 @@ def index():
 
 def _client_arg(db) -> Client | None:
     client_id = id_arg(request.values, "client")
-    return access.get_client_or_404(db, current_user, client_id, include_deleted=True) if client_id else None
+    return client_queries.get_client_or_404(db, current_user, client_id, include_deleted=True) if client_id else None
 
 
 @bp.route("/privacy/requests/new", methods=["GET", "POST"])
@@ -97,7 +98,7 @@ def new():
         form.received_on.data = today().strftime("%d/%m/%Y")
     error = None
     if form.validate_on_submit():
-        contact = access.get_contact_or_404(db, current_user, client, int(form.contact_id.data)) \
+        contact = client_queries.get_contact_or_404(db, current_user, client, int(form.contact_id.data)) \
             if client is not None and (form.contact_id.data or "").isdigit() else None
         try:
             made = requests.create_request(db, current_user, form.kind.data, form.received_on.parsed,
@@ -153,10 +154,10 @@ def _export_target(client):
     """The contact person and the register's request an export is for, from the form (404 if foreign)."""
     db = get_session()
     contact_id, request_id = id_arg(request.form, "contact_id"), id_arg(request.form, "request_id")
-    contact = access.get_contact_or_404(db, current_user, client, contact_id) if contact_id else None
+    contact = client_queries.get_contact_or_404(db, current_user, client, contact_id) if contact_id else None
     item = request_queries.get_request_or_404(db, current_user, request_id) if request_id else None
     if item is not None and item.client_id != client.id:
-        abort(404)
+        raise access.NotVisible()
     return contact, item
 
 
@@ -205,7 +206,7 @@ def object_(client):
     contacts = contacts_of(db, client)
     if request.method == "POST" and request.form.get("confirm") == "yes":
         contact_id = id_arg(request.form, "contact_id")
-        contact = access.get_contact_or_404(db, current_user, client, contact_id) if contact_id else None
+        contact = client_queries.get_contact_or_404(db, current_user, client, contact_id) if contact_id else None
         requests.object_to_processing(db, current_user, client, contact, request.form.get("details", "")[:2000] or None)
         flash(_("The opposition is recorded: this person will not be contacted again, even if re-imported."),
               "success")

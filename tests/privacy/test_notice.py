@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import select
 
 from fieldcrm.clients.models import Client
-from fieldcrm.privacy.models import OrgSettings
+from fieldcrm.clients.settings import OrgSettings
 from tests.factories import make_client, make_user
 
 ORG = {"org_name": "Vins Castagné SARL", "org_address": "12 rue des Vignes\n69001 Lyon",
