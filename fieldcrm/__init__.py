@@ -14,6 +14,7 @@ from fieldcrm.accounts import auth
 from fieldcrm.dedupe import queries as dedupe_queries
 from fieldcrm.extensions import babel, csrf, htmx, login_manager
 from fieldcrm.maps import services as map_services
+from fieldcrm.privacy import opposition as privacy_opposition
 from fieldcrm.sales import queries as sales_queries
 from fieldcrm.segments import queries as segment_queries
 from fieldcrm.web import (
@@ -45,12 +46,15 @@ BLUEPRINTS = (
     "fieldcrm.exports.routes",
     "fieldcrm.analyses.routes",
     "fieldcrm.privacy.routes",
+    "fieldcrm.privacy.request_routes",
+    "fieldcrm.privacy.notice_routes",
 )
 # Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
-TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks")
+TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks",
+                "fieldcrm.privacy.opposition_tasks")
 # Capabilities built on the client file plug into its hooks (clients/registry.py): sorts and filters of
 # the list, the look-alike warning, what happens after a card is saved. clients/ imports none of them.
-CLIENT_PLUG_INS = (sales_queries, segment_queries, dedupe_queries, map_services)
+CLIENT_PLUG_INS = (sales_queries, segment_queries, dedupe_queries, map_services, privacy_opposition)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -37,6 +37,10 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_ATTEMPTS": int(env.get("FIELDCRM_LOGIN_MAX_ATTEMPTS", "5")),
         "LOGIN_LOCK_SECONDS": int(env.get("FIELDCRM_LOGIN_LOCK_SECONDS", "60")),
         "UNDO_DELETE_DAYS": int(env.get("FIELDCRM_UNDO_DELETE_DAYS", "30")),
+        # The key of the opposition list's fingerprints (HMAC-SHA256); SECRET_KEY when empty. Set a
+        # dedicated one that never changes: a new key no longer recognises the people already listed.
+        "OPPOSITION_KEY": env.get("FIELDCRM_OPPOSITION_KEY", ""),
+        "OPPOSITION_YEARS": int(env.get("FIELDCRM_OPPOSITION_YEARS", "3")),
         "REDIS_URL": env.get("REDIS_URL", ""),
         # Requests per client IP (web.rate_limits), in Flask-Limiter's notation: "20 per minute".
         "RATELIMIT_ENABLED": _bool(env.get("FIELDCRM_RATE_LIMITS"), default=True),

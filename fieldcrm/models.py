@@ -20,6 +20,7 @@ from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.geo.models import ProviderPace
 from fieldcrm.imports.models import ImportJob, ImportRow, ImportValueMap
 from fieldcrm.maps.models import GeocodeRun
+from fieldcrm.privacy.request_models import OppositionFingerprint, PrivacyRequest  # noqa: F401
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.segments.models import Segment
 from fieldcrm.tours.models import Tour, TourStop

@@ -9,7 +9,7 @@ from tests.factories import make_client, portfolio_world
 
 HTMX = {"HX-Request": "true"}
 DOWNLOADS = {"exports.vcard", "exports.campaign_csv", "imports.error_report", "tours.map_download",
-             "maps.segment_download"}
+             "maps.segment_download", "privacy_requests.export_json"}
 # Segments have their own reach (private, or shared with the team; editing is the owner's), walked in
 # test_segments_are_private_or_shared_with_the_team_only; strangers and anonymous users are walked here.
 OWN_REACH = {"segment_id"}
@@ -18,9 +18,11 @@ STATE_CHANGING = {"clients.delete", "clients.restore", "clients.contact_delete",
                   "clients.contact_new", "clients.contact_edit", "accounts.user_active",
                   "accounts.user_password", "clients.user_portfolio", "accounts.user_edit",
                   "visits.interaction_edit", "visits.interaction_delete", "visits.interaction_restore",  # a log's own actions
-                  "clients.erase"}
+                  "clients.erase", "privacy_requests.object_", "privacy_notice.informed",
+                  "privacy_requests.export_html", "privacy_requests.export_json", "privacy_requests.set_status"}
 # Routes on a client only an admin reaches: 404 for everyone else, the client's own rep included.
-ADMIN_ONLY = {"clients.erase"}
+ADMIN_ONLY = {"clients.erase", "privacy_requests.object_", "privacy_requests.export_html",
+              "privacy_requests.export_json", "privacy_requests.detail", "privacy_requests.set_status"}
 
 
 @pytest.fixture
@@ -36,7 +38,17 @@ def world(app, db):
     w["stop_a"] = stops[0]
     _issue4_world(db, w)
     _issue6_world(app, db, w)
+    _rights_world(app, db, w)
     return w
+
+
+def _rights_world(app, db, w):
+    """A request of the register about rep_a's client (the register is the admin's alone)."""
+    from fieldcrm.privacy.requests import create_request
+    from fieldcrm.timeutil import today
+
+    with app.test_request_context():
+        w["request_a"] = create_request(db, w["admin"], "access", today(), client=w["client_a"])
 
 
 def _issue4_world(db, w):
@@ -61,7 +73,8 @@ def id_routes(app):
     rules = [r for r in app.url_map.iter_rules()
              if r.arguments & {"client_id", "user_id", "contact_id", "tour_id", "stop_id",
                                "interaction_id", "followup_id", "appointment_id", "deletion_id",  # the daily loop's records
-                               "import_id", "campaign_id", "merge_id", "purchase_id", "other_id", "segment_id"}]
+                               "import_id", "campaign_id", "merge_id", "purchase_id", "other_id", "segment_id",
+                               "request_id"}]
     assert len(rules) >= 10, "the matrix must walk every route taking an id"
     return rules
 
@@ -81,7 +94,7 @@ def url_for_rule(app, rule, world):
     for kind in ("interaction", "followup", "appointment", "deletion"):
         if f"{kind}_id" in rule.arguments:
             values[f"{kind}_id"] = world[f"{kind}_a"].id
-    for kind in ("import", "campaign", "merge", "purchase", "other", "segment"):
+    for kind in ("import", "campaign", "merge", "purchase", "other", "segment", "request"):
         if f"{kind}_id" in rule.arguments:
             values[f"{kind}_id"] = world[f"{kind}_a"].id
     with app.test_request_context():
@@ -135,7 +148,8 @@ def test_owner_manager_admin_see_the_client(app, world, login, who, fragment):
         response = http.get(url, headers=HTMX if fragment else None)
         if rule.endpoint in ADMIN_ONLY and who != "admin":
             assert response.status_code == 404, (who, url, response.status_code)
-            assert http.post(url, data={"confirm": "yes"}).status_code == 404, (who, url)
+            if "POST" in rule.methods:
+                assert http.post(url, data={"confirm": "yes"}).status_code == 404, (who, url)
             continue
         assert response.status_code == 200, (who, url, response.status_code)
         if rule.endpoint in DOWNLOADS:  # files (CSV, vCard) are the same for htmx
@@ -150,9 +164,23 @@ def test_owner_manager_admin_see_the_client(app, world, login, who, fragment):
 def test_user_administration_is_admin_only(app, world, login, who):
     http = app.test_client()
     login(world[who], http=http)
-    for url in ("/admin/users", "/admin/users/new", "/admin/privacy", f"/admin/users/{world['rep_c'].id}"):
+    for url in ("/admin/users", "/admin/users/new", "/admin/privacy", f"/admin/users/{world['rep_c'].id}",
+                "/privacy/requests", "/privacy/requests/new", "/privacy/notice", "/privacy/organisation"):
         assert http.get(url).status_code == 404
     assert http.post(f"/admin/users/{world['rep_c'].id}/active", data={"active": "0"}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["rep_a", "manager_a", "admin"])
+def test_the_rights_actions_on_a_client_are_the_admins_alone(app, world, login, who):
+    """The access export (a POST: producing it is audited) and a request's status: 404 for the client's
+    own rep and manager, done by an admin."""
+    http = app.test_client()
+    login(world[who], http=http)
+    client_id, request_id = world["client_a"].id, world["request_a"].id
+    answers = [http.post(f"/clients/{client_id}/access-export", data={"request_id": request_id}).status_code,
+               http.post(f"/clients/{client_id}/access-export.json").status_code,
+               http.post(f"/privacy/requests/{request_id}/status", data={"status": "in_progress"}).status_code]
+    assert answers == ([200, 200, 303] if who == "admin" else [404, 404, 404])
 
 
 def test_admin_reaches_user_routes(app, world, login):

@@ -44,6 +44,22 @@ def run_purge_hooks(db: Session, client_id: int) -> None:
         hook(db, client_id)
 
 
+_erasure_request_hooks: list[PurgeHook] = []
+
+
+def on_erasure_request(hook: PurgeHook) -> PurgeHook:
+    """Register `hook(db, client_id)`, run when an admin erases a person at their request (not by the
+    daily purge of deleted cards), in the erasure's transaction, before anything goes."""
+    if hook not in _erasure_request_hooks:
+        _erasure_request_hooks.append(hook)
+    return hook
+
+
+def run_erasure_request_hooks(db: Session, client_id: int) -> None:
+    for hook in _erasure_request_hooks:
+        hook(db, client_id)
+
+
 def client_foreign_keys() -> list[tuple]:
     """(table, column) for every column of any capability's table that references client.id."""
     return [(table, fk.parent) for table in SQLModel.metadata.sorted_tables for fk in table.foreign_keys

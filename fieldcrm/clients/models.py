@@ -18,6 +18,7 @@ CHANNELS = ("visit", "phone", "email", "sms", "post")
 CONSENT_STATES = ("unknown", "granted", "refused")
 GEO_PRECISIONS = ("rooftop", "street", "city", "manual")
 CUSTOM_FIELD_TYPES = ("text", "number", "date", "choice")
+INFORMED_CHANNELS = ("in_person", "email", "post", "phone", "website", "other")
 
 
 class Client(SQLModel, table=True):
@@ -57,6 +58,9 @@ class Client(SQLModel, table=True):
 
     do_not_contact: bool = False
     do_not_contact_at: datetime | None = None
+    # When and how the person received the information notice (RGPD art. 13/14).
+    informed_on: date | None = None
+    informed_channel: str | None = Field(default=None, max_length=12)
     birth_date: date | None = None
     gender: str | None = Field(default=None, max_length=10)
     visit_cadence_days: int | None = None

@@ -106,11 +106,14 @@ def create():
         if similar:
             return render("clients/form.html", "clients/_form.html", status=409, duplicate_warning=similar,
                           **_form_context(form))
-        client = services.create_client(get_session(), current_user, _owned(form.client_data()),
-                                        hours=form.opening_hours(), consents=form.consents(),
-                                        custom=form.custom_values())
+        data = _owned(form.client_data())
+        client = services.create_client(get_session(), current_user, data, hours=form.opening_hours(),
+                                        consents=form.consents(), custom=form.custom_values())
         _geocode(client, address_changed=True)
         flash(_("Client created."), "success")
+        if client.do_not_contact and not data.get("do_not_contact"):
+            flash(_("This person objected to the processing of their data: the card is marked do-not-contact."),
+                  "warning")
         return redirect(url_for("clients.detail", client_id=client.id), 303)
     status = 422 if request.method == "POST" else 200
     return render("clients/form.html", "clients/_form.html", status=status, **_form_context(form))

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from fieldcrm.accounts.models import User
 from fieldcrm.accounts.services import AccountError, log_event
 from fieldcrm.audit.models import AuditEvent
-from fieldcrm.clients.erasure import anonymise_audit, run_purge_hooks
+from fieldcrm.clients import objections
+from fieldcrm.clients.erasure import anonymise_audit, run_erasure_request_hooks, run_purge_hooks
 from fieldcrm.clients.models import (
     CHANNELS,
     ChannelConsent,
@@ -132,7 +133,10 @@ def _apply(client: Client, data: dict) -> bool:
 
 def create_client(db: Session, actor: User, data: dict, *, hours=None, consents=None,
                   custom=None, contacts=()) -> Client:
-    """Create a client owned by `data['owner_id']` or, by default, the actor."""
+    """Create a client owned by `data['owner_id']` or, by default, the actor. A person on the
+    opposition list gets a do-not-contact card (the route warns)."""
+    if objections.objected(db, data):
+        data = {**data, "do_not_contact": True}
     client = Client(display_name="", sort_name="", created_by_id=actor.id, updated_by_id=actor.id)
     _apply(client, data)
     client.owner_id = client.owner_id or actor.id
@@ -261,6 +265,7 @@ def erase_client(db: Session, actor: User, client: Client) -> bool:
     audit trail about it anonymised, the erasure itself recorded (who, when; no personal data). One
     transaction. False if the client was already erased by someone else."""
     client_id = client.id
+    run_erasure_request_hooks(db, client_id)
     if not purge_client(db, client_id):
         db.rollback()
         return False

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
+from fieldcrm.clients import objections
 from fieldcrm.clients.models import STATUSES, Client
 from fieldcrm.clients.normalise import search_tokens
 from fieldcrm.clients.queries import contacts_of, scope
@@ -65,12 +66,17 @@ def clients(fmt: str):
 @bp.get("/campaigns/<int:campaign_id>/export.csv")
 @login_required
 def campaign_csv(campaign_id: int):
-    """A campaign's recipients, minus anyone who opposed its channel (checked again at export time)."""
+    """A campaign's recipients, minus anyone who opposed its channel or is on the opposition list
+    (checked again at export time)."""
     db = get_session()
     campaign = get_campaign_or_404(db, current_user, campaign_id)
     stmt = scope(select(Client), current_user).where(
         Client.id.in_(select(CampaignRecipient.client_id).where(CampaignRecipient.campaign_id == campaign.id)),
         *segment_filters.reachable_on(campaign.channel))
+    objecting = objections.objecting_ids(db, db.exec(stmt.with_only_columns(
+        Client.id, *objections.person_columns(Client))).all())
+    if objecting:
+        stmt = stmt.where(Client.id.not_in(objecting))
     return _build("csv", stmt, campaign.name)
 
 

@@ -2,7 +2,7 @@
 
 Every text cell goes through web.spreadsheet.spreadsheet_safe (formula injection), notes included. Columns follow what the role may
 see: fields the organisation chose not to collect are never exported, the sales rep column only to
-managers and admins.
+managers and admins. People on the opposition list are flagged in their own column.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
+from fieldcrm.clients import objections
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.normalise import format_phone
 from fieldcrm.clients.settings import org_settings
@@ -45,7 +46,7 @@ def columns_for(db: Session, actor: User) -> list[tuple[str, object]]:
         columns.append(("gender", _l("Gender")))
     if actor.role in ("manager", "admin"):
         columns.append(("owner", _l("Sales rep")))
-    return columns + list(STAT_COLUMNS)
+    return columns + list(STAT_COLUMNS) + [("objected", _l("Objected (do not contact)"))]
 
 
 def rows(db: Session, actor: User, client_stmt, columns) -> list[list]:
@@ -59,11 +60,13 @@ def rows(db: Session, actor: User, client_stmt, columns) -> list[list]:
             .outerjoin(User, User.id == Client.owner_id)
             .order_by(Client.sort_name, Client.id))
     out = []
-    for client, revenue, count, average, last, owner in db.exec(stmt).all():
+    found = db.exec(stmt).all()
+    objecting = objections.objecting_ids(db, [row[0] for row in found])
+    for client, revenue, count, average, last, owner in found:
         extra = {"revenue": Decimal(str(revenue or 0)).quantize(Decimal("0.01")), "purchase_count": count or 0,
                  "average_basket": None if average is None else Decimal(str(average)).quantize(Decimal("0.01")),
                  "last_purchase_on": date.fromisoformat(last[:10]) if isinstance(last, str) else last,
-                 "owner": owner}
+                 "owner": owner, "objected": str(_l("yes")) if client.id in objecting else ""}
         row = []
         for key, _label in columns:
             value = extra[key] if key in extra else getattr(client, key)

@@ -39,6 +39,7 @@ class ImportJob(SQLModel, table=True):
     created_count: int = 0
     updated_count: int = 0
     skipped_count: int = 0
+    objected_count: int = 0  # rows matching the opposition list: written as do-not-contact
     error_count: int = 0
     warning_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     error_code: str | None = Field(default=None, max_length=40)

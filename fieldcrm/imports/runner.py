@@ -219,7 +219,8 @@ def _write(engine, job: ImportJob, actor: User, skip: set[int], held: lease.Leas
                 raise ImportCancelled
             result = writer.finish()
             held.end_in(db, status="done", created_count=result.created, updated_count=result.updated,
-                        skipped_count=result.skipped, processed_rows=job.total_rows, finished_at=utcnow())
+                        skipped_count=result.skipped, objected_count=result.objected,
+                        processed_rows=job.total_rows, finished_at=utcnow())
             db.commit()
         except lease.LeaseLost:
             db.rollback()

@@ -20,6 +20,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
+from fieldcrm.clients import objections
 from fieldcrm.clients import services as client_services
 from fieldcrm.clients.models import Client, ClientTag, ContactPerson, CustomFieldDef, CustomFieldValue, Tag
 from fieldcrm.clients.normalise import build_search_text, fold, phone_search_forms
@@ -46,6 +47,7 @@ class WriteResult:
     updated: int
     skipped: int
     new_ids: list[int]
+    objected: int = 0
 
 
 def _phone_forms(e164: str | None) -> str:
@@ -119,7 +121,8 @@ class ClientWriter:
                     self.index.setdefault(key, ref)
         self.pending: list[_Ref] = []
         self.updates: dict[int, dict] = {}
-        self.created = self.updated = self.skipped = 0
+        self.created = self.updated = self.skipped = self.objected = 0
+        self.to_check: list[tuple[dict, dict]] = []  # (row values, what they are written with)
         self.new_ids: list[int] = []
         self.created_ids: set[int] = set()  # a later row updating one of them needs no journal entry
         self.journal: list[dict] = []
@@ -156,6 +159,8 @@ class ClientWriter:
             if tags:
                 target["tags"] = tags
             self.updated += 1
+        # Checked against the opposition list a batch at a time, before the batch is written.
+        self.to_check.append((values, ref.data if ref.id is None else self.updates[ref.id]))
         if contact:
             self.contacts.append((ref, contact))
         for key in strong_keys(values):
@@ -164,6 +169,7 @@ class ClientWriter:
             self.flush()
 
     def flush(self) -> None:
+        self._mark_objectors()
         self._insert_pending()
         self._apply_updates()
         self._write_contacts()
@@ -173,9 +179,20 @@ class ClientWriter:
 
     def finish(self) -> WriteResult:
         self.flush()
-        return WriteResult(self.created, self.updated, self.skipped, self.new_ids + self.geocode_ids)
+        return WriteResult(self.created, self.updated, self.skipped, self.new_ids + self.geocode_ids,
+                           self.objected)
 
     # ---------------------------------------------------------------- internals
+
+    def _mark_objectors(self) -> None:
+        """Rows of people on the opposition list are written do-not-contact: an objector is never made
+        contactable again by an import (counted for the report)."""
+        rows, self.to_check = self.to_check, []
+        for (_values, target), objected in zip(rows, objections.objecting(self.db, [v for v, _t in rows]),
+                                               strict=True):
+            if objected:
+                target["do_not_contact"] = True
+                self.objected += 1
 
     def _journal_created(self, table_name: str, row_id: int) -> None:
         if self.import_id is not None:
@@ -214,7 +231,9 @@ class ClientWriter:
             row.update(
                 kind=d.get("kind") or "company", status=d.get("status") or "prospect",
                 country=d.get("country") or "FR", owner_id=d.get("owner_id") or self.owner_id,
-                do_not_contact=False, display_name=name[:220], sort_name=fold(name)[:220],
+                do_not_contact=bool(d.get("do_not_contact")),
+                do_not_contact_at=now if d.get("do_not_contact") else None,
+                display_name=name[:220], sort_name=fold(name)[:220],
                 search_text=search_text_for(d),
                 created_at=now, updated_at=now, created_by_id=actor.id, updated_by_id=actor.id, version=1,
             )
@@ -253,6 +272,10 @@ class ClientWriter:
                 changes["kind"] = values["kind"]
             for key, value in changes.items():
                 setattr(client, key, value)
+            if values.get("do_not_contact") and not client.do_not_contact:
+                client.do_not_contact = True  # an objector: whatever the update mode
+            if client.do_not_contact and client.do_not_contact_at is None:
+                client.do_not_contact_at = now
             if before != tuple(getattr(client, f) for f in ADDRESS):
                 # The old position belongs to the old address: located again after the import.
                 client.latitude = client.longitude = client.geo_precision = client.geocoded_at = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
+from fieldcrm.clients import objections
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.queries import scope
 from fieldcrm.sales.models import RESPONSES, Campaign, CampaignRecipient, Purchase
@@ -26,15 +27,20 @@ def delete_purchase(db: Session, actor: User, purchase: Purchase) -> None:
 
 
 def create_campaign(db: Session, actor: User, data: dict, segment=None) -> Campaign:
-    """A campaign and its recipients: the actor's clients of the segment who accept the channel."""
+    """A campaign and its recipients: the actor's clients of the segment who accept the channel, minus
+    anyone on the opposition list."""
     campaign = Campaign(owner_id=actor.id, segment_id=segment.id if segment is not None else None, **data)
     db.add(campaign)
     db.flush()
-    stmt = scope(select(Client.id), actor).where(*segment_filters.reachable_on(campaign.channel))
+    stmt = scope(select(Client.id, *objections.person_columns(Client)), actor).where(
+        *segment_filters.reachable_on(campaign.channel))
     if segment is not None:
         stmt = apply_segment(stmt, segment)
-    for client_id in db.exec(stmt.order_by(Client.id)).all():
-        db.add(CampaignRecipient(campaign_id=campaign.id, client_id=client_id))
+    rows = db.exec(stmt.order_by(Client.id)).all()
+    objecting = objections.objecting_ids(db, rows)
+    for row in rows:
+        if row.id not in objecting:
+            db.add(CampaignRecipient(campaign_id=campaign.id, client_id=row.id))
     db.commit()
     return campaign
 

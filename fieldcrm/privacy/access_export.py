@@ -1,0 +1,228 @@
+"""Everything FieldCRM holds about one person (RGPD right of access, art. 15, and portability, art. 20).
+
+`collect` builds one plain, JSON-ready dict; the JSON download is that dict, the printable page renders
+it. The structure is stable and versioned (FORMAT, VERSION): keys are only ever added.
+
+  format, version, generated_at (ISO 8601 UTC), generated_by, organisation {name, address, email, phone,
+      siren, dpo}
+  subject {type: "client" | "contact_person", client_id, contact_id, name}
+  card {the card's fields, informed_on, informed_channel, tags [..], custom_fields [{label, value}]}
+  contact_people [{first_name, last_name, civility, function, email, direct_line, mobile, created_at,
+      updated_at}]
+  consents [{channel, allowed, consent, consent_at, consent_source}]
+  consent_history [audit entries that changed a consent, as in `audit`]
+  interactions [{occurred_at, kind, outcome, note, duration_minutes, contact, author, updated_at}]
+  follow_ups [{due_date, due_time, reason, status, assignee, created_at, closed_at}]
+  appointments [{starts_at, ends_at, place, notes, owner, cancelled_at}]
+  purchases [{purchased_on, amount, product, product_family, quantity, reference}]
+  campaigns [{name, channel, sent_on, response, responded_at}]
+  tour_visits [{day, rep, state, done_at}]
+  requests [{kind, received_on, due_on, status, refusal_reason}]
+  audit [{at, action, by, about_other_client, details {..}}]  — who viewed, changed, merged, exported…
+
+For a contact person at a company, only what is about them: the company's name and address (where
+they work), their own contact record, the interactions logged with them, their requests, and the
+audit entries of the company card that name them. The other people of the company stay out."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from fieldcrm.accounts.models import User
+from fieldcrm.audit.models import AuditEvent
+from fieldcrm.clients.models import (
+    ChannelConsent,
+    Client,
+    ClientTag,
+    ContactPerson,
+    CustomFieldDef,
+    CustomFieldValue,
+    Tag,
+)
+from fieldcrm.clients.settings import org_settings
+from fieldcrm.followups.models import Appointment, FollowUp
+from fieldcrm.privacy.request_models import PrivacyRequest
+from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
+from fieldcrm.timeutil import utcnow
+from fieldcrm.tours.models import Tour, TourStop
+from fieldcrm.visits.models import Interaction
+
+FORMAT, VERSION = "fieldcrm.access-export", 1
+EXPORTED = "access.exported"  # the audit action of producing this export (audit.services.ACCESS_EXPORTED)
+CARD_FIELDS = (
+    "kind", "company_name", "siret", "civility", "first_name", "last_name", "status", "sector", "segment",
+    "loyalty_programme", "client_since", "source", "street", "street2", "postal_code", "city", "country",
+    "latitude", "longitude", "phone", "mobile", "email", "website", "do_not_contact", "do_not_contact_at",
+    "birth_date", "gender", "visit_cadence_days", "notes", "last_contact_at", "last_visit_at",
+    "informed_on", "informed_channel", "created_at", "updated_at", "deleted_at",
+)
+COMPANY_FIELDS = ("company_name", "siret", "street", "street2", "postal_code", "city", "country")
+CONTACT_FIELDS = ("civility", "first_name", "last_name", "function", "email", "direct_line", "mobile",
+                  "created_at", "updated_at")
+
+
+def plain(value):
+    """A value as JSON carries it: dates and times ISO 8601 (UTC for moments), amounts as text."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def _rows(items, fields) -> list[dict]:
+    return [{f: plain(getattr(item, f)) for f in fields} for item in items]
+
+
+class _Names:
+    """User names by id, read once."""
+
+    def __init__(self, db: Session):
+        self.db, self.cache = db, {}
+
+    def __call__(self, user_id):
+        if user_id is None:
+            return None
+        if user_id not in self.cache:
+            user = self.db.get(User, user_id)
+            self.cache[user_id] = user.name if user else None
+        return self.cache[user_id]
+
+
+def collect(db: Session, actor: User, client: Client, contact: ContactPerson | None = None) -> dict:
+    """The whole export about `client`'s person, or about `contact` at that company."""
+    names = _Names(db)
+    settings = org_settings(db)
+    export = {
+        "format": FORMAT, "version": VERSION, "generated_at": plain(utcnow()), "generated_by": actor.name,
+        "organisation": {"name": settings.org_name, "address": settings.org_address, "email": settings.org_email,
+                         "phone": settings.org_phone, "siren": settings.org_siren, "dpo": settings.dpo_contact},
+        "subject": {"type": "contact_person" if contact else "client", "client_id": client.id,
+                    "contact_id": contact.id if contact else None,
+                    "name": " ".join(p for p in (contact.first_name, contact.last_name) if p) if contact
+                    else client.display_name},
+    }
+    events = _audit_events(db, client, contact)
+    interactions = select(Interaction).where(Interaction.client_id == client.id)
+    if contact is not None:
+        export["card"] = {f: plain(getattr(client, f)) for f in COMPANY_FIELDS}
+        export["contact_people"] = _rows([contact], CONTACT_FIELDS)
+        interactions = interactions.where(Interaction.contact_id == contact.id)
+        for key in ("consents", "consent_history", "follow_ups", "appointments", "purchases", "campaigns",
+                    "tour_visits"):
+            export[key] = []
+    else:
+        export["card"] = {f: plain(getattr(client, f)) for f in CARD_FIELDS}
+        export["card"]["owner"] = names(client.owner_id)
+        export["card"]["tags"] = sorted(db.exec(select(Tag.name).join(ClientTag, ClientTag.tag_id == Tag.id)
+                                                .where(ClientTag.client_id == client.id)).all())
+        export["card"]["custom_fields"] = [
+            {"label": label, "value": value} for label, value in db.exec(
+                select(CustomFieldDef.label, CustomFieldValue.value)
+                .join(CustomFieldDef, CustomFieldDef.id == CustomFieldValue.field_id)
+                .where(CustomFieldValue.client_id == client.id).order_by(CustomFieldDef.position, CustomFieldDef.id)).all()]
+        export["contact_people"] = _rows(db.exec(select(ContactPerson).where(ContactPerson.client_id == client.id)
+                                                 .order_by(ContactPerson.id)).all(), CONTACT_FIELDS)
+        export["consents"] = _rows(db.exec(select(ChannelConsent).where(ChannelConsent.client_id == client.id)
+                                           .order_by(ChannelConsent.channel)).all(),
+                                   ("channel", "allowed", "consent", "consent_at", "consent_source"))
+        export["consent_history"] = [e for e in events if "consent" in e["action"] or "consent" in
+                                     json.dumps(e["details"])]
+        export["follow_ups"] = [
+            {**{f: plain(getattr(f_, f)) for f in ("due_date", "due_time", "reason", "status", "created_at",
+                                                    "closed_at")}, "assignee": names(f_.assignee_id)}
+            for f_ in db.exec(select(FollowUp).where(FollowUp.client_id == client.id)
+                              .order_by(FollowUp.due_date, FollowUp.id)).all()]
+        export["appointments"] = [
+            {**{f: plain(getattr(a, f)) for f in ("starts_at", "ends_at", "place", "notes", "cancelled_at")},
+             "owner": names(a.owner_id)}
+            for a in db.exec(select(Appointment).where(Appointment.client_id == client.id)
+                             .order_by(Appointment.starts_at, Appointment.id)).all()]
+        export["purchases"] = _rows(db.exec(select(Purchase).where(Purchase.client_id == client.id)
+                                            .order_by(Purchase.purchased_on, Purchase.id)).all(),
+                                    ("purchased_on", "amount", "product", "product_family", "quantity", "reference"))
+        export["campaigns"] = [
+            {"name": c.name, "channel": c.channel, "sent_on": plain(c.sent_on), "response": r.response,
+             "responded_at": plain(r.responded_at)}
+            for c, r in db.exec(select(Campaign, CampaignRecipient)
+                                .join(CampaignRecipient, CampaignRecipient.campaign_id == Campaign.id)
+                                .where(CampaignRecipient.client_id == client.id)
+                                .order_by(Campaign.sent_on, Campaign.id)).all()]
+        export["tour_visits"] = [
+            {"day": plain(t.day), "rep": names(t.owner_id), "state": s.state, "done_at": plain(s.done_at)}
+            for t, s in db.exec(select(Tour, TourStop).join(TourStop, TourStop.tour_id == Tour.id)
+                                .where(TourStop.client_id == client.id).order_by(Tour.day, Tour.id)).all()]
+    contacts = {c.id: " ".join(p for p in (c.first_name, c.last_name) if p)
+                for c in db.exec(select(ContactPerson).where(ContactPerson.client_id == client.id)).all()}
+    export["interactions"] = [
+        {**{f: plain(getattr(i, f)) for f in ("occurred_at", "kind", "outcome", "note", "duration_minutes",
+                                               "updated_at")},
+         "contact": contacts.get(i.contact_id), "author": names(i.author_id)}
+        for i in db.exec(interactions.order_by(Interaction.occurred_at, Interaction.id)).all()]
+    requests = select(PrivacyRequest).where(PrivacyRequest.client_id == client.id)
+    if contact is not None:
+        requests = requests.where(PrivacyRequest.contact_id == contact.id)
+    export["requests"] = _rows(db.exec(requests.order_by(PrivacyRequest.received_on, PrivacyRequest.id)).all(),
+                               ("kind", "received_on", "due_on", "status", "refusal_reason"))
+    export["audit"] = events
+    return export
+
+
+def _audit_events(db: Session, client: Client, contact: ContactPerson | None) -> list[dict]:
+    """The audit trail about the card, read generically: every action (viewed, changed, merged,
+    exported…) recorded with the client as subject or as the other client of the event."""
+    names = _Names(db)
+    stmt = select(AuditEvent).where(or_(AuditEvent.subject_id == client.id, AuditEvent.other_id == client.id)) \
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    out = []
+    marks = _contact_marks(contact)
+    for event in db.exec(stmt).all():
+        try:
+            details = json.loads(event.payload or "{}")
+        except ValueError:
+            details = {"text": event.payload}
+        if marks and not _mentions(details, marks, contact.id):
+            continue
+        out.append({"at": plain(event.created_at), "action": event.action, "by": names(event.actor_id),
+                    "about_other_client": event.subject_id != client.id, "details": details})
+    return out
+
+
+def _contact_marks(contact: ContactPerson | None) -> set[str]:
+    if contact is None:
+        return set()
+    return {v.strip().casefold() for v in (contact.email, contact.last_name, contact.mobile, contact.direct_line)
+            if v and v.strip()}
+
+
+def _mentions(details, marks: set[str], contact_id: int) -> bool:
+    if isinstance(details, dict):
+        if details.get("contact_id") == contact_id:
+            return True
+        return any(_mentions(v, marks, contact_id) for v in details.values())
+    if isinstance(details, list):
+        return any(_mentions(v, marks, contact_id) for v in details)
+    return isinstance(details, str) and any(mark in details.casefold() for mark in marks)
+
+
+def record_export(db: Session, actor: User, client: Client, fmt: str, contact: ContactPerson | None = None,
+                  request: PrivacyRequest | None = None) -> None:
+    """Producing an access export is itself in the audit trail (who, when, which format). Commits."""
+    payload = {"format": fmt}
+    if contact is not None:
+        payload["contact_id"] = contact.id
+    if request is not None:
+        payload["request_id"] = request.id
+    db.add(AuditEvent(action=EXPORTED, actor_id=actor.id, subject_id=client.id, payload=json.dumps(payload)))
+    db.commit()
+
+
+def to_json(export: dict) -> bytes:
+    return json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
