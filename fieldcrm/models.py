@@ -20,6 +20,8 @@ from fieldcrm.geo.models import ProviderPace
 from fieldcrm.imports.models import ImportJob, ImportRow
 from fieldcrm.maps.models import GeocodeRun
 from fieldcrm.privacy.models import OrgSettings
+from fieldcrm.privacy.retention_models import ClientAnonymisation, RetentionRule, RetentionRun
+from fieldcrm.privacy.review_models import RegisterEntry, TextReviewDismissal
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.segments.models import Segment
 from fieldcrm.tours.models import Tour, TourStop
@@ -29,8 +31,9 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Appointment", "AuditEvent", "AuthEvent", "CadenceRule", "CalendarFeed", "Campaign",
-    "CampaignRecipient", "ChannelConsent", "Client", "ClientTag", "ContactPerson", "CustomFieldDef",
+    "CampaignRecipient", "ChannelConsent", "Client", "ClientAnonymisation", "ClientTag", "ContactPerson", "CustomFieldDef",
     "CustomFieldValue", "FollowUp", "GeocodeRun", "ImportJob", "ImportRow", "Interaction", "LoginThrottle",
-    "OpeningHours", "OrgSettings", "ProviderPace", "Purchase", "QuickPhrase", "Segment", "Tag", "Team",
+    "OpeningHours", "OrgSettings", "ProviderPace", "Purchase", "QuickPhrase", "RegisterEntry",
+    "RetentionRule", "RetentionRun", "Segment", "Tag", "Team", "TextReviewDismissal",
     "Tour", "TourStop", "User", "UserSession", "metadata",
 ]

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from fieldcrm import access, jobs, timeutil
+from fieldcrm.audit import services as audit
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
 from fieldcrm.maps import queries, segment_file, services, zone
@@ -99,6 +100,10 @@ def segment_download(segment_id: int):
                                          tile_url=current_app.config.get("TILE_URL", ""),
                                          attribution=current_app.config.get("TILE_ATTRIBUTION", ""),
                                          static_dir=current_app.static_folder, lang=str(get_locale() or "fr"))
+    audit.record(db, audit.LIST_EXPORTED, actor_id=current_user.id,  # a GET that writes: see audit.services
+                 payload={"list": "segment_map", "segment": segment.id, "segment_name": segment.name,
+                          "format": "html", "rows": len(found.pins)})
+    db.commit()
     return html_download(html, segment_file.file_name(segment))
 
 
