@@ -89,8 +89,10 @@ def terms() -> tuple[str, ...]:
 
 def _texts(source: Source):
     model = source.model
-    stmt = (select(model.id, source.client_id, source.text).join(Client, Client.id == source.client_id)
-            .where(source.text.is_not(None), source.text != "", Client.deleted_at.is_(None)).order_by(model.id))
+    stmt = select(model.id, source.client_id, source.text).select_from(model)
+    if model is not Client:
+        stmt = stmt.join(Client, Client.id == source.client_id)
+    stmt = stmt.where(source.text.is_not(None), source.text != "", Client.deleted_at.is_(None)).order_by(model.id)
     if source.key == "custom":
         stmt = stmt.join(CustomFieldDef, CustomFieldDef.id == CustomFieldValue.field_id).where(
             CustomFieldDef.field_type == "text")
