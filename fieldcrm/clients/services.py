@@ -192,6 +192,7 @@ def audit_snapshot(db: Session, client: Client) -> dict:
     snapshot["tags"] = tag_names(db, client.id)
     for row in db.exec(select(CustomFieldValue).where(CustomFieldValue.client_id == client.id)).all():
         snapshot[f"custom.{row.field_id}"] = row.value
+    snapshot.update({f"consent.{channel}": "allowed/unknown" for channel in CHANNELS})  # no row: the default
     for row in db.exec(select(ChannelConsent).where(ChannelConsent.client_id == client.id)).all():
         snapshot[f"consent.{row.channel}"] = f"{'allowed' if row.allowed else 'blocked'}/{row.consent}" + (
             f"/{row.consent_source}" if row.consent_source else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,6 +28,7 @@ from fieldcrm.timeutil import day_bounds, to_local
 from fieldcrm.visits.services import DELETED_LOG
 
 PAGE_SIZE = 50
+HANDOVER = re.compile(r"to (\d+): (\d+)$")  # accounts.services.move_portfolio's detail
 CSV_LIMIT = 100_000
 
 # Every action the trail knows, with its label; the filter offers them in this order.
@@ -127,6 +129,8 @@ def trail_page(db: Session, filters: TrailFilters, page: int = 1) -> TrailPage:
 def _describe(db: Session, rows: list[dict]) -> None:
     """Add who (the user's name) and which card (its name; erased cards have none) to each row."""
     user_ids = {r["actor_id"] for r in rows} | {r["other_id"] for r in rows if r["source"] == "auth"}
+    user_ids |= {int(m.group(1)) for r in rows if r["action"] == "portfolio_moved"
+                 for m in [HANDOVER.match(r["payload"] or "")] if m}
     client_ids = {r["client_id"] for r in rows} | {r["other_id"] for r in rows if r["source"] == "audit"}
     users = {u.id: u.name for u in db.exec(select(User).where(User.id.in_(user_ids - {None})))}
     clients = dict(db.exec(select(Client.id, Client.display_name).where(Client.id.in_(client_ids - {None}))).all())
@@ -140,8 +144,11 @@ def _describe(db: Session, rows: list[dict]) -> None:
 def summary(row: dict, users: dict, clients: dict) -> str:
     """What the entry says beyond its action: the fields changed, the export's filter and size, …"""
     if row["source"] == "auth":
-        target = users.get(row["other_id"]) if row["other_id"] != row["actor_id"] else None
-        return " ".join(str(p) for p in (row["login"], target and f"→ {target}", row["payload"]) if p)
+        handover = HANDOVER.match(row["payload"] or "") if row["action"] == "portfolio_moved" else None
+        if handover:
+            return f"{users.get(row['other_id'], row['login'])} → {users.get(int(handover.group(1)), '?')}: " \
+                   f"{handover.group(2)}"
+        return " ".join(str(p) for p in (row["login"], row["payload"]) if p)
     try:
         payload = json.loads(row["payload"] or "{}")
     except ValueError:
