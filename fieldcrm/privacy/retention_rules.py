@@ -70,10 +70,6 @@ class Rule:
     min_days: Callable[[], int] = lambda: 1
     max_days: Callable[[], int] = lambda: 10 * YEAR
 
-    @property
-    def on_clients(self) -> bool:
-        return self.key in CLIENT_RULES
-
 
 # --- clients: prospects and former clients --------------------------------------------------------
 
@@ -247,7 +243,6 @@ def _undo_days() -> int:
 
 _prospects = _client_rule_functions(_stale_prospects)
 _former = _client_rule_functions(_former_clients)
-CLIENT_RULES = ("prospects", "former_clients")
 
 RULES: dict[str, Rule] = {rule.key: rule for rule in (
     Rule("prospects", _l("Prospects without contact"),

@@ -55,6 +55,7 @@ def test_a_reps_working_day_in_the_trail(app, db, clock, capsys):
     garage = make_client(db, rep, company_name="Garage Bernard", status="prospect")
     http = app.test_client()
     assert http.post("/login", data={"email": rep.email, "password": "wrong"}).status_code == 422
+    clock(minutes=1)
     assert http.post("/login", data={"email": rep.email, "password": PASSWORD}).status_code == 303
     for _ in range(3):  # the morning: the card opened again and again
         assert http.get(f"/clients/{bakery.id}").status_code == 200
@@ -62,15 +63,23 @@ def test_a_reps_working_day_in_the_trail(app, db, clock, capsys):
     assert http.get(f"/clients/{garage.id}").status_code == 200
     clock(hours=1)
     assert http.get(f"/clients/{bakery.id}").status_code == 200  # an hour later: a new line
+    clock(minutes=5)
     edited = http.post(f"/clients/{bakery.id}/edit", data=_client_form(
         http, bakery.id, email="contact@boulangerie-helene.fr", city="Villeurbanne", postal_code="69100"))
     assert edited.status_code == 303, edited.data[:300]
+    clock(minutes=5)
     assert http.get("/exports/clients.csv?q=boulangerie&status=client").status_code == 200
+    clock(minutes=5)
     assert http.get(f"/clients/{bakery.id}/vcard.vcf").status_code == 200
+    clock(minutes=5)
     assert http.post(f"/clients/{garage.id}/delete").status_code == 303
+    clock(minutes=1)
     assert http.post(f"/clients/{garage.id}/restore").status_code == 303
+    clock(hours=7)
     http.post("/logout")
+    clock(minutes=5)
     boss = logged_in_http(app, admin)
+    clock(minutes=5)
     assert boss.post(f"/admin/users/{rep.id}/portfolio", data={"move-target_id": heir.id}).status_code == 303
 
     entries = trail(db)
@@ -92,7 +101,7 @@ def test_a_reps_working_day_in_the_trail(app, db, clock, capsys):
     assert "helene@example.fr → contact@boulangerie-helene.fr" in page
     assert "Rémi Rep → Hugo Heir: 2" in page
     listing = boss.get("/admin/audit", query_string={"user": rep.id, "client": bakery.id}).get_data(as_text=True)
-    assert listing.count("<tr>") == 1 + 4  # the header, two views (8 and 10 o’clock), the change, the vCard
+    assert listing.count("<tr>") == 1 + 4  # the header, two views (8:31 and 10:01), the change, the vCard
     only_logins = boss.get("/admin/audit", query_string={"action": "login_failed"}).get_data(as_text=True)
     assert "<td>Failed login</td>" in only_logins and "<td>Card viewed</td>" not in only_logins
     with capsys.disabled():  # the day as the admin reads it (see the report)
