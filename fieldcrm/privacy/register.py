@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from sqlmodel import Session
 
 from fieldcrm.accounts.models import User
+from fieldcrm.clients.settings import org_settings
 from fieldcrm.privacy.retention import all_settings
 from fieldcrm.privacy.review_models import RegisterEntry
-from fieldcrm.privacy.services import org_settings
 from fieldcrm.timeutil import utcnow
 
 LANGUAGES = ("fr", "en")

@@ -28,7 +28,7 @@ from fieldcrm.timeutil import day_bounds, to_local
 from fieldcrm.visits.services import DELETED_LOG
 
 PAGE_SIZE = 50
-HANDOVER = re.compile(r"to (\d+): (\d+)$")  # accounts.services.move_portfolio's detail
+HANDOVER = re.compile(r"to (\d+): (\d+)$")  # clients.services.move_portfolio's detail
 CSV_LIMIT = 100_000
 
 # Every action the trail knows, with its label; the filter offers them in this order.
