@@ -48,6 +48,10 @@ BLUEPRINTS = (
     "fieldcrm.privacy.routes",
     "fieldcrm.privacy.request_routes",
     "fieldcrm.privacy.notice_routes",
+    "fieldcrm.privacy.retention_routes",
+    "fieldcrm.privacy.trail_routes",
+    "fieldcrm.privacy.register_routes",
+    "fieldcrm.privacy.minimisation_routes",
 )
 # Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
 TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks",

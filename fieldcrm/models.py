@@ -20,7 +20,9 @@ from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.geo.models import ProviderPace
 from fieldcrm.imports.models import ImportJob, ImportRow, ImportValueMap
 from fieldcrm.maps.models import GeocodeRun
-from fieldcrm.privacy.request_models import OppositionFingerprint, PrivacyRequest  # noqa: F401
+from fieldcrm.privacy.request_models import OppositionFingerprint, PrivacyRequest
+from fieldcrm.privacy.retention_models import ClientAnonymisation, RetentionRule, RetentionRun
+from fieldcrm.privacy.review_models import RegisterEntry, TextReviewDismissal
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.segments.models import Segment
 from fieldcrm.tours.models import Tour, TourStop
@@ -30,8 +32,10 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Appointment", "AuditEvent", "AuthEvent", "CadenceRule", "CalendarFeed", "Campaign",
-    "CampaignRecipient", "ChannelConsent", "Client", "ClientTag", "ContactPerson", "CustomFieldDef",
-    "CustomFieldValue", "FollowUp", "GeocodeRun", "ImportJob", "ImportRow", "ImportValueMap", "Interaction", "LoginThrottle",
-    "OpeningHours", "OrgSettings", "ProviderPace", "Purchase", "QuickPhrase", "Segment", "Tag", "Team",
+    "CampaignRecipient", "ChannelConsent", "Client", "ClientAnonymisation", "ClientTag", "ContactPerson",
+    "CustomFieldDef", "CustomFieldValue", "FollowUp", "GeocodeRun", "ImportJob", "ImportRow", "ImportValueMap",
+    "Interaction", "LoginThrottle", "OpeningHours", "OppositionFingerprint", "OrgSettings", "PrivacyRequest",
+    "ProviderPace", "Purchase", "QuickPhrase", "RegisterEntry", "RetentionRule", "RetentionRun", "Segment",
+    "Tag", "Team", "TextReviewDismissal",
     "Tour", "TourStop", "User", "UserSession", "metadata",
 ]

@@ -438,3 +438,44 @@ def test_exports_duplicates_and_campaigns_never_show_another_portfolio(app, worl
         imports = http.get("/imports").get_data(as_text=True)
         assert ("mes clients.csv" in imports) == (who == "rep_a"), who
 
+
+
+# --- privacy administration: retention, audit trail, register, minimisation review --------------------
+
+PRIVACY_ADMIN = {"retention", "trail", "register", "minimisation"}
+PRIVACY_DOWNLOADS = {"trail.export"}
+
+
+def _privacy_rules(app):
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] in PRIVACY_ADMIN]
+    assert len(rules) >= 12
+    return rules
+
+
+@pytest.mark.parametrize("who", [None, "rep_a", "manager_a", "admin"])
+@pytest.mark.parametrize("fragment", [False, True], ids=["page", "htmx"])
+def test_privacy_administration_is_for_admins_only(app, db, world, login, who, fragment):
+    """Reps and managers get 404 on every screen and action of it (they never learn a batch, a flagged
+    text or an audit entry exists); anonymous users go to the login; admins reach every page."""
+    from tests.url_walk import rich_world, rule_values, url_of
+
+    walk = rich_world(app, db, world)
+    http = app.test_client()
+    if who:
+        login(walk[who], http=http)
+    headers = HTMX if fragment else None
+    for rule in _privacy_rules(app):
+        url = url_of(rule, rule_values(rule, walk))
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            if who == "admin" and method == "POST":
+                continue  # the admin's actions are walked by their own tests
+            response = _call(http, method, url, headers)
+            if who is None:
+                assert response.status_code in (204, 302), (url, response.status_code)
+            elif who != "admin":
+                assert response.status_code == 404, (who, method, url, response.status_code)
+                assert b"Castagn" not in response.data and b"secret" not in response.data
+            else:
+                assert response.status_code == 200, (url, response.status_code)
+                if rule.endpoint not in PRIVACY_DOWNLOADS:
+                    assert (b"<html" in response.data) != fragment, url

@@ -24,8 +24,19 @@ def snapshot(app) -> dict:
                 for table in metadata.sorted_tables}
 
 
+# The one accepted exception: the audit trail of reads. Opening a card, exporting a list or a vCard adds
+# an entry (the RGPD asks who consulted what); nothing else changes, and no existing entry either.
+READ_AUDIT_ACTIONS = {"client.viewed", "export.list", "client.exported", "access.exported"}
+
+
 def changed_tables(before: dict, after: dict) -> list[str]:
-    return [name for name in before if before[name] != after[name]]
+    changed = [name for name in before if before[name] != after[name]]
+    if "audit_event" in changed:
+        old, new = before["audit_event"], after["audit_event"]
+        added = new[len(old):]
+        if new[:len(old)] == old and added and {row._mapping["action"] for row in added} <= READ_AUDIT_ACTIONS:
+            changed.remove("audit_event")
+    return changed
 
 
 @pytest.mark.parametrize("who", [None, "rep_a", "manager_a", "admin"])

@@ -11,20 +11,30 @@ TOO_LARGE = (2**31, 2**63, HUGE)
 HTMX = {"HX-Request": "true"}
 
 # URL arguments that are not ids, with a value that reaches the view.
-PLAIN_VALUES = {"fmt": "csv", "filename": "css/app.css"}
-RECORDS = {"user_id": "rep_a"}  # any other `<kind>_id` takes world["<kind>_a"]
+PLAIN_VALUES = {"fmt": "csv", "filename": "css/app.css", "rule_key": "prospects", "source": "interaction"}
+RECORDS = {"user_id": "rep_a", "item_id": "interaction_a"}  # any other `<kind>_id` takes world["<kind>_a"]
 
 
 def rich_world(app, db, world: dict) -> dict:
     """The access matrix's world (tests.test_access_matrix) plus what the other rules take:
-    a custom field, rep_a's calendar feed token."""
+    a custom field, rep_a's calendar feed token, a retention batch to review."""
     from fieldcrm.agenda import services as agenda
     from fieldcrm.customfields import services as customfields
+    from fieldcrm.privacy import retention
 
     with app.test_request_context():
         world["field_a"] = customfields.define_field(db, "Surface", "text")
         world["token_a"] = agenda.create_feed(db, world["rep_a"])
+        world["run_a"] = retention.run_rule(db, "audit_trail", trigger="manual", now=_far_future())
     return world
+
+
+def _far_future():
+    from datetime import timedelta
+
+    from fieldcrm import timeutil
+
+    return timeutil.now() + timedelta(days=3 * 365)  # every audit entry is past its period: a batch
 
 
 def rule_values(rule, world: dict, *, huge: int | None = None) -> dict:

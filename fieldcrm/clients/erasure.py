@@ -98,10 +98,10 @@ def _folded(value) -> str:
 def _scrub(value, identifying: set[str], key: str | None = None):
     if isinstance(value, dict):
         return {k: _scrub(v, identifying, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, identifying) for v in value]
+    if isinstance(value, list):  # an edit's [old, new] is as personal as the field it is about
+        return [_scrub(v, identifying, key) for v in value]
     if value in (None, ""):
         return value
-    if key in PERSONAL_KEYS or _folded(value) in identifying:
+    if key in PERSONAL_KEYS or (key or "").startswith("custom.") or _folded(value) in identifying:
         return ERASED
     return value

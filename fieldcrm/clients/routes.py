@@ -15,6 +15,7 @@ from fieldcrm.accounts.forms import MovePortfolioForm
 from fieldcrm.accounts.models import User
 from fieldcrm.accounts.queries import assignable_owners
 from fieldcrm.accounts.services import AccountError
+from fieldcrm.audit import services as audit
 from fieldcrm.clients import links, queries, registry, services
 from fieldcrm.clients.erasure import dependant_counts
 from fieldcrm.clients.forms import (
@@ -144,6 +145,7 @@ def _owned(data: dict) -> dict:
 @with_client
 def detail(client):
     db = get_session()
+    audit.record_view(db, current_user.id, client.id)  # the one write of a GET: see audit.services
     owner = db.get(User, client.owner_id) if client.owner_id else None
     address = links.postal_address(client.street, client.postal_code, client.city, client.country)
     return render(

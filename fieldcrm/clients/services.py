@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
 from fieldcrm.accounts.services import AccountError, log_event
+from fieldcrm.audit import services as audit
 from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients import objections
 from fieldcrm.clients.erasure import anonymise_audit, run_erasure_request_hooks, run_purge_hooks
@@ -170,6 +171,7 @@ def update_client(db: Session, actor: User, client: Client, data: dict, expected
         db.expire_all()
         raise EditConflict(db.get(Client, client.id))
     db.refresh(client)
+    before = audit_snapshot(db, client)
     address_changed = _apply(client, data)
     if hours is not None:
         _set_hours(db, client, hours)
@@ -181,8 +183,26 @@ def update_client(db: Session, actor: User, client: Client, data: dict, expected
     db.flush()
     refresh_search_text(db, client)
     db.add(client)
+    changes = audit.field_changes(before, audit_snapshot(db, client))
+    if changes:
+        audit.record(db, audit.CLIENT_UPDATED, actor_id=actor.id, subject_id=client.id,
+                     payload={"changes": changes, "version": new_version})
     db.commit()
     return SaveResult(client, address_changed)
+
+
+def audit_snapshot(db: Session, client: Client) -> dict:
+    """What the audit trail compares before and after an edit: the card's fields, its tags, its custom
+    values ("custom.<field id>") and its consents ("consent.<channel>": allowed/state/source)."""
+    snapshot = {name: getattr(client, name) for name in CLIENT_FIELDS}
+    snapshot["tags"] = tag_names(db, client.id)
+    for row in db.exec(select(CustomFieldValue).where(CustomFieldValue.client_id == client.id)).all():
+        snapshot[f"custom.{row.field_id}"] = row.value
+    snapshot.update({f"consent.{channel}": "allowed/unknown" for channel in CHANNELS})  # no row: the default
+    for row in db.exec(select(ChannelConsent).where(ChannelConsent.client_id == client.id)).all():
+        snapshot[f"consent.{row.channel}"] = f"{'allowed' if row.allowed else 'blocked'}/{row.consent}" + (
+            f"/{row.consent_source}" if row.consent_source else "")
+    return snapshot
 
 
 def _set_custom_values(db: Session, client: Client, values: dict[int, str | None]) -> None:
@@ -202,6 +222,7 @@ def soft_delete(db: Session, actor: User, client: Client) -> None:
     client.deleted_at, client.deleted_by_id = utcnow(), actor.id
     client.version += 1
     db.add(client)
+    audit.record(db, audit.CLIENT_DELETED, actor_id=actor.id, subject_id=client.id)
     db.commit()
 
 
@@ -210,6 +231,7 @@ def restore(db: Session, actor: User, client: Client) -> None:
     client.version += 1
     client.updated_at, client.updated_by_id = utcnow(), actor.id
     db.add(client)
+    audit.record(db, audit.CLIENT_RESTORED, actor_id=actor.id, subject_id=client.id)
     db.commit()
 
 

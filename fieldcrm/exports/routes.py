@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
+from fieldcrm.audit import services as audit
 from fieldcrm.clients import objections
 from fieldcrm.clients.models import STATUSES, Client
 from fieldcrm.clients.normalise import search_tokens
@@ -35,12 +36,17 @@ def _download(content: bytes, name: str, fmt: str) -> Response:
                              "Cache-Control": "no-store"})
 
 
-def _build(fmt: str, stmt, name: str) -> Response:
+def _build(fmt: str, stmt, name: str, what: dict) -> Response:
+    """The file, and its line in the audit trail (what was exported, with which filter, how many rows:
+    a GET that writes, like the card's view, see audit.services)."""
     db = get_session()
     columns = services.columns_for(db, current_user)
     data = services.rows(db, current_user, stmt, columns)
     headers = [str(label) for _key, label in columns]
     content = services.to_csv(headers, data) if fmt == "csv" else services.to_xlsx(headers, data)
+    audit.record(db, audit.LIST_EXPORTED, actor_id=current_user.id,
+                 payload={**what, "format": fmt, "rows": len(data)})
+    db.commit()
     return _download(content, name, fmt)
 
 
@@ -53,14 +59,20 @@ def clients(fmt: str):
     db = get_session()
     stmt = scope(select(Client), current_user)
     name = _("clients")
+    what = {"list": "clients"}
     if id_arg(request.args, "segment"):
         segment = get_segment_or_404(db, current_user, id_arg(request.args, "segment"))
         stmt, name = apply_segment(stmt, segment), segment.name
-    for token in search_tokens(request.args.get("q", "")[:100]):
+        what.update(segment=segment.id, segment_name=segment.name)
+    query = request.args.get("q", "")[:100]
+    for token in search_tokens(query):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
+    if query.strip():
+        what["q"] = query.strip()
     if request.args.get("status") in STATUSES:
         stmt = stmt.where(Client.status == request.args["status"])
-    return _build(fmt, stmt, name)
+        what["status"] = request.args["status"]
+    return _build(fmt, stmt, name, what)
 
 
 @bp.get("/campaigns/<int:campaign_id>/export.csv")
@@ -77,13 +89,18 @@ def campaign_csv(campaign_id: int):
         Client.id, *objections.person_columns(Client))).all())
     if objecting:
         stmt = stmt.where(Client.id.not_in(objecting))
-    return _build("csv", stmt, campaign.name)
+    return _build("csv", stmt, campaign.name, {"list": "campaign", "campaign": campaign.id,
+                                               "campaign_name": campaign.name})
 
 
 @bp.get("/clients/<int:client_id>/vcard.vcf")
 @with_client
 def vcard(client):
-    body = services.vcard(client, contacts_of(get_session(), client))
+    db = get_session()
+    body = services.vcard(client, contacts_of(db, client))
+    audit.record(db, audit.CLIENT_EXPORTED, actor_id=current_user.id, subject_id=client.id,
+                 payload={"format": "vcard"})
+    db.commit()
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", client.display_name).strip("-")[:60] or "contact"
     return Response(body.encode("utf-8"), mimetype="text/vcard; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.vcf"'})

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from fieldcrm import jobs, timeutil
+from fieldcrm.audit import services as audit
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
 from fieldcrm.geo.geocoding import geocode_address
@@ -83,6 +84,10 @@ def segment_download(segment_id: int):
                                          tile_url=current_app.config.get("TILE_URL", ""),
                                          attribution=current_app.config.get("TILE_ATTRIBUTION", ""),
                                          static_dir=current_app.static_folder, lang=str(get_locale() or "fr"))
+    audit.record(db, audit.LIST_EXPORTED, actor_id=current_user.id,  # a GET that writes: see audit.services
+                 payload={"list": "segment_map", "segment": segment.id, "segment_name": segment.name,
+                          "format": "html", "rows": len(found.pins)})
+    db.commit()
     return html_download(html, segment_file.file_name(segment))
 
 

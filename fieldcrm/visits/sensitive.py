@@ -45,3 +45,10 @@ def find_sensitive_terms(text: str, terms: tuple[str, ...]) -> list[str]:
             seen.add(word)
             words.append(word)
     return words
+
+
+@lru_cache(maxsize=8)
+def any_term_pattern(terms: tuple[str, ...]) -> re.Pattern:
+    """One pattern matching any of `terms` in folded text: to sift many texts fast (the minimisation
+    review); find_sensitive_terms then names the words."""
+    return re.compile("|".join(f"(?:{_pattern(term).pattern})" for term in terms) or r"(?!)")

@@ -71,7 +71,8 @@ def test_one_tap_json_holds_everything_about_the_person_and_is_audited(app, db, 
     assert [c["first_name"] for c in data["contact_people"]] == ["Marc"]
     assert [(c["channel"], c["consent"], c["consent_source"]) for c in data["consents"] if c["consent"] == "granted"] \
         == [("email", "granted", "salon Lyon")]
-    assert [e["action"] for e in data["consent_history"]] == ["client.updated"]
+    # The consent given through the card (audited with its old and new value) and the older hand-made entry.
+    assert [e["action"] for e in data["consent_history"]] == ["client.updated", "client.updated"]
     assert [i["note"] for i in data["interactions"]] == ["Préfère être appelée le matin"]
     assert data["interactions"][0]["author"] == "Rémi Rep"
     assert [f["reason"] for f in data["follow_ups"]] == ["Rappeler pour la commande"]
@@ -80,8 +81,8 @@ def test_one_tap_json_holds_everything_about_the_person_and_is_audited(app, db, 
     assert [c["name"] for c in data["campaigns"]] == ["Fêtes 2026"]
     assert [t["day"] for t in data["tour_visits"]] == ["2026-11-23"]
     actions = [e["action"] for e in data["audit"]]
-    assert actions[:2] == ["client.viewed", "client.updated"] and actions[-1] == EXPORTED
-    assert data["audit"][0]["by"] == "Ada Admin"
+    assert {"client.viewed", "client.updated"} <= set(actions) and actions[-1] == EXPORTED
+    assert data["audit"][actions.index("client.viewed")]["by"] == "Ada Admin"
     # Nothing of anyone else.
     assert "autre@example.fr" not in response.get_data(as_text=True)
     event = db.exec(select(AuditEvent).where(AuditEvent.action == EXPORTED)).one()

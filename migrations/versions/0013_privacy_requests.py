@@ -1,8 +1,8 @@
 """privacy: the register of data-subject requests, the opposition list, when a person was informed,
 and the organisation's details for the information notice
 
-Revision ID: 0011_f
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04 18:40:00
 
 - privacy_request: one row per access, rectification, erasure or opposition request (received and due
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0011_f'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

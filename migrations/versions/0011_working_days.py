@@ -1,6 +1,6 @@
 """each user's working days; why a tour stop was left out, in detail
 
-Revision ID: 0011_c
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-04 18:40:00
 
@@ -15,7 +15,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_c'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None

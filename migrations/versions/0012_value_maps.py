@@ -1,7 +1,7 @@
 """import choices beyond the columns: value mappings remembered per kind of file, options per import
 
-Revision ID: 0011_e
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-04 18:50:00
 
 - import_value_map: what a user mapped each distinct value of a vocabulary column to (status, civility,
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0011_e'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
