@@ -30,6 +30,7 @@ BLUEPRINTS = (
     "fieldcrm.segments.routes",
     "fieldcrm.exports.routes",
     "fieldcrm.analyses.routes",
+    "fieldcrm.handover.routes",
 )
 # Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
 TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks")

@@ -17,6 +17,7 @@ from fieldcrm.clients.models import (
 )
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.geo.models import ProviderPace
+from fieldcrm.handover.models import HandOver, HandOverItem
 from fieldcrm.imports.models import ImportJob, ImportRow
 from fieldcrm.maps.models import GeocodeRun
 from fieldcrm.privacy.models import OrgSettings
@@ -30,7 +31,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "Appointment", "AuditEvent", "AuthEvent", "CadenceRule", "CalendarFeed", "Campaign",
     "CampaignRecipient", "ChannelConsent", "Client", "ClientTag", "ContactPerson", "CustomFieldDef",
-    "CustomFieldValue", "FollowUp", "GeocodeRun", "ImportJob", "ImportRow", "Interaction", "LoginThrottle",
+    "CustomFieldValue", "FollowUp", "GeocodeRun", "HandOver", "HandOverItem", "ImportJob", "ImportRow", "Interaction", "LoginThrottle",
     "OpeningHours", "OrgSettings", "ProviderPace", "Purchase", "QuickPhrase", "Segment", "Tag", "Team",
     "Tour", "TourStop", "User", "UserSession", "metadata",
 ]
