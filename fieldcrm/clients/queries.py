@@ -43,8 +43,10 @@ class ClientPage:
     status_counts: dict[str, int]
 
 
-def _filtered(actor: User, q: str | None, status: str | None, stale: int | None = None):
+def _filtered(actor: User, q: str | None, status: str | None, stale: int | None = None, owner: User | None = None):
     stmt = access.scope(select(Client), actor)
+    if owner is not None:  # one person's portfolio, within the actor's scope (loaded through access)
+        stmt = stmt.where(Client.owner_id == owner.id)
     for token in search_tokens(q):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
     if stale:  # not contacted for `stale` days (or never)
@@ -58,10 +60,10 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
     return stmt, counts_stmt
 
 
-def _listed(actor: User, q, status, stale, segment, sort):
+def _listed(actor: User, q, status, stale, segment, sort, owner=None):
     """The list's select (as filtered on screen), the same without the status filter (for the status
     chips), and the order."""
-    stmt, counts_stmt = _filtered(actor, q, status, stale)
+    stmt, counts_stmt = _filtered(actor, q, status, stale, owner)
     order = SORTS.get(sort, SORTS["name"])
     if segment is not None:  # a saved segment narrows the list and its counts
         from fieldcrm.segments.queries import apply_segment
@@ -74,18 +76,18 @@ def _listed(actor: User, q, status, stale, segment, sort):
 
 def matching_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
                      sort: str = "name", stale: int | None = None, segment=None, limit: int = 100,
-                     **_page) -> list[Client]:
+                     owner: User | None = None, **_page) -> list[Client]:
     """Every client of the list as filtered on screen (all pages, in the list's order), at most
     ``limit`` + 1 of them so that a caller can tell "too many"."""
-    stmt, _counts, order = _listed(actor, q, status, stale, segment, sort)
+    stmt, _counts, order = _listed(actor, q, status, stale, segment, sort, owner)
     return list(db.exec(stmt.order_by(*order).limit(limit + 1)).all())
 
 
 def list_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
                  sort: str = "name", page: int = 1, page_size: int = PAGE_SIZE,
-                 stale: int | None = None, segment=None) -> ClientPage:
+                 stale: int | None = None, segment=None, owner: User | None = None) -> ClientPage:
     """One page of the actor's clients matching the search, with the total and per-status counts."""
-    stmt, counts_stmt, order = _listed(actor, q, status, stale, segment, sort)
+    stmt, counts_stmt, order = _listed(actor, q, status, stale, segment, sort, owner)
     page = max(page, 1)
     rows = list(db.exec(stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1)).all())
     if page == 1 and status not in STATUSES and len(rows) <= page_size:

@@ -46,8 +46,20 @@ def list_args(args=None) -> dict:
     stale = stale if stale in queries.STALE_DAYS else None  # only the periods the filter offers
     segment = id_arg(args, "segment")  # a saved segment applied to the list (404 if out of reach)
     segment = access.get_segment_or_404(get_session(), current_user, segment) if segment else None
+    # Whose clients (a manager's or an admin's filter; a rep has only their own, the filter is ignored).
+    owner = id_arg(args, "owner") if current_user.role != "rep" else None
+    owner = access.get_user_or_404(get_session(), current_user, owner) if owner else None
     return {"q": args.get("q", "")[:100], "status": args.get("status") or None,
-            "sort": args.get("sort", "name"), "page": page_arg(args), "stale": stale, "segment": segment}
+            "sort": args.get("sort", "name"), "page": page_arg(args), "stale": stale, "segment": segment,
+            "owner": owner}
+
+
+def owner_choices() -> list[User]:
+    """The people whose clients the list may be narrowed to: none for a rep; for a manager or an
+    admin, themselves and everyone in their reach (deactivated people too: their clients remain)."""
+    if current_user.role == "rep":
+        return []
+    return [current_user, *access.followed_people(get_session(), current_user)]
 
 
 @bp.get("/clients")
@@ -58,7 +70,7 @@ def index():
     if not result.rows and result.total and args["page"] > 1:  # past the end: the last page
         args["page"] = last_page(result.total, queries.PAGE_SIZE)
         result = queries.list_clients(get_session(), current_user, **args)
-    return render("clients/index.html", "clients/_results.html", result=result, args=args)
+    return render("clients/index.html", "clients/_results.html", result=result, args=args, owners=owner_choices())
 
 
 @bp.get("/clients/rows")
