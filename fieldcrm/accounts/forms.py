@@ -50,10 +50,6 @@ class PreferencesForm(FlaskForm):
                                                   ("en", "English")], validators=[Optional()])
 
 
-class MovePortfolioForm(FlaskForm):
-    target_id = SelectField(_l("Give the clients to"), coerce=int)
-
-
 class TeamForm(FlaskForm):
     name = StringField(_l("Team name"), validators=[DataRequired(_l("Give the team a name.")),
                                                     Length(max=120)])

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
@@ -15,7 +14,6 @@ from fieldcrm.accounts.auth import SESSION_KEY, start_session
 from fieldcrm.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
-    MovePortfolioForm,
     PasswordResetForm,
     PreferencesForm,
     PrivacyForm,
@@ -150,11 +148,8 @@ def user_new():
 
 def _user_page(user, form: UserEditForm, error: str | None, status: int):
     form.team_id.choices = _team_choices()
-    move = MovePortfolioForm(prefix="move")
-    move.target_id.choices = [(u.id, u.name) for u in get_session().exec(
-        select(User).where(User.active, User.id != user.id).order_by(User.name)).all()]
     return render_template("accounts/user_edit.html", user=user, form=form, reset=PasswordResetForm(prefix="reset"),
-                           move=move, error=error), status
+                           error=error), status
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -204,26 +199,6 @@ def user_password(user):
         return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
     return _user_action(user, lambda: services.reset_password(get_session(), user, form.password.data,
                                                               current_user), _("Password reset."))
-
-
-@bp.post("/admin/users/<int:user_id>/portfolio")
-@with_user
-def user_portfolio(user):
-    db = get_session()
-    form = MovePortfolioForm(prefix="move")
-    form.target_id.choices = [(u.id, u.name) for u in db.exec(select(User).where(User.active)).all()]
-    if not form.validate_on_submit():
-        flash(_("Choose who receives the portfolio."), "error")
-        return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
-    target = db.get(User, form.target_id.data)
-    try:
-        moved = services.move_portfolio(db, user, target, current_user)
-    except services.AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(ngettext("%(num)d client moved to %(name)s.", "%(num)d clients moved to %(name)s.", moved,
-                       name=target.name), "success")
-    return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
 
 
 @bp.post("/admin/teams")

@@ -245,3 +245,28 @@ def test_a_manager_never_sees_another_teams_hand_over(app, db, world, yann, as_m
     login(other, http=http)
     assert http.get(detail_url).status_code == 404
     assert http.post(detail_url + "/undo").status_code == 404
+
+
+@pytest.mark.parametrize("fragment", [False, True], ids=["page", "htmx"])
+def test_hand_over_records_are_for_the_team_manager_and_admins(app, db, world, login, fragment):
+    from fieldcrm.accounts.models import Team
+    from tests.factories import hand_over
+
+    record = hand_over(db, world["manager_a"], world["rep_a"], world["rep_b"])
+    headers = {"HX-Request": "true"} if fragment else {}
+    url = f"/handover/{record.id}"
+    anonymous = app.test_client().get(url, headers=headers)
+    assert anonymous.status_code in (204, 302)  # to the login page (HX-Redirect for htmx)
+    other_manager = make_user(db, "manager", db.get(Team, world["rep_c"].team_id))
+    for who, status in (("rep_a", 404), ("rep_b", 404), ("rep_c", 404), ("other", 404),
+                        ("manager_a", 200), ("admin", 200)):
+        http = app.test_client()
+        login(other_manager if who == "other" else world[who], http=http)
+        response = http.get(url, headers=headers)
+        assert response.status_code == status, who
+        if status == 200:
+            assert (b"<html" in response.data) != fragment
+        else:
+            assert http.post(url + "/undo", headers=headers).status_code == 404
+    db.expire_all()
+    assert db.get(HandOver, record.id).undone_at is None
