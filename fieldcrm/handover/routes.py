@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from fieldcrm.db import get_session
@@ -74,7 +75,8 @@ def confirm():
     except services.HandOverError as error:
         return _preview(req, queries.moves(db, current_user, req.selection, req.target, req.carry), 422,
                         str(error))
-    flash(_("Hand-over done: %(num)d clients went to %(name)s.", num=handover.clients, name=req.target.name),
+    flash(ngettext("Hand-over done: %(num)d client went to %(name)s.",
+                   "Hand-over done: %(num)d clients went to %(name)s.", handover.clients, name=req.target.name),
           "success")
     return redirect(url_for("handover.detail", handover_id=handover.id), 303)
 

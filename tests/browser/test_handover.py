@@ -48,7 +48,7 @@ def test_hand_over_preview_confirm_undo_on_a_phone(page: Page, live_app, live_ur
     page.get_by_role("button", name="Aperçu").click()
 
     summary = page.locator("#handover-summary")
-    expect(summary).to_contain_text("6 clients, 4 relances ouvertes, 1 rendez-vous, 0 arrêt de tournée")
+    expect(summary).to_contain_text("6 clients, 4 relances en cours, 1 rendez-vous, 0 étape de tournée")
     expect(summary).to_contain_text("iront à Marc Petit")
     confirm = page.get_by_role("button", name="Confirmer la transmission")
     assert_tap_targets(page, "#handover-preview .btn")
@@ -59,7 +59,7 @@ def test_hand_over_preview_confirm_undo_on_a_phone(page: Page, live_app, live_ur
     confirm.click()
 
     expect(page.locator(".flash-success")).to_contain_text("6 clients sont allés à Marc Petit")
-    expect(page.locator("#handover-moved")).to_contain_text("4 relances ouvertes")
+    expect(page.locator("#handover-moved")).to_contain_text("4 relances en cours")
     live_db.expire_all()
     assert len(live_db.exec(select(Client).where(Client.owner_id == marc.id)).all()) == 6
     assert {f.assignee_id for f in live_db.exec(select(FollowUp))} == {marc.id}
