@@ -4,6 +4,7 @@ list's filter by rep."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -79,17 +80,25 @@ def test_the_figures_match_the_hand_made_week(db, week, in_app):
     assert week["rep_c"].id not in {r.user.id for r in day.reps}
 
 
+def shown(page: str, user) -> dict[str, str]:
+    """The figures of `user`'s card on Today, as the page shows them."""
+    card = page.split(f'data-rep="{user.id}"', 1)[1].split('data-rep="', 1)[0]
+    return dict(re.findall(r'data-figure="(\w+)"><b>([^<]*)</b>', card))
+
+
 def test_a_managers_today_shows_their_team_only(app, db, week, login):
     http = app.test_client()
     login(week["manager_a"], http=http)
     page = http.get("/").get_data(as_text=True)
     team = page[page.index('id="team-day"'):]
-    team = " ".join(team[:team.index("</section>")].split())
+    team = team[:team.index("</section>")]
     assert "Team Ouest" in team
-    assert "Rémi Rep" in team and "2 overdue follow-ups" in team and "3 clients due for a visit" in team
-    assert "2 visits" in team and "1 call" in team and "1 follow-up done" in team and "2 new clients" in team
-    assert "coverage 50%" in team and "coverage: no cadence" in team  # Manon has no client
-    assert "1 team appointment today" in team and "Garage Bernard" in team
+    assert shown(team, week["rep_a"]) == {"overdue": "2", "due": "3", "coverage": "50%", "visits": "2",
+                                          "calls": "1", "done": "1", "new": "2"}
+    assert shown(team, week["rep_b"]) == {"overdue": "1", "due": "1", "coverage": "0%", "visits": "0",
+                                          "calls": "0", "done": "0", "new": "1"}
+    assert shown(team, week["manager_a"])["coverage"] == "–"  # Manon has no client
+    assert "1 team appointment today" in " ".join(team.split()) and "Garage Bernard" in team
     assert "Cyril Rep" not in page and "Cave Castagné" not in page and "Sud-Est" not in page
     assert "All teams" not in page  # a manager has no team chooser
     assert http.get("/?team=999").status_code == 200  # a manager's team is their own, whatever is asked
@@ -104,7 +113,7 @@ def test_an_admin_sees_every_team_or_the_one_chosen(app, db, week, login):
     team_b = week["rep_c"].team_id
     page = " ".join(http.get(f"/?team={team_b}").get_data(as_text=True).split())
     assert "Team Sud-Est" in page and "Cyril Rep" in page and "Rémi Rep" not in page
-    assert "3 overdue follow-ups" in page and "Cave Castagné" in page
+    assert shown(page, week["rep_c"])["overdue"] == "3" and "Cave Castagné" in page
     assert http.get("/?team=999").status_code == 404
 
 
