@@ -27,6 +27,7 @@ from fieldcrm.visits.queries import TimelineEntry, register_history_source
 
 MODES = ("all", "clients", "segment", "places")
 MAX_PLACES = 50
+NAMES_SHOWN = 30  # the preview names this many of the clients that would go
 
 
 @dataclass
@@ -108,6 +109,14 @@ def selected_client_ids(db: Session, actor: User, selection: Selection) -> list[
     if selection.mode == "places":  # accent- and case-free names: compared here, the same way for all
         return [cid for cid, code, city in rows if _place_matches(selection.places, code, city)]
     return [cid for cid, _code, _city in rows]
+
+
+def client_names(db: Session, client_ids: list[int], limit: int = NAMES_SHOWN) -> list[tuple[str, str | None]]:
+    """Names and cities of (the first `limit` of) the clients about to move, by name."""
+    if not client_ids:
+        return []
+    return [tuple(r) for r in db.exec(select(Client.display_name, Client.city).where(Client.id.in_(client_ids))
+                                      .order_by(Client.sort_name, Client.id).limit(limit)).all()]
 
 
 def open_followups(db: Session, source: User, client_ids: list[int]) -> list[int]:

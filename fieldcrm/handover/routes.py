@@ -31,7 +31,8 @@ def _form(req: forms.HandOverRequest, status: int = 200):
 
 def _preview(req: forms.HandOverRequest, moves: queries.Moves, status: int = 200, notice: str | None = None):
     return render("handover/preview.html", "handover/_preview.html", status=status, req=req,
-                  moves=moves, counts=moves.counts(), notice=notice, carry_labels=forms.carry_labels())
+                  moves=moves, counts=moves.counts(), notice=notice, carry_labels=forms.carry_labels(),
+                  names=queries.client_names(get_session(), moves.clients))
 
 
 @bp.get("/")

@@ -270,3 +270,12 @@ def test_hand_over_records_are_for_the_team_manager_and_admins(app, db, world, l
             assert http.post(url + "/undo", headers=headers).status_code == 404
     db.expire_all()
     assert db.get(HandOver, record.id).undone_at is None
+
+
+def test_the_preview_names_the_clients_and_the_list_leads_to_it(as_manager, world, yann):
+    html = as_manager.get("/handover/preview", query_string=form(world, mode="places", places="Villeurbanne")
+                          ).get_data(as_text=True)
+    names = html[html.index('id="handover-names"'):html.index("</ul>", html.index('id="handover-names"'))]
+    assert "Villeurbanne" in names and "Lyon 0" not in names
+    listed = as_manager.get(f"/clients?owner={world['rep_a'].id}").get_data(as_text=True)
+    assert f'href="/handover/?source={world["rep_a"].id}"' in listed
