@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -16,24 +14,17 @@ from fieldcrm.accounts.forms import (
     LoginForm,
     PasswordResetForm,
     PreferencesForm,
-    PrivacyForm,
     TeamForm,
     UserEditForm,
     UserForm,
 )
 from fieldcrm.accounts.models import Team, User
 from fieldcrm.db import get_session
-from fieldcrm.privacy import services as privacy
+from fieldcrm.web.boundary import safe_next
 from fieldcrm.web.guards import admin_required, with_user
 from fieldcrm.web.rate_limits import rate_limited
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("agenda.today")  # Today is the home screen
 
 
 def _open_session(user: User, token: str) -> None:
@@ -57,7 +48,8 @@ def login():
         result = services.authenticate(get_session(), form.email.data, form.password.data)
         if result.user:
             _open_session(result.user, result.token)
-            return redirect(_safe_next(request.args.get("next")), 303)
+            # back where the login was asked for, else Today (the home screen)
+            return redirect(safe_next(request.args.get("next")) or url_for("agenda.today"), 303)
         error = result.error
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form, error=error), status
@@ -215,17 +207,3 @@ def team_new():
     else:
         flash(_("Give the team a name."), "error")
     return redirect(url_for("accounts.users"), 303)
-
-
-@bp.route("/admin/privacy", methods=["GET", "POST"])
-@admin_required
-def privacy_settings():
-    db = get_session()
-    current = privacy.org_settings(db)
-    form = PrivacyForm(obj=current)
-    if form.validate_on_submit():
-        privacy.set_minimisation(db, collect_birth_date=form.collect_birth_date.data,
-                                 collect_gender=form.collect_gender.data)
-        flash(_("Privacy settings saved."), "success")
-        return redirect(url_for("accounts.privacy_settings"), 303)
-    return render_template("accounts/privacy.html", form=form)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import abort
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
 from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import Team, User
-from fieldcrm.agenda.queries import LINE, _visit_overdue, effective_cadence
+from fieldcrm.agenda.queries import _visit_overdue, effective_cadence
 from fieldcrm.clients.models import Client
+from fieldcrm.clients.queries import CLIENT_LINE
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.visits.models import Interaction
 
@@ -58,14 +58,14 @@ def sees_team(actor: User) -> bool:
 
 def team_in_reach(db: Session, actor: User, team_id: int | None) -> Team | None:
     """The team whose day `actor` looks at: a manager's own (whatever is asked), for an admin the team
-    asked for (404 if there is none) or None for every team."""
+    asked for (NotVisible if there is none) or None for every team."""
     if actor.role == "manager":
         return db.get(Team, actor.team_id)
     if team_id is None:
         return None
     team = db.get(Team, team_id)
     if team is None:
-        abort(404)
+        raise access.NotVisible()
     return team
 
 
@@ -130,7 +130,7 @@ def team_appointments(db: Session, ids: list[int], day: date) -> list[tuple[Appo
     start, end = timeutil.day_bounds(day)
     return [tuple(row) for row in db.exec(
         select(Appointment, Client, User.name).join(Client, Client.id == Appointment.client_id)
-        .join(User, User.id == Appointment.owner_id).options(LINE)
+        .join(User, User.id == Appointment.owner_id).options(CLIENT_LINE)
         .where(Appointment.owner_id.in_(ids), Appointment.cancelled_at.is_(None), Client.deleted_at.is_(None),
                Appointment.starts_at < end, Appointment.ends_at > start)
         .order_by(Appointment.starts_at, User.name, Appointment.id)).all()]

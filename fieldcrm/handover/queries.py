@@ -9,15 +9,16 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import abort
 from sqlalchemy import exists
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import User
+from fieldcrm.accounts.queries import assignable_owners, followed_people
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.normalise import fold
+from fieldcrm.clients.queries import scope
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.handover.models import CARRIED, HandOver, HandOverItem
 from fieldcrm.segments.models import Segment
@@ -63,18 +64,18 @@ def can_hand_over(actor: User) -> bool:
 
 def require_hand_over(actor: User) -> None:
     if not can_hand_over(actor):
-        abort(404)
+        raise access.NotVisible()
 
 
 def sources(db: Session, actor: User) -> list[User]:
     """Whose clients `actor` may hand over: themselves and the people in their reach, deactivated
     ones included (someone who left is the usual case)."""
-    return [actor, *access.followed_people(db, actor)]
+    return [actor, *followed_people(db, actor)]
 
 
 def targets(db: Session, actor: User, source: User | None = None) -> list[User]:
     """Who may receive: active reps and managers in `actor`'s reach (never an admin), not `source`."""
-    return [u for u in access.assignable_owners(db, actor)
+    return [u for u in assignable_owners(db, actor)
             if u.role in ("rep", "manager") and (source is None or u.id != source.id)]
 
 
@@ -92,14 +93,14 @@ def _place_matches(places: tuple[str, ...], postal_code: str | None, city: str |
 
 def portfolio(db: Session, actor: User, source: User, limit: int = 2000) -> list[tuple[int, str, str | None]]:
     """The source's clients to choose from: id, name, city, by name."""
-    return [tuple(r) for r in db.exec(access.scope(select(Client.id, Client.display_name, Client.city), actor)
+    return [tuple(r) for r in db.exec(scope(select(Client.id, Client.display_name, Client.city), actor)
                                       .where(Client.owner_id == source.id)
                                       .order_by(Client.sort_name, Client.id).limit(limit)).all()]
 
 
 def selected_client_ids(db: Session, actor: User, selection: Selection) -> list[int]:
     """The clients of the selection still owned by its source, in `actor`'s reach."""
-    stmt = access.scope(select(Client.id, Client.postal_code, Client.city), actor).where(
+    stmt = scope(select(Client.id, Client.postal_code, Client.city), actor).where(
         Client.owner_id == selection.source.id)
     if selection.mode == "clients":
         stmt = stmt.where(Client.id.in_(selection.client_ids or (-1,)))
@@ -182,7 +183,7 @@ def _in_reach(actor: User):
 def get_handover_or_404(db: Session, actor: User, handover_id: int) -> HandOver:
     handover = db.exec(_in_reach(actor).where(HandOver.id == handover_id)).first()
     if handover is None:
-        abort(404)
+        raise access.NotVisible()
     return handover
 
 
