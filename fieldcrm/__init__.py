@@ -52,6 +52,7 @@ BLUEPRINTS = (
     "fieldcrm.privacy.trail_routes",
     "fieldcrm.privacy.register_routes",
     "fieldcrm.privacy.minimisation_routes",
+    "fieldcrm.handover.routes",
 )
 # Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
 TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks",

@@ -18,6 +18,7 @@ from fieldcrm.clients.models import (
 from fieldcrm.clients.settings import OrgSettings
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.geo.models import ProviderPace
+from fieldcrm.handover.models import HandOver, HandOverItem
 from fieldcrm.imports.models import ImportJob, ImportRow, ImportValueMap
 from fieldcrm.maps.models import GeocodeRun
 from fieldcrm.privacy.request_models import OppositionFingerprint, PrivacyRequest
@@ -33,7 +34,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "Appointment", "AuditEvent", "AuthEvent", "CadenceRule", "CalendarFeed", "Campaign",
     "CampaignRecipient", "ChannelConsent", "Client", "ClientAnonymisation", "ClientTag", "ContactPerson",
-    "CustomFieldDef", "CustomFieldValue", "FollowUp", "GeocodeRun", "ImportJob", "ImportRow", "ImportValueMap",
+    "CustomFieldDef", "CustomFieldValue", "FollowUp", "GeocodeRun", "HandOver", "HandOverItem", "ImportJob", "ImportRow", "ImportValueMap",
     "Interaction", "LoginThrottle", "OpeningHours", "OppositionFingerprint", "OrgSettings", "PrivacyRequest",
     "ProviderPace", "Purchase", "QuickPhrase", "RegisterEntry", "RetentionRule", "RetentionRun", "Segment",
     "Tag", "Team", "TextReviewDismissal",

@@ -128,3 +128,19 @@ def make_located_client(db: Session, owner: User, name: str, lat: float, lon: fl
     db.add(client)
     db.commit()
     return client
+
+
+@in_app_context
+def hand_over(db: Session, actor: User, source: User, target: User, carry=("followup", "appointment", "tour_stop"),
+              clients=None):
+    """Hand every client of `source` (or the `clients` given) to `target` through the hand-over
+    service, as the confirmation of its preview does."""
+    from fieldcrm.handover import queries as handover_queries
+    from fieldcrm.handover import services as handover
+
+    selection = handover_queries.Selection(source)
+    if clients is not None:
+        selection.mode, selection.client_ids = "clients", tuple(c.id for c in clients)
+    expected = handover_queries.moves(db, actor, selection, target, set(carry)).counts()
+    return handover.hand_over(db, actor, selection, target, set(carry), expected,
+                              "all" if clients is None else f"clients|{len(clients)}")

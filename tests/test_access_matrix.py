@@ -12,11 +12,11 @@ DOWNLOADS = {"exports.vcard", "exports.campaign_csv", "imports.error_report", "t
              "maps.segment_download", "privacy_requests.export_json"}
 # Segments have their own reach (private, or shared with the team; editing is the owner's), walked in
 # test_segments_are_private_or_shared_with_the_team_only; strangers and anonymous users are walked here.
-OWN_REACH = {"segment_id"}
+OWN_REACH = {"segment_id", "handover_id"}  # hand-overs: managers' and admins' (tests/handover)
 # Routes that change state when the request is allowed: only their refusals are walked with POST.
 STATE_CHANGING = {"clients.delete", "clients.restore", "clients.contact_delete", "clients.edit",
                   "clients.contact_new", "clients.contact_edit", "accounts.user_active",
-                  "accounts.user_password", "clients.user_portfolio", "accounts.user_edit",
+                  "accounts.user_password", "accounts.user_edit",
                   "visits.interaction_edit", "visits.interaction_delete", "visits.interaction_restore",  # a log's own actions
                   "clients.erase", "privacy_requests.object_", "privacy_notice.informed",
                   "privacy_requests.export_html", "privacy_requests.export_json", "privacy_requests.set_status"}
@@ -74,7 +74,7 @@ def id_routes(app):
              if r.arguments & {"client_id", "user_id", "contact_id", "tour_id", "stop_id",
                                "interaction_id", "followup_id", "appointment_id", "deletion_id",  # the daily loop's records
                                "import_id", "campaign_id", "merge_id", "purchase_id", "other_id", "segment_id",
-                               "request_id"}]
+                               "request_id", "handover_id"}]
     assert len(rules) >= 10, "the matrix must walk every route taking an id"
     return rules
 
@@ -94,7 +94,7 @@ def url_for_rule(app, rule, world):
     for kind in ("interaction", "followup", "appointment", "deletion"):
         if f"{kind}_id" in rule.arguments:
             values[f"{kind}_id"] = world[f"{kind}_a"].id
-    for kind in ("import", "campaign", "merge", "purchase", "other", "segment", "request"):
+    for kind in ("import", "campaign", "merge", "purchase", "other", "segment", "request", "handover"):
         if f"{kind}_id" in rule.arguments:
             values[f"{kind}_id"] = world[f"{kind}_a"].id
     with app.test_request_context():
@@ -387,6 +387,15 @@ def _issue6_world(app, db, w):
         w["merge_a"] = dedupe.merge_clients(db, rep, x, y, set())
         w["segment_a"] = segments.save_segment(db, rep, {"city": "lyon"}, "Lyonnais", False, "#0f5e6e")
         w["segment_b"] = segments.save_segment(db, w["rep_b"], {}, "Équipe A", True, "#b3261e")
+    # A hand-over of one of rep_a's cards to rep_b, undone: everything is back where it was.
+    from fieldcrm.handover import services as handover
+    from tests.factories import hand_over
+
+    given = make_client(db, rep, company_name="Transmise puis reprise")
+    w["handover_a"] = hand_over(db, w["manager_a"], rep, w["rep_b"], clients=[given])
+    with app.test_request_context():
+        handover.undo(db, w["manager_a"], w["handover_a"])
+    assert db.get(type(given), given.id).owner_id == rep.id
 
 
 NAMES = ("Boulangerie Hélène", "Garage Bernard", "Cave Castagné")

@@ -40,7 +40,7 @@ FLOORS: dict[str, int] = {
     "fieldcrm.dedupe": 5, "fieldcrm.maps": 5,
     # 6. capabilities combining several
     "fieldcrm.agenda": 6, "fieldcrm.tours": 6, "fieldcrm.imports": 6, "fieldcrm.exports": 6,
-    "fieldcrm.analyses": 6, "fieldcrm.privacy": 6,
+    "fieldcrm.analyses": 6, "fieldcrm.privacy": 6, "fieldcrm.handover": 6,
     # The routes' load-and-check decorators: they call the queries of the capabilities whose records
     # come by id, so they sit high; only routes modules use them (see ROUTES_MAY_USE).
     "fieldcrm.web.guards": 6,

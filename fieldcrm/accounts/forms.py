@@ -60,10 +60,6 @@ class PreferencesForm(FlaskForm):
                                        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
-class MovePortfolioForm(FlaskForm):
-    target_id = SelectField(_l("Give the clients to"), coerce=int)
-
-
 class TeamForm(FlaskForm):
     name = StringField(_l("Team name"), validators=[DataRequired(_l("Give the team a name.")),
                                                     Length(max=120)])

@@ -13,7 +13,6 @@ from fieldcrm.accounts.auth import SESSION_KEY, start_session
 from fieldcrm.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
-    MovePortfolioForm,
     PasswordResetForm,
     PreferencesForm,
     TeamForm,
@@ -144,11 +143,8 @@ def user_new():
 
 def _user_page(user, form: UserEditForm, error: str | None, status: int):
     form.team_id.choices = _team_choices()
-    move = MovePortfolioForm(prefix="move")
-    move.target_id.choices = [(u.id, u.name) for u in get_session().exec(
-        select(User).where(User.active, User.id != user.id).order_by(User.name)).all()]
     return render_template("accounts/user_edit.html", user=user, form=form, reset=PasswordResetForm(prefix="reset"),
-                           move=move, error=error), status
+                           error=error), status
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""Account use cases: log in with throttling, user administration, portfolio moves."""
+"""Account use cases: log in with throttling, user administration (portfolios move by hand-over)."""
 
 from __future__ import annotations
 

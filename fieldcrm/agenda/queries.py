@@ -82,13 +82,14 @@ def effective_cadence():
     return expr, joins
 
 
-def _visit_overdue(db: Session, cadence, today):
-    """SQL for "the local date of the last visit + cadence ≤ today" (None: no cadence anywhere).
+def _visit_overdue(db: Session, cadence, today, last=Client.last_visit_at):
+    """SQL for "the local date of the last visit + cadence ≤ today" (None: no cadence anywhere); with
+    `last`, of another moment (the last contact, for the team's coverage).
     PostgreSQL converts to the user's zone itself (`today` may then be a bound parameter); SQLite
     cannot, so each cadence in use gets its own UTC cutoff (the local midnight after today − cadence).
     Same rule, same tests, both backends."""
     if db.get_bind().dialect.name == "postgresql":
-        local_day = cast(func.timezone(timeutil.zone().key, Client.last_visit_at), Date)
+        local_day = cast(func.timezone(timeutil.zone().key, last), Date)
         return local_day + cadence <= today
     # Every cadence in use (any owner's: a superset is harmless, and an index answers it at once).
     values = set(db.exec(select(Client.visit_cadence_days).distinct()).all())
@@ -96,7 +97,7 @@ def _visit_overdue(db: Session, cadence, today):
     values = sorted(d for d in values if d and d > 0)
     if not values:
         return None
-    return or_(*[and_(cadence == d, Client.last_visit_at < timeutil.day_start(today - timedelta(days=d - 1)))
+    return or_(*[and_(cadence == d, last < timeutil.day_start(today - timedelta(days=d - 1)))
                  for d in values])
 
 

@@ -10,10 +10,12 @@ from flask_login import current_user, login_required
 
 from fieldcrm import timeutil
 from fieldcrm.agenda import ics, queries, services
+from fieldcrm.agenda import team as team_view
 from fieldcrm.agenda.models import CadenceRule
 from fieldcrm.clients import links
 from fieldcrm.clients.forms import status_labels
 from fieldcrm.db import get_session
+from fieldcrm.web.boundary import id_arg
 from fieldcrm.web.guards import admin_required
 from fieldcrm.web.htmx import render
 from fieldcrm.web.rate_limits import rate_limited
@@ -55,9 +57,14 @@ def agenda_helpers():
 @bp.get("/")
 @login_required
 def today():
-    """The home screen: what to do today."""
-    day = queries.day_agenda(get_session(), current_user, timeutil.today())
-    return render("agenda/today.html", "agenda/_today.html", day=day, now=timeutil.now())
+    """The home screen: what to do today; for a manager or an admin, first their team's day."""
+    db = get_session()
+    day = queries.day_agenda(db, current_user, timeutil.today())
+    team = None
+    if team_view.sees_team(current_user):
+        chosen = team_view.team_in_reach(db, current_user, id_arg(request.args, "team"))
+        team = team_view.team_day(db, current_user, chosen, day.day)
+    return render("agenda/today.html", "agenda/_today.html", day=day, team=team, now=timeutil.now())
 
 
 @bp.get("/week")

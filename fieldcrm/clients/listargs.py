@@ -1,6 +1,6 @@
 """The client list's arguments, read from a query string (or a form that repeats them, e.g. "add these
 to my tour"): search, status, sort, page, "not contacted for N days", and the plugged-in filters (a
-saved segment…, see clients/registry.py), each loaded in the actor's reach (out of reach: NotVisible)."""
+saved segment…, see clients/registry.py) and, for a manager or an admin, whose clients; each loaded in the actor's reach (out of reach: NotVisible)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import request
 from flask_login import current_user
 
 from fieldcrm.clients import registry
-from fieldcrm.clients.queries import STALE_DAYS
+from fieldcrm.clients.queries import STALE_DAYS, list_owner_or_404
 from fieldcrm.db import get_session
 from fieldcrm.web.boundary import id_arg, int_arg, page_arg
 
@@ -19,7 +19,8 @@ def list_args(args=None) -> dict:
     stale = int_arg(args, "stale")
     stale = stale if stale in STALE_DAYS else None  # only the periods the filter offers
     found = {"q": args.get("q", "")[:100], "status": args.get("status") or None,
-             "sort": args.get("sort", "name"), "page": page_arg(args), "stale": stale}
+             "sort": args.get("sort", "name"), "page": page_arg(args), "stale": stale,
+             "owner": list_owner_or_404(get_session(), current_user, id_arg(args, "owner"))}
     for name, list_filter in registry.filters().items():
         record_id = id_arg(args, name)
         found[name] = list_filter.load(get_session(), current_user, record_id) if record_id else None

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import User
-from fieldcrm.accounts.queries import assignable_owners
+from fieldcrm.accounts.queries import assignable_owners, followed_people, get_user_or_404
 from fieldcrm.clients import registry
 from fieldcrm.clients.models import (
     STATUSES,
@@ -126,8 +126,24 @@ class ClientPage:
     status_counts: dict[str, int]
 
 
-def _filtered(actor: User, q: str | None, status: str | None, stale: int | None = None):
+def list_owner_or_404(db: Session, actor: User, owner_id: int | None) -> User | None:
+    """The person whose clients the list narrows to: a manager's or an admin's filter, someone in
+    their reach (else NotVisible). A rep has their own list only: the argument is ignored."""
+    if actor.role == "rep" or owner_id is None:
+        return None
+    return get_user_or_404(db, actor, owner_id)
+
+
+def list_owner_choices(db: Session, actor: User) -> list[User]:
+    """Whom the list's filter by rep offers: nobody for a rep; for a manager or an admin, themselves
+    and everyone in their reach (deactivated people too: their clients remain)."""
+    return [] if actor.role == "rep" else [actor, *followed_people(db, actor)]
+
+
+def _filtered(actor: User, q: str | None, status: str | None, stale: int | None = None, owner: User | None = None):
     stmt = scope(select(Client), actor)
+    if owner is not None:  # one person's portfolio, within the actor's scope (see list_owner_or_404)
+        stmt = stmt.where(Client.owner_id == owner.id)
     for token in search_tokens(q):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
     if stale:  # not contacted for `stale` days (or never)
@@ -142,8 +158,8 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
 def _listed(actor: User, q, status, stale, sort, filters: dict):
     """The list's select (as filtered on screen), the same without the status filter (for the status
     chips), and the order. Filters and sorts of the capabilities built on clients (a saved segment,
-    revenue figures) come from their plug-ins (see clients/registry.py)."""
-    stmt, counts_stmt = _filtered(actor, q, status, stale)
+    revenue figures) come from their plug-ins (see clients/registry.py); `owner` is the list's own."""
+    stmt, counts_stmt = _filtered(actor, q, status, stale, filters.get("owner"))
     order = SORTS.get(sort, SORTS["name"])
     for name, list_filter in registry.filters().items():
         if filters.get(name) is not None:  # narrows the list and its counts

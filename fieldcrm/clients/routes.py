@@ -6,15 +6,11 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from fieldcrm import access
-from fieldcrm.accounts.forms import MovePortfolioForm
 from fieldcrm.accounts.models import User
 from fieldcrm.accounts.queries import assignable_owners
-from fieldcrm.accounts.services import AccountError
 from fieldcrm.audit import services as audit
 from fieldcrm.clients import links, queries, registry, services
 from fieldcrm.clients.erasure import dependant_counts
@@ -34,7 +30,7 @@ from fieldcrm.customfields import services as customfields
 from fieldcrm.db import get_session
 from fieldcrm.timeutil import utcnow
 from fieldcrm.web.boundary import MAX_DB_INTEGER, last_page, to_int
-from fieldcrm.web.guards import with_client, with_user
+from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("clients", __name__)
@@ -54,7 +50,8 @@ def index():
     if not result.rows and result.total and args["page"] > 1:  # past the end: the last page
         args["page"] = last_page(result.total, queries.PAGE_SIZE)
         result = queries.list_clients(get_session(), current_user, **args)
-    return render("clients/index.html", "clients/_results.html", result=result, args=args)
+    return render("clients/index.html", "clients/_results.html", result=result, args=args,
+                  owners=queries.list_owner_choices(get_session(), current_user))
 
 
 @bp.get("/clients/rows")
@@ -286,25 +283,3 @@ def contact_delete(client, contact_id: int):
     services.delete_contact(get_session(), current_user, client, contact)
     flash(_("Contact person removed."), "success")
     return redirect(url_for("clients.detail", client_id=client.id), 303)
-
-
-# --- Hand-over of a portfolio (from the admin's user page) ---------------------------------------------
-
-@bp.post("/admin/users/<int:user_id>/portfolio")
-@with_user
-def user_portfolio(user):
-    db = get_session()
-    form = MovePortfolioForm(prefix="move")
-    form.target_id.choices = [(u.id, u.name) for u in db.exec(select(User).where(User.active)).all()]
-    if not form.validate_on_submit():
-        flash(_("Choose who receives the portfolio."), "error")
-        return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
-    target = db.get(User, form.target_id.data)
-    try:
-        moved = services.move_portfolio(db, user, target, current_user)
-    except AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(ngettext("%(num)d client moved to %(name)s.", "%(num)d clients moved to %(name)s.", moved,
-                       name=target.name), "success")
-    return redirect(url_for("accounts.user_edit", user_id=user.id), 303)

@@ -20,6 +20,15 @@ from fieldcrm.visits.services import DELETED_LOG
 
 TIMELINE_PAGE = 15
 RECENT_PHRASES = 6
+# Capabilities built on the card add their own entries to its history (a hand-over, …): each source
+# is called as source(db, client, need) and returns up to `need` TimelineEntry, newest first.
+_HISTORY_SOURCES: list = []
+
+
+def register_history_source(source) -> None:
+    """Let a higher capability add entries to every card's history (see timeline)."""
+    if source not in _HISTORY_SOURCES:
+        _HISTORY_SOURCES.append(source)
 
 
 def shared_phrases(db: Session) -> list[str]:
@@ -50,7 +59,7 @@ def contacts_for_log(db: Session, client: Client) -> list[ContactPerson]:
 
 @dataclass
 class TimelineEntry:
-    kind: str  # "interaction" | "followup" | "appointment"
+    kind: str  # "interaction" | "followup" | "appointment" | a registered source's own kind
     at: datetime
     record: object
     author: str | None = None
@@ -84,6 +93,8 @@ def timeline(db: Session, client: Client, page: int = 1, page_size: int = TIMELI
     entries = [TimelineEntry("interaction", i.occurred_at, i, name) for i, name in interactions]
     entries += [TimelineEntry("followup", _followup_moment(f), f, name) for f, name in followups]
     entries += [TimelineEntry("appointment", a.starts_at, a, name) for a, name in appointments]
+    for source in _HISTORY_SOURCES:
+        entries += source(db, client, need)
     entries.sort(key=lambda e: e.at, reverse=True)
     start = (page - 1) * page_size
     return Timeline(entries[start:start + page_size], page, has_more=len(entries) > start + page_size)

@@ -160,7 +160,16 @@ def test_admin_changes_role_and_moves_portfolio(app, db, login):
         make_client(db, leaving)
     http = app.test_client()
     login(admin, http=http)
-    r = http.post(f"/admin/users/{leaving.id}/portfolio", data={"move-target_id": str(staying.id)})
+    page = http.get(f"/admin/users/{leaving.id}").get_data(as_text=True)
+    assert f'href="/handover/?source={leaving.id}"' in page  # the portfolio moves by hand-over
+    form = http.get(f"/handover/?source={leaving.id}").get_data(as_text=True)
+    assert f'<option value="{leaving.id}" selected>' in form
+    preview = http.get("/handover/preview", query_string={"source": leaving.id, "target": staying.id,
+                                                          "mode": "all", "sent": "1"}).get_data(as_text=True)
+    assert 'name="expected_clients" value="3"' in preview
+    r = http.post("/handover/", data={"source": leaving.id, "target": staying.id, "mode": "all", "sent": "1",
+                                      "expected_clients": "3", "expected_followups": "0",
+                                      "expected_appointments": "0", "expected_tour_stops": "0"})
     assert r.status_code == 303
     db.expire_all()
     owners = db.exec(select(Client.owner_id)).all()
@@ -170,7 +179,7 @@ def test_admin_changes_role_and_moves_portfolio(app, db, login):
     db.expire_all()
     assert db.get(User, staying.id).role == "manager"
     events = {e.event for e in db.exec(select(AuthEvent)).all()}
-    assert {"login", "portfolio_moved", "role_changed", "user_created"} <= events
+    assert {"login", "role_changed", "user_created"} <= events
 
 
 def test_admin_cannot_lock_themselves_out(app, db, login):
