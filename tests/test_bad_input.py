@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_access_matrix import world  # noqa: F401 - the shared fixture
 from tests.url_walk import HTMX, HUGE, TOO_LARGE, app_rules, rich_world, rule_values, url_of
 
 NUL = "ab\x00cd"
 
 
 @pytest.fixture
-def walk_world(app, db, world):  # noqa: F811 - the fixture imported above
+def walk_world(app, db, world):
     return rich_world(app, db, world)
 
 

@@ -16,7 +16,7 @@ RECORDS = {"user_id": "rep_a"}  # any other `<kind>_id` takes world["<kind>_a"]
 
 
 def rich_world(app, db, world: dict) -> dict:
-    """The access matrix's world (tests.test_access_matrix) plus what the other rules take:
+    """The access tests' world (tests.access.world) plus what the other rules take:
     a custom field, rep_a's calendar feed token."""
     from fieldcrm.agenda import services as agenda
     from fieldcrm.customfields import services as customfields
