@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from fieldcrm import access
@@ -48,27 +47,15 @@ class MapFilters:
         return {k: v for k, v in args.items() if v}
 
 
-def last_contacts_available() -> bool:
-    """Whether the visit log exists, so "due for a visit" and "not contacted" can work."""
-    try:
-        from fieldcrm.visits.models import Interaction  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def last_contact_dates(db: Session, client_ids: list[int]) -> dict[int, datetime]:
-    """client id -> date of the last logged interaction (empty until the visit log exists)."""
-    if not client_ids or not last_contacts_available():
-        return {}
-    from fieldcrm.visits.models import Interaction
-
+    """client id -> when the client was last contacted (the column the visit log maintains, so the
+    map, the list and the tours agree on who is due)."""
     result: dict[int, datetime] = {}
-    for chunk in range(0, len(client_ids), 900):
+    for chunk in range(0, len(client_ids), 900):  # bounded IN lists
         ids = client_ids[chunk:chunk + 900]
-        rows = db.exec(select(Interaction.client_id, func.max(Interaction.occurred_at))
-                       .where(Interaction.client_id.in_(ids)).group_by(Interaction.client_id)).all()
-        result.update({cid: when for cid, when in rows if when is not None})
+        rows = db.exec(select(Client.id, Client.last_contact_at)
+                       .where(Client.id.in_(ids), Client.last_contact_at.is_not(None))).all()
+        result.update(dict(rows))
     return result
 
 
