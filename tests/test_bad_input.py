@@ -11,8 +11,8 @@ NUL = "ab\x00cd"
 
 
 @pytest.fixture
-def walk_world(app, db, world):
-    return rich_world(app, db, world)
+def walk_world(app, db, access_world):
+    return rich_world(app, db, access_world)
 
 
 def _as(app, login, user=None):

@@ -11,8 +11,8 @@ from tests.url_walk import HTMX, app_rules, rich_world, rule_values, url_of
 
 
 @pytest.fixture
-def walk_world(app, db, world):
-    return rich_world(app, db, world)
+def walk_world(app, db, access_world):
+    return rich_world(app, db, access_world)
 
 
 def snapshot(app) -> dict:

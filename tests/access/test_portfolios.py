@@ -17,6 +17,11 @@ from tests.access.world import EXPECTED, HTMX, NAMES
 from tests.factories import make_appointment, make_client, make_followup, make_user
 
 
+@pytest.fixture
+def world(access_world):
+    return access_world
+
+
 @pytest.mark.parametrize("who", ["rep_a", "manager_a"])
 def test_user_administration_is_admin_only(app, world, login, who):
     http = app.test_client()

@@ -65,6 +65,6 @@ def build_world(app, db) -> dict:
 
 
 @pytest.fixture
-def world(app, db):
+def access_world(app, db):
     """A fresh world per test, for tests that change it."""
     return build_world(app, db)
