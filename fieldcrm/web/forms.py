@@ -13,8 +13,8 @@
   one value; its markup is the `post_button` macro of templates/_forms.html.
 
 A few older readers still parse by hand (the log sheet, which also reads the phone's offline queue
-as JSON; segment filters; bulk actions on dormant clients; cadences; the merge screen; the map's
-zone): they take this idiom when next changed, and already take their rules from fieldrules.
+as JSON; segment filters; bulk actions on dormant clients; the merge screen; the map's zone): they
+take this idiom when next changed; their day and time rules already come from fieldrules.
 """
 
 from __future__ import annotations
@@ -123,5 +123,5 @@ def typed_values(form) -> dict[str, str]:
 
 
 def field_messages(form) -> dict[str, str]:
-    """The first message of each refused field."""
-    return {name: str(errors[0]) for name, errors in form.errors.items() if errors}
+    """The first message of each refused field, by the name its input has in the page."""
+    return {field.name: str(field.errors[0]) for field in form if field.errors}
