@@ -10,18 +10,25 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 
+from flask import current_app, has_app_context
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 from stdnum import luhn
 
-from fieldcrm import fieldrules
+from fieldcrm import fieldrules, timeutil
 from fieldcrm.accounts import services as accounts
 from fieldcrm.accounts.models import Team, User
+from fieldcrm.agenda.services import set_cadence_rules
 from fieldcrm.clients import services as clients
-from fieldcrm.clients.models import Client
+from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.clients.normalise import fold
+from fieldcrm.followups.models import Appointment, FollowUp
+from fieldcrm.geo.bounds import distance_km
 from fieldcrm.geo.communes import all_communes
 from fieldcrm.timeutil import utcnow
+from fieldcrm.tours import services as tours
+from fieldcrm.visits import services as visits
+from fieldcrm.visits.models import Interaction
 
 DEMO_PASSWORD = "terrain-demo-2026"
 DEMO_DOMAIN = "demo.fieldcrm.fr"
@@ -229,12 +236,6 @@ def load_demo(db: Session, clients_per_rep: int = 80, seed: int = 2026) -> dict[
 def load_past_tours(db: Session, stops_per_tour: int = 6) -> None:
     """Each rep drove a tour on the last working day, from their office (the largest town of their
     area): the mileage log has a day, and today's tour starts from the office instead of asking."""
-    from flask import current_app, has_app_context
-
-    from fieldcrm import timeutil
-    from fieldcrm.geo.bounds import distance_km
-    from fieldcrm.tours import services as tours
-
     config = current_app.config if has_app_context() else {}
     day = timeutil.today() - timedelta(days=1)
     while day.weekday() >= 5:
@@ -271,8 +272,6 @@ def _uid(rng: random.Random) -> str:
 
 def _working_moment(rng: random.Random, day: date) -> datetime:
     """A plausible time for a visit or a call on `day`: office hours, in the user's zone, as UTC."""
-    from fieldcrm import timeutil
-
     minutes = rng.choice([rng.randint(8 * 60 + 30, 12 * 60), rng.randint(14 * 60, 18 * 60 + 30)])
     return timeutil.local_datetime(day, time(minutes // 60, minutes % 60))
 
@@ -289,13 +288,6 @@ def load_activity(db: Session, rng: random.Random, manager: User | None = None) 
     """Each rep's past interactions (with the client's last contact and visit kept exactly as the
     quick log keeps them), open follow-ups (overdue, today, coming), appointments today and this
     week, plus the shared quick phrases and default visit cadences. Bulk inserts: stays fast."""
-    from fieldcrm import timeutil
-    from fieldcrm.agenda.services import set_cadence_rules
-    from fieldcrm.clients.models import ContactPerson
-    from fieldcrm.followups.models import Appointment, FollowUp
-    from fieldcrm.visits import services as visits
-    from fieldcrm.visits.models import Interaction
-
     today = timeutil.today()
     weights = [w for _k, _o, w, _n in ACTIVITY]
     interactions, followups, appointments = [], [], []
@@ -378,7 +370,6 @@ def load_activity(db: Session, rng: random.Random, manager: User | None = None) 
 
 def _followup(rep: User, client_id: int, due: date, reason: str, *, at: time | None = None,
               status: str = "open", closed: datetime | None = None, created_by: User | None = None) -> dict:
-    from fieldcrm import timeutil
 
     return {"client_id": client_id, "assignee_id": rep.id, "created_by_id": (created_by or rep).id,
             "due_date": due, "due_time": at, "reason": reason, "status": status, "snoozed_count": 0,
