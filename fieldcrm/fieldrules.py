@@ -13,7 +13,7 @@ custom fields, sales, imports), and a capability only imports from its own floor
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
@@ -39,6 +39,10 @@ INVALID_POSTAL_CODE = N_("Invalid postal code")
 UNKNOWN_POSTAL_CODE = N_("This postal code does not exist in the chosen country.")
 INVALID_WEBSITE = N_("Invalid website address")
 INVALID_NUMBER = N_("Invalid number")
+NOT_A_DAY = N_("“%(value)s” is not a date that exists.")
+NOT_A_TIME = N_("“%(value)s” is not a time of day (hh:mm).")
+NOT_A_MOMENT = N_("“%(value)s” is not a date and time that exist.")
+DAY_OUT_OF_RANGE = N_("This date is out of range.")
 
 # Overseas départements and collectivities in the French numbering plan: 0262, 0690, 0594... are dialled
 # as such from mainland France, but their numbers carry their own country codes (+262, +590, +594...).
@@ -52,7 +56,12 @@ _SEPARATORS = re.compile(r"[\s.\-\u00a0\u202f]")
 
 
 class InvalidField(ValueError):
-    """A value a field cannot store; `message` is the English msgid to translate for the user."""
+    """A value a field cannot store; `message` is the English msgid to translate for the user, with
+    `params` filled in (what was typed, when the message quotes it)."""
+
+    def __init__(self, message: str, **params):
+        super().__init__(message)
+        self.params = params
 
     @property
     def message(self) -> str:
@@ -234,3 +243,43 @@ def parse_date(value: object, today: date | None = None, allow_year_only: bool =
     except ValueError as exc:
         raise InvalidField(INVALID_DATE) from exc
     raise InvalidField(INVALID_DATE)
+
+
+# ---------------------------------------------------------------- days and times picked in a form
+
+# A day planned or logged in the app (a follow-up, an appointment, a visit) falls in this range.
+PICKED_DAYS = (date(2000, 1, 1), date(2100, 12, 31))
+
+
+def picked_day(value: object) -> date:
+    """A day sent by a date picker (yyyy-mm-dd), within PICKED_DAYS."""
+    text = as_text(value)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidField(NOT_A_DAY, value=text[:20]) from None
+    if not PICKED_DAYS[0] <= day <= PICKED_DAYS[1]:
+        raise InvalidField(DAY_OUT_OF_RANGE)
+    return day
+
+
+def picked_time(value: object) -> time:
+    """A time of day sent by a time picker (hh:mm)."""
+    text = as_text(value)
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise InvalidField(NOT_A_TIME, value=text[:20]) from None
+
+
+def picked_moment(value: object) -> datetime:
+    """A date and time sent by a datetime-local picker (yyyy-mm-ddThh:mm), within PICKED_DAYS; naive
+    (in the user's zone) unless it carries its offset."""
+    text = as_text(value)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidField(NOT_A_MOMENT, value=text[:30]) from None
+    if not PICKED_DAYS[0] <= moment.date() <= PICKED_DAYS[1]:
+        raise InvalidField(DAY_OUT_OF_RANGE)
+    return moment

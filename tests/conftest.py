@@ -13,8 +13,9 @@ from fieldcrm.db import make_engine
 from fieldcrm.migrate import upgrade
 from fieldcrm.models import metadata
 
-# Shared fixtures: fake geocoders (+ fresh throttles) and the clock/portfolio of the daily-loop tests.
-pytest_plugins = ["tests.geo_fixtures", "tests.daily_fixtures"]
+# Shared fixtures: fake geocoders (+ fresh throttles), the clock/portfolio of the daily-loop tests and
+# the access tests' world (one record of every kind, walked by the tests that visit every route).
+pytest_plugins = ["tests.geo_fixtures", "tests.daily_fixtures", "tests.access.world"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_PASSWORD = "correct horse battery staple"
@@ -43,8 +44,8 @@ def database_template(tmp_path_factory):
     return _migrated_sqlite_template(tmp_path_factory.mktemp("db"))
 
 
-@pytest.fixture
-def database_url(database_template, tmp_path):
+def fresh_database_url(database_template, directory) -> str:
+    """An empty migrated database: PostgreSQL's tables truncated, or a copy of the SQLite template."""
     if PG_URL:
         engine = make_engine(PG_URL)
         tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
@@ -52,9 +53,14 @@ def database_url(database_template, tmp_path):
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return PG_URL
-    path = tmp_path / "fieldcrm.sqlite3"
+    path = directory / "fieldcrm.sqlite3"
     shutil.copyfile(database_template, path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    return fresh_database_url(database_template, tmp_path)
 
 
 def app_config(database_url: str, **overrides) -> dict:

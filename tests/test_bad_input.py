@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_access_matrix import world  # noqa: F401 - the shared fixture
 from tests.url_walk import HTMX, HUGE, TOO_LARGE, app_rules, rich_world, rule_values, url_of
 
 NUL = "ab\x00cd"
 
 
 @pytest.fixture
-def walk_world(app, db, world):  # noqa: F811 - the fixture imported above
-    return rich_world(app, db, world)
+def walk_world(app, db, access_world):
+    return rich_world(app, db, access_world)
 
 
 def _as(app, login, user=None):

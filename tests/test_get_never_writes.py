@@ -7,13 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from fieldcrm.models import metadata
-from tests.test_access_matrix import world  # noqa: F401 - the shared fixture
 from tests.url_walk import HTMX, app_rules, rich_world, rule_values, url_of
 
 
 @pytest.fixture
-def walk_world(app, db, world):  # noqa: F811 - the fixture imported above
-    return rich_world(app, db, world)
+def walk_world(app, db, access_world):
+    return rich_world(app, db, access_world)
 
 
 def snapshot(app) -> dict:

@@ -16,7 +16,7 @@ RECORDS = {"user_id": "rep_a", "item_id": "interaction_a"}  # any other `<kind>_
 
 
 def rich_world(app, db, world: dict) -> dict:
-    """The access matrix's world (tests.test_access_matrix) plus what the other rules take:
+    """The access tests' world (tests.access.world) plus what the other rules take:
     a custom field, rep_a's calendar feed token, a retention batch to review."""
     from fieldcrm.agenda import services as agenda
     from fieldcrm.customfields import services as customfields

@@ -11,11 +11,13 @@ from flask_login import current_user, login_required
 from fieldcrm import timeutil
 from fieldcrm.agenda import ics, queries, services
 from fieldcrm.agenda import team as team_view
+from fieldcrm.agenda.forms import CadenceForm
 from fieldcrm.agenda.models import CadenceRule
 from fieldcrm.clients import links
 from fieldcrm.clients.forms import status_labels
 from fieldcrm.db import get_session
 from fieldcrm.web.boundary import id_arg
+from fieldcrm.web.forms import field_messages, typed_values
 from fieldcrm.web.guards import admin_required
 from fieldcrm.web.htmx import render
 from fieldcrm.web.rate_limits import rate_limited
@@ -121,36 +123,20 @@ def feed(token: str):
 def cadences():
     """Default visit cadences per status and per segment (a client's own cadence wins)."""
     db = get_session()
-    errors: dict[str, str] = {}
     if request.method == "POST":
-        rules: dict[tuple[str, str], int] = {}
-        for key in status_labels():
-            raw = request.form.get(f"status-{key}", "").strip()
-            if raw:
-                if not raw.isdigit() or not 0 < int(raw) <= services.CADENCE_MAX_DAYS:
-                    errors[f"status-{key}"] = _("A number of days between 1 and %(max)d.",
-                                                max=services.CADENCE_MAX_DAYS)
-                else:
-                    rules[("status", key)] = int(raw)
-        for number, line in enumerate(request.form.get("segments", "").splitlines(), 1):
-            if not line.strip():
-                continue
-            name, _sep, days = line.rpartition("=")
-            if not name.strip() or not days.strip().isdigit() or not 0 < int(days) <= services.CADENCE_MAX_DAYS:
-                errors["segments"] = _("Line %(n)d: write “segment = days”, e.g. “Top clients = 30”.", n=number)
-                continue
-            rules[("segment", name.strip())] = int(days)
-        if not errors:
-            services.set_cadence_rules(db, rules)
+        form = CadenceForm()
+        if form.validate():
+            services.set_cadence_rules(db, form.rules())
             flash(_("Visit cadences saved."), "success")
             return redirect(url_for("agenda.cadences"), 303)
-        values = request.form.to_dict()
     else:
         rules_now: list[CadenceRule] = queries.cadence_rules(db)
-        values = {f"status-{r.value}": str(r.days) for r in rules_now if r.field == "status"}
-        values["segments"] = "\n".join(f"{r.value} = {r.days}" for r in rules_now if r.field == "segment")
-    status = 422 if errors else 200
-    return render("agenda/cadences.html", "agenda/cadences.html", status=status, values=values, errors=errors,
+        stored = {f"status_{r.value}": str(r.days) for r in rules_now if r.field == "status"}
+        stored["segments"] = "\n".join(f"{r.value} = {r.days}" for r in rules_now if r.field == "segment")
+        form = CadenceForm(data=stored)
+    errors = field_messages(form)
+    return render("agenda/cadences.html", "agenda/cadences.html", status=422 if errors else 200,
+                  values=typed_values(form), errors=errors,
                   statuses=status_labels())
 
 

@@ -119,13 +119,11 @@ def dormant(db: Session, actor: User, today: date, months: int = 6, days: int = 
                                    .join(stats, stats.c.client_id == Client.id), actor)
                              .where(stats.c.last_purchase_on < cutoff)
                              .order_by(stats.c.last_purchase_on, Client.id).limit(limit)).all()
-    no_contact = []
-    if hasattr(Client, "last_contact_at"):
-        since = datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
-        no_contact = list(db.exec(scope(select(Client), actor)
-                                  .where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
-                                  .order_by(Client.last_contact_at.is_not(None), Client.last_contact_at, Client.id)
-                                  .limit(limit)).all())
+    since = datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
+    no_contact = list(db.exec(scope(select(Client), actor)
+                              .where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
+                              .order_by(Client.last_contact_at.is_not(None), Client.last_contact_at, Client.id)
+                              .limit(limit)).all())
     return no_purchase, no_contact
 
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -23,7 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from fieldcrm import fieldrules
 from fieldcrm.customfields.services import clean_value
 from fieldcrm.geo import communes
-from fieldcrm.web.rules import FrenchDateField, apply_rule
+from fieldcrm.web.forms import SUBMITTED, FrenchDateField, apply_rule, submitted_formdata
 
 COUNTRIES = ("FR", "BE", "CH", "LU", "MC", "DE", "ES", "IT", "NL", "PT", "GB", "AT", "US", "CA")
 NOTES_MAX = 10_000
@@ -141,15 +139,15 @@ class ClientForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=NOTES_MAX)])
     version = HiddenField()
 
-    def __init__(self, formdata=_Auto, *, owners=(), custom_fields=(), **kwargs):
+    def __init__(self, formdata=SUBMITTED, *, owners=(), custom_fields=(), **kwargs):
+        if formdata is SUBMITTED:
+            formdata = submitted_formdata()
         super().__init__(formdata, **kwargs)
         self.stored = kwargs.get("obj")  # the card being edited, None for a new one
         self.status.choices = list(status_labels().items())
         self.country.choices = country_choices(getattr(kwargs.get("obj"), "country", None))
         self.owner_id.choices = [(u.id, u.name) for u in owners]
         # Hours and consents are dynamic fields read from the raw submitted data.
-        if formdata is _Auto:
-            formdata = request.form if request.method in ("POST", "PUT") else None
         self.raw = formdata or {}
         self.hours_input = {d: self.raw.get(f"hours_{d}", "") for d in WEEKDAYS}
         self.hours_errors: dict[int, str] = {}

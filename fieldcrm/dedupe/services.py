@@ -39,7 +39,7 @@ MERGE_FIELDS = (
 # Restored as they were by an undo, with the fields above.
 # Columns other capabilities maintain from rows that move with the merge (last contact and
 # visit): the survivor takes the later of the two, and an undo puts its own value back.
-LATEST_OF_BOTH = tuple(name for name in ("last_contact_at", "last_visit_at") if hasattr(Client, name))
+LATEST_OF_BOTH = ("last_contact_at", "last_visit_at")
 SNAPSHOT_FIELDS = MERGE_FIELDS + ("latitude", "longitude", "geo_precision", "geo_source", "geocoded_at",
                                   "do_not_contact_at") + LATEST_OF_BOTH
 _DATES = {"client_since", "birth_date"}

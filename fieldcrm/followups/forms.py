@@ -1,5 +1,6 @@
-"""Reading the follow-up and appointment forms: messages by the field, the typed values kept. The
-date and time readers here serve the log sheet too (visits build on follow-ups, never the reverse)."""
+"""The follow-up and appointment forms (WTForms, see fieldcrm.web.forms): messages by the field, the
+typed values kept. The date and time readers here also serve the log sheet, which still reads its
+fields by hand (visits build on follow-ups, never the reverse)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import StopValidation, ValidationError
 
-from fieldcrm import timeutil
+from fieldcrm import fieldrules, timeutil
 from fieldcrm.followups.models import NOTES_MAX, PLACE_MAX, REASON_MAX
 from fieldcrm.timeutil import UTC
-
-EARLIEST = date(2000, 1, 1)
+from fieldcrm.web.forms import PickedDayField, PickedMomentField, PickedTimeField, rule_message
 
 
 @dataclass
@@ -26,96 +30,114 @@ class Parsed:
         return not self.errors
 
 
-def parse_date(raw: str | None, errors: dict, key: str, *, required: bool = False) -> date | None:
-    raw = (raw or "").strip()
-    if not raw:
-        if required:
-            errors[key] = _("Choose a date.")
+def as_utc(moment: datetime) -> datetime:
+    """A picked moment in UTC: naive ones were typed in the user's zone."""
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    return timeutil.local_datetime(moment.date(), moment.time())
+
+
+def _read(rule, raw: str | None, errors: dict, key: str, missing: str | None):
+    text = (raw or "").strip()
+    if not text:
+        if missing:
+            errors[key] = missing
         return None
     try:
-        value = date.fromisoformat(raw)
-    except ValueError:
-        errors[key] = _("“%(value)s” is not a date that exists.", value=raw[:20])
+        return rule(text)
+    except fieldrules.InvalidField as exc:
+        errors[key] = rule_message(exc)
         return None
-    if value < EARLIEST or value.year > 2100:
-        errors[key] = _("This date is out of range.")
-        return None
-    return value
+
+
+def parse_date(raw: str | None, errors: dict, key: str, *, required: bool = False) -> date | None:
+    return _read(fieldrules.picked_day, raw, errors, key, _("Choose a date.") if required else None)
 
 
 def parse_time(raw: str | None, errors: dict, key: str) -> time | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        return time.fromisoformat(raw)
-    except ValueError:
-        errors[key] = _("“%(value)s” is not a time of day (hh:mm).", value=raw[:20])
-        return None
+    return _read(fieldrules.picked_time, raw, errors, key, None)
 
 
 def parse_local_datetime(raw: str | None, errors: dict, key: str, *, required: bool = False):
     """'2026-11-23T14:30' typed in the user's zone -> aware UTC."""
-    raw = (raw or "").strip()
-    if not raw:
-        if required:
-            errors[key] = _("Choose a date and a time.")
-        return None
-    try:
-        naive = datetime.fromisoformat(raw)
-    except ValueError:
-        errors[key] = _("“%(value)s” is not a date and time that exist.", value=raw[:30])
-        return None
-    if naive.date() < EARLIEST or naive.year > 2100:
-        errors[key] = _("This date is out of range.")
-        return None
-    if naive.tzinfo is not None:
-        return naive.astimezone(UTC)
-    return timeutil.local_datetime(naive.date(), naive.time())
+    moment = _read(fieldrules.picked_moment, raw, errors, key, _("Choose a date and a time.") if required else None)
+    return None if moment is None else as_utc(moment)
 
 
+def required(message):
+    """Something must be picked: `message` when the field is empty (not when what was sent cannot be
+    read: the field already says why)."""
+
+    def check(_form, field):
+        if field.data is None and not field.process_errors:
+            raise StopValidation(str(message))
+
+    return check
 
 
-def _assignee(form: Mapping, allowed: dict[int, object], errors: dict, default):
-    raw = (form.get("assignee_id") or "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) not in allowed:
-        errors["assignee_id"] = _("Choose someone who can see this client.")
-        return default
-    return allowed[int(raw)]
+def at_most(limit: int, note: bool = False):
+    """At most `limit` characters once trimmed (a note's message also says how many were typed)."""
+
+    def check(_form, field):
+        count = len((field.data or "").strip())
+        if count > limit:
+            raise ValidationError(_("The note is too long: %(count)d characters, %(max)d at most.",
+                                    count=count, max=limit) if note else _("%(max)d characters at most.", max=limit))
+
+    return check
 
 
-def parse_followup(form: Mapping, allowed: dict[int, object], default_assignee, *, is_new: bool) -> Parsed:
-    result = Parsed()
-    errors, data = result.errors, result.data
-    data["due_date"] = parse_date(form.get("due_date"), errors, "due_date", required=True)
-    if is_new and data["due_date"] is not None and data["due_date"] < timeutil.today():
-        errors["due_date"] = _("The date is already past.")
-    data["due_time"] = parse_time(form.get("due_time"), errors, "due_time")
-    reason = (form.get("reason") or "").strip()
-    if len(reason) > REASON_MAX:
-        errors["reason"] = _("%(max)d characters at most.", max=REASON_MAX)
-    data["reason"] = reason or _("Follow up")
-    data["assignee"] = _assignee(form, allowed, errors, default_assignee)
-    return result
+class _AssignedForm(FlaskForm):
+    """A form naming someone among the people who can see the client (`default` when left empty)."""
+
+    assignee_id = StringField()
+    uid = HiddenField()  # named by the phone's offline queue, so a replayed request saves once
+    next = HiddenField()
+
+    def __init__(self, *args, people: Mapping[int, object], default, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people, self.default = people, default
+
+    def validate_assignee_id(self, field):
+        raw = (field.data or "").strip()
+        if raw and (not raw.isdigit() or int(raw) not in self.people):
+            raise ValidationError(_("Choose someone who can see this client."))
+
+    def assignee(self):
+        raw = (self.assignee_id.data or "").strip()
+        return self.people[int(raw)] if raw else self.default
 
 
-def parse_appointment(form: Mapping, allowed: dict[int, object], default_owner) -> Parsed:
-    result = Parsed()
-    errors, data = result.errors, result.data
-    data["starts_at"] = parse_local_datetime(form.get("starts_at"), errors, "starts_at", required=True)
-    data["ends_at"] = parse_local_datetime(form.get("ends_at"), errors, "ends_at", required=True)
-    if data["starts_at"] and data["ends_at"] and data["ends_at"] <= data["starts_at"]:
-        errors["ends_at"] = _("The end must come after the start.")
-    place = (form.get("place") or "").strip()
-    if len(place) > PLACE_MAX:
-        errors["place"] = _("%(max)d characters at most.", max=PLACE_MAX)
-    data["place"] = place
-    notes = (form.get("notes") or "").strip()
-    if len(notes) > NOTES_MAX:
-        errors["notes"] = _("The note is too long: %(count)d characters, %(max)d at most.",
-                            count=len(notes), max=NOTES_MAX)
-    data["notes"] = notes
-    data["owner"] = _assignee(form, allowed, errors, default_owner)
-    return result
+class FollowUpForm(_AssignedForm):
+    due_date = PickedDayField(validators=[required(_l("Choose a date."))])
+    due_time = PickedTimeField()
+    reason = StringField(validators=[at_most(REASON_MAX)])
+
+    def __init__(self, *args, is_new: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_new = is_new
+
+    def validate_due_date(self, field):
+        if self.is_new and field.data is not None and field.data < timeutil.today():
+            raise ValidationError(_("The date is already past."))
+
+    def followup_data(self) -> dict:
+        return {"due_date": self.due_date.data, "due_time": self.due_time.data,
+                "reason": (self.reason.data or "").strip() or _("Follow up"), "assignee": self.assignee()}
+
+
+class AppointmentForm(_AssignedForm):
+    starts_at = PickedMomentField(validators=[required(_l("Choose a date and a time."))])
+    ends_at = PickedMomentField(validators=[required(_l("Choose a date and a time."))])
+    place = StringField(validators=[at_most(PLACE_MAX)])
+    notes = TextAreaField(validators=[at_most(NOTES_MAX, note=True)])
+
+    def validate_ends_at(self, field):
+        start = self.starts_at.data
+        if start is not None and field.data is not None and as_utc(field.data) <= as_utc(start):
+            raise ValidationError(_("The end must come after the start."))
+
+    def appointment_data(self) -> dict:
+        return {"starts_at": as_utc(self.starts_at.data), "ends_at": as_utc(self.ends_at.data),
+                "place": (self.place.data or "").strip(), "notes": (self.notes.data or "").strip(),
+                "owner": self.assignee()}

@@ -14,10 +14,11 @@ from fieldcrm import timeutil, workdays
 from fieldcrm.accounts.queries import followed_people, get_followed_person_or_404
 from fieldcrm.clients.queries import assignable_assignees
 from fieldcrm.db import get_session
-from fieldcrm.followups import forms, services
-from fieldcrm.followups.forms import parse_date
+from fieldcrm.followups import services
+from fieldcrm.followups.forms import AppointmentForm, FollowUpForm, parse_date
 from fieldcrm.followups.queries import open_followups
 from fieldcrm.web.boundary import id_arg, int_arg, last_page, page_arg, safe_next
+from fieldcrm.web.forms import field_messages, typed_values
 from fieldcrm.web.guards import with_appointment, with_client, with_followup
 from fieldcrm.web.htmx import render
 
@@ -71,7 +72,8 @@ def index():
                   who=who_key, names=names, home=url_for("followups.index", who=who_key if people else None))
 
 
-def _followup_page(client, followup, values, errors, status=200):
+def _followup_page(client, followup, form, status=200):
+    values, errors = typed_values(form), field_messages(form)
     return render("followups/form.html", "followups/_form.html", status=status, client=client,
                   followup=followup, values=values, errors=errors, people=_people(client),
                   min_date=timeutil.today().isoformat(), next=safe_next(values.get("next")))
@@ -80,18 +82,19 @@ def _followup_page(client, followup, values, errors, status=200):
 @bp.route("/clients/<int:client_id>/followups/new", methods=["GET", "POST"])
 @with_client
 def new(client):
+    defaults = {"due_date": workdays.next_working_day(timeutil.today(), current_user.working_days).isoformat(),
+                "next": request.args.get("next"),
+                "assignee_id": str(current_user.id)}
+    options = {"people": _people(client), "default": current_user, "is_new": True}
     if request.method == "GET":
-        values = {"due_date": workdays.next_working_day(timeutil.today(), current_user.working_days).isoformat(), "next": request.args.get("next"),
-                  "assignee_id": str(current_user.id)}
-        return _followup_page(client, None, values, {})
-    values = request.form.to_dict()
-    parsed = forms.parse_followup(values, _people(client), current_user, is_new=True)
-    if not parsed.ok:
-        return _followup_page(client, None, values, parsed.errors, 422)
-    data = parsed.data
+        return _followup_page(client, None, FollowUpForm(data=defaults, **options))
+    form = FollowUpForm(**options)
+    if not form.validate():
+        return _followup_page(client, None, form, 422)
+    data = form.followup_data()
     followup = services.create_followup(get_session(), current_user, client, due_date=data["due_date"],
                                         due_time=data["due_time"], reason=data["reason"],
-                                        assignee=data["assignee"], uid=(values.get("uid") or None))
+                                        assignee=data["assignee"], uid=(form.uid.data or None))
     flash(_("Follow-up set for %(day)s.", day=format_date(followup.due_date, "full")), "success")
     return redirect(_back(client), 303)
 
@@ -99,18 +102,17 @@ def new(client):
 @bp.route("/followups/<int:followup_id>/edit", methods=["GET", "POST"])
 @with_followup
 def edit(followup, client):
-    if request.method == "GET":
-        values = {"due_date": followup.due_date.isoformat(), "reason": followup.reason,
-                  "due_time": followup.due_time.strftime("%H:%M") if followup.due_time else "",
-                  "assignee_id": str(followup.assignee_id), "next": request.args.get("next")}
-        return _followup_page(client, followup, values, {})
-    values = request.form.to_dict()
+    stored = {"due_date": followup.due_date.isoformat(), "reason": followup.reason,
+              "due_time": followup.due_time.strftime("%H:%M") if followup.due_time else "",
+              "assignee_id": str(followup.assignee_id), "next": request.args.get("next")}
     people = _people(client)
-    current = people.get(followup.assignee_id) or current_user
-    parsed = forms.parse_followup(values, people, current, is_new=False)
-    if not parsed.ok:
-        return _followup_page(client, followup, values, parsed.errors, 422)
-    d = parsed.data
+    options = {"people": people, "default": people.get(followup.assignee_id) or current_user, "is_new": False}
+    if request.method == "GET":
+        return _followup_page(client, followup, FollowUpForm(data=stored, **options))
+    form = FollowUpForm(**options)
+    if not form.validate():
+        return _followup_page(client, followup, form, 422)
+    d = form.followup_data()
     services.update_followup(get_session(), current_user, followup, due_date=d["due_date"],
                              due_time=d["due_time"], reason=d["reason"], assignee=d["assignee"])
     flash(_("Follow-up saved."), "success")
@@ -157,7 +159,8 @@ def snooze(followup, client):
 
 # --- appointments ----------------------------------------------------------------------------------
 
-def _appointment_page(client, appointment, values, errors, status=200):
+def _appointment_page(client, appointment, form, status=200):
+    values, errors = typed_values(form), field_messages(form)
     return render("followups/appointment.html", "followups/_appointment.html", status=status,
                   client=client, appointment=appointment, values=values, errors=errors,
                   people=_people(client), next=safe_next(values.get("next")))
@@ -174,22 +177,21 @@ def _overlap_flash(result) -> None:
 @bp.route("/clients/<int:client_id>/appointments/new", methods=["GET", "POST"])
 @with_client
 def appointment_new(client):
+    start = datetime.combine(workdays.next_working_day(timeutil.today(), current_user.working_days), time(10, 0))
+    defaults = {"starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+                "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+                "place": ", ".join(p for p in (client.street, client.postal_code, client.city) if p),
+                "assignee_id": str(current_user.id), "next": request.args.get("next")}
+    options = {"people": _people(client), "default": current_user}
     if request.method == "GET":
-        day = workdays.next_working_day(timeutil.today(), current_user.working_days)
-        start = datetime.combine(day, time(10, 0))
-        values = {"starts_at": start.strftime("%Y-%m-%dT%H:%M"),
-                  "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-                  "place": ", ".join(p for p in (client.street, client.postal_code, client.city) if p),
-                  "assignee_id": str(current_user.id), "next": request.args.get("next")}
-        return _appointment_page(client, None, values, {})
-    values = request.form.to_dict()
-    parsed = forms.parse_appointment(values, _people(client), current_user)
-    if not parsed.ok:
-        return _appointment_page(client, None, values, parsed.errors, 422)
-    d = parsed.data
+        return _appointment_page(client, None, AppointmentForm(data=defaults, **options))
+    form = AppointmentForm(**options)
+    if not form.validate():
+        return _appointment_page(client, None, form, 422)
+    d = form.appointment_data()
     result = services.create_appointment(get_session(), current_user, client, starts_at=d["starts_at"],
                                          ends_at=d["ends_at"], place=d["place"], notes=d["notes"],
-                                         owner=d["owner"], uid=(values.get("uid") or None))
+                                         owner=d["owner"], uid=(form.uid.data or None))
     flash(_("Appointment saved."), "success")
     _overlap_flash(result)
     return redirect(_back(client), 303)
@@ -198,17 +200,17 @@ def appointment_new(client):
 @bp.route("/appointments/<int:appointment_id>/edit", methods=["GET", "POST"])
 @with_appointment
 def appointment_edit(appointment, client):
-    if request.method == "GET":
-        values = {"starts_at": _local(appointment.starts_at), "ends_at": _local(appointment.ends_at),
-                  "place": appointment.place or "", "notes": appointment.notes or "",
-                  "assignee_id": str(appointment.owner_id), "next": request.args.get("next")}
-        return _appointment_page(client, appointment, values, {})
-    values = request.form.to_dict()
+    stored = {"starts_at": _local(appointment.starts_at), "ends_at": _local(appointment.ends_at),
+              "place": appointment.place or "", "notes": appointment.notes or "",
+              "assignee_id": str(appointment.owner_id), "next": request.args.get("next")}
     people = _people(client)
-    parsed = forms.parse_appointment(values, people, people.get(appointment.owner_id) or current_user)
-    if not parsed.ok:
-        return _appointment_page(client, appointment, values, parsed.errors, 422)
-    d = parsed.data
+    options = {"people": people, "default": people.get(appointment.owner_id) or current_user}
+    if request.method == "GET":
+        return _appointment_page(client, appointment, AppointmentForm(data=stored, **options))
+    form = AppointmentForm(**options)
+    if not form.validate():
+        return _appointment_page(client, appointment, form, 422)
+    d = form.appointment_data()
     result = services.update_appointment(get_session(), current_user, appointment, starts_at=d["starts_at"],
                                          ends_at=d["ends_at"], place=d["place"], notes=d["notes"],
                                          owner=d["owner"])

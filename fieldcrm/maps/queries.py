@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
@@ -16,7 +15,6 @@ from fieldcrm.clients.queries import scope
 from fieldcrm.geo.bounds import distance_km
 from fieldcrm.maps import zone
 from fieldcrm.segments.queries import apply_saved_segment
-from fieldcrm.visits.models import Interaction
 from fieldcrm.web.boundary import id_arg, int_arg
 
 MAX_QUIET_DAYS = 3650
@@ -53,16 +51,14 @@ class MapFilters:
 
 
 def last_contact_dates(db: Session, client_ids: list[int]) -> dict[int, datetime]:
-    """client id -> date of the last logged interaction."""
-    if not client_ids:
-        return {}
-
+    """client id -> when the client was last contacted (the column the visit log maintains, so the
+    map, the list and the tours agree on who is due)."""
     result: dict[int, datetime] = {}
-    for chunk in range(0, len(client_ids), 900):
+    for chunk in range(0, len(client_ids), 900):  # bounded IN lists
         ids = client_ids[chunk:chunk + 900]
-        rows = db.exec(select(Interaction.client_id, func.max(Interaction.occurred_at))
-                       .where(Interaction.client_id.in_(ids)).group_by(Interaction.client_id)).all()
-        result.update({cid: when for cid, when in rows if when is not None})
+        rows = db.exec(select(Client.id, Client.last_contact_at)
+                       .where(Client.id.in_(ids), Client.last_contact_at.is_not(None))).all()
+        result.update(dict(rows))
     return result
 
 

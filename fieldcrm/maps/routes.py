@@ -42,9 +42,7 @@ def index():
     filters = MapFilters.from_args(request.args)
     _saved_segment(filters)
     choices = queries.filter_choices(get_session(), current_user)
-    return render("maps/index.html", "maps/index.html", filters=filters, choices=choices,
-                  visits_available=True,
-                  today=timeutil.local_now().date())
+    return render("maps/index.html", "maps/index.html", filters=filters, choices=choices, today=timeutil.local_now().date())
 
 
 def pins_label(on_map: int, not_located: int) -> str:

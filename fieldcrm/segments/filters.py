@@ -140,7 +140,7 @@ def apply(stmt, filters: dict, today: date | None = None):
         dlat = (Client.latitude - lat) * KM_PER_DEGREE
         dlon = (Client.longitude - lon) * (KM_PER_DEGREE * scale)
         stmt = stmt.where(Client.latitude.is_not(None), dlat * dlat + dlon * dlon <= km * km)
-    if f.get("no_contact_days") is not None and hasattr(Client, "last_contact_at"):
+    if f.get("no_contact_days") is not None:
         since = datetime.combine(today - timedelta(days=int(f["no_contact_days"])), time.min, tzinfo=UTC)
         stmt = stmt.where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
     for condition in _conditions.values():  # plugged in by the capabilities that own the data (purchases)

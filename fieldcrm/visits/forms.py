@@ -6,15 +6,19 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import ValidationError
 
-from fieldcrm import timeutil
+from fieldcrm import fieldrules, timeutil
 from fieldcrm.followups.forms import Parsed, parse_date, parse_local_datetime, parse_time
 from fieldcrm.visits.models import KINDS, NOTE_MAX, OUTCOMES
 from fieldcrm.web.boundary import to_id
+from fieldcrm.web.forms import rule_message
 
 UID = re.compile(r"^[0-9a-fA-F-]{8,36}$")
 DURATION_MAX = 24 * 60
@@ -114,3 +118,34 @@ def parse_correction(form: Mapping, contact_ids: set[int]) -> Parsed:
 def local_input(moment: datetime) -> str:
     """An aware datetime as the value of a datetime-local field, in the user's zone."""
     return timeutil.to_local(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+class NextStepForm(FlaskForm):
+    """The follow-up right after a log: one of `choices` ("7d" -> its day) in one tap, or a date."""
+
+    when = StringField()
+    date = StringField()
+    reason = StringField()
+
+    def __init__(self, *args, choices: dict[str, date], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices, self.picked = choices, None
+
+    def validate_date(self, field):
+        if self.when.data in self.choices:  # a tap on "tomorrow", "in a week"…: the date is not read
+            return
+        text = (field.data or "").strip()
+        if not text:
+            raise ValidationError(_("Choose a date."))
+        try:
+            self.picked = fieldrules.picked_day(text)
+        except fieldrules.InvalidField as exc:
+            raise ValidationError(rule_message(exc)) from None
+        if self.picked < timeutil.today():
+            raise ValidationError(_("The follow-up date is already past."))
+
+    def due(self) -> date:
+        return self.choices.get(self.when.data) or self.picked
+
+    def reason_text(self) -> str:
+        return (self.reason.data or "")[:200]

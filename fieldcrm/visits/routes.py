@@ -23,6 +23,7 @@ from fieldcrm.visits.queries import (
 )
 from fieldcrm.visits.sensitive import find_sensitive_terms, load_terms
 from fieldcrm.web.boundary import id_arg, page_arg, safe_next
+from fieldcrm.web.forms import field_messages
 from fieldcrm.web.guards import admin_required, with_client, with_interaction
 from fieldcrm.web.htmx import is_partial, render, wants_json
 
@@ -145,18 +146,12 @@ def next_step(interaction, client):
         return render("visits/next.html", "visits/_logged.html",
                       **_logged_context(client, interaction, next_url=next_url))
     choices = {key: due for key, _label, due in services.next_step_choices(timeutil.today(), current_user.working_days)}
-    errors: dict = {}
-    due = choices.get(request.form.get("when", ""))
-    if due is None:
-        due = forms.parse_date(request.form.get("date"), errors, "date", required=True)
-        if due is not None and due < timeutil.today():
-            errors["date"] = _("The follow-up date is already past.")
-    if errors:
+    form = forms.NextStepForm(choices=choices)
+    if not form.validate():
         context = _logged_context(client, interaction, next_url=next_url)
-        return render("visits/next.html", "visits/_logged.html", status=422, errors=errors,
-                      date_value=request.form.get("date", ""), **context)
-    followup = services.propose_followup(db, current_user, client, interaction, due,
-                                         request.form.get("reason", "")[:200])
+        return render("visits/next.html", "visits/_logged.html", status=422, errors=field_messages(form),
+                      date_value=form.date.data or "", **context)
+    followup = services.propose_followup(db, current_user, client, interaction, form.due(), form.reason_text())
     if not is_partial():
         flash(_("Follow-up set for %(day)s.", day=_format_day(followup.due_date)), "success")
         return redirect(safe_next(next_url) or url_for("clients.detail", client_id=client.id), 303)

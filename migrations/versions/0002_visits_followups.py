@@ -1,4 +1,4 @@
-"""visits, follow-ups, appointments, agenda (issue 4); client.last_contact_at and last_visit_at
+"""visits, follow-ups, appointments, agenda; client.last_contact_at and last_visit_at
 
 Revision ID: 0002
 Revises: 0001

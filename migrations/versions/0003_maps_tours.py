@@ -1,4 +1,4 @@
-"""Maps and tours (issue 5): bulk geocoding runs, saved tours and their stops.
+"""Maps and tours: bulk geocoding runs, saved tours and their stops.
 
 Revision ID: 0003
 Revises: 0002

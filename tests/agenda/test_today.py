@@ -86,6 +86,13 @@ def test_cadence_admin_rejects_bad_lines(app, world, login):
     response = admin.post("/admin/cadences", data={"status-client": "abc", "segments": "Top 30"})
     body = response.get_data(as_text=True)
     assert response.status_code == 422 and "Top 30" in body and "Line 1" in body
+    assert 'value="abc"' in body and "A number of days between 1 and 730." in body
+    assert 'name="status-lead" inputmode="numeric" value=""' in admin.get("/admin/cadences").get_data(as_text=True)
+    assert admin.post("/admin/cadences", data={"status-lead": "7", "segments": "Top = 30\nBas = 900\n\nx = 1"}
+                      ).status_code == 422  # line 2 refused: nothing saved
+    assert admin.post("/admin/cadences", data={"status-lead": " 7 ", "segments": "Top = 30"}).status_code == 303
+    saved = admin.get("/admin/cadences").get_data(as_text=True)
+    assert 'name="status-lead" inputmode="numeric" value="7"' in saved and "Top = 30</textarea>" in saved
 
 
 def test_week_view_groups_by_day(as_rep, world, db):

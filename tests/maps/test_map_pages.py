@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fieldcrm.maps.assets import map_assets
-from tests.factories import logged_in_http, make_client, make_user
+from tests.factories import logged_in_http, make_client, make_interaction, make_user
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 
@@ -63,6 +63,22 @@ def test_pins_follow_the_list_filters(app, db):
     pins = http.get("/map/pins.json").get_json()["pins"]
     assert {p["n"]: p["a"] for p in pins}["Gamma"] == 1  # approximate (town centre) pins are marked
     assert unlocated.latitude is None
+
+
+def test_due_on_the_map_is_the_last_contact_the_client_list_shows(app, db):
+    rep = make_user(db)
+    client = make_client(db, rep, company_name="Gamma", visit_cadence_days=30)
+    _place(db, client, 45.9, 4.8)
+    http = logged_in_http(app, rep)
+
+    def due():
+        return {p["n"] for p in http.get("/map/pins.json", query_string={"due": "1"}).get_json()["pins"]}
+
+    make_interaction(db, rep, client, kind="note", note="Parking difficile")
+    make_interaction(db, rep, client, kind="phone", outcome="not_reached")
+    assert due() == {"Gamma"}  # a note and an unanswered call are not a contact
+    make_interaction(db, rep, client, kind="visit", outcome="reached")
+    assert due() == set()
 
 
 def test_mini_card_and_around_me(app, db):

@@ -99,8 +99,6 @@ def test_filters_against_hand_counts(db, book, raw, expected):
 
 def test_no_contact_filter_uses_the_last_contact(db, book):
     rep, c = book
-    if not hasattr(Client, "last_contact_at"):
-        pytest.skip("last contact column not present")
     ids = set(queries.segment_client_ids(db, rep, {"no_contact_days": 60}, today=TODAY))
     assert c["lyon_bakery"].id not in ids and c["ain"].id in ids and c["none"].id in ids
 

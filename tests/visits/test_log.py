@@ -104,6 +104,9 @@ def test_next_step_on_a_chosen_date_and_bad_dates(as_rep, world, db):
     url = f"/interactions/{interaction.id}/next"
     bad = as_rep.post(url, data={"when": "date", "date": "2026-13-01"}, headers=HTMX)
     assert bad.status_code == 422 and "is not a date that exists" in bad.get_data(as_text=True)
+    assert 'value="2026-13-01"' in bad.get_data(as_text=True)  # the typing is kept
+    tapped = as_rep.post(url, data={"when": "nowhere", "date": ""}, headers=HTMX)
+    assert tapped.status_code == 422 and "Choose a date." in tapped.get_data(as_text=True)
     past = as_rep.post(url, data={"when": "date", "date": "2026-11-01"}, headers=HTMX)
     assert past.status_code == 422 and "already past" in past.get_data(as_text=True)
     ok = as_rep.post(url, data={"when": "date", "date": "2027-01-15"})

@@ -1,0 +1,127 @@
+"""How FieldCRM reads what a person submits: one idiom, WTForms (through Flask-WTF).
+
+- Every form a person fills is a `FlaskForm` subclass in its capability's `forms.py`: the fields it
+  accepts, each with its validators. A route builds it (`Form()` reads the submitted form by itself,
+  `formdata=None` shows stored values), calls `form.validate_on_submit()`, and on failure answers
+  the form again with status 422: WTForms keeps what was typed and puts each message by its field.
+- The rules of a value (phone, e-mail, SIRET, postal code, dates, a day or time picked in a form)
+  live in `fieldcrm.fieldrules`, pure and shared with the import and the demo data; a form applies
+  them through `apply_rule` or the field classes below, which translate the rule's message.
+- Fields a form cannot declare in advance (opening hours per weekday, custom fields, consents per
+  channel) are read from `submitted_formdata()` by the form itself, never by the route.
+- A button that only says "do this" (undo, cancel, done) carries no form class: the route reads its
+  one value; its markup is the `post_button` macro of templates/_forms.html.
+
+A few older readers still parse by hand (the log sheet, which also reads the phone's offline queue
+as JSON; segment filters; bulk actions on dormant clients; the merge screen; the map's zone): they
+take this idiom when next changed; their day and time rules already come from fieldrules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
+from wtforms import DateField, Field
+from wtforms.validators import ValidationError
+from wtforms.widgets import TextInput
+
+from fieldcrm.fieldrules import InvalidField, parse_date, picked_day, picked_moment, picked_time
+
+SUBMIT_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# The default of a form's `formdata` when the form reads its dynamic fields itself: what the request
+# submitted (`formdata=None` still means "nothing submitted, show the stored values").
+SUBMITTED = object()
+
+
+def submitted_formdata():
+    """What the current request submitted, read as Flask-WTF reads it for a form: None on a GET or
+    when nothing was sent."""
+    if request.method not in SUBMIT_METHODS:
+        return None
+    if request.files:
+        return CombinedMultiDict((request.files, request.form))
+    if request.form:
+        return request.form
+    if request.is_json:
+        return ImmutableMultiDict(request.get_json())
+    return None
+
+
+def rule_message(exc: InvalidField) -> str:
+    """The user's-language message of a refused value."""
+    return _(exc.message, **exc.params)
+
+
+def apply_rule(rule: Callable[..., object], field, *args, **kwargs):
+    """The clean value of `field` by `rule` (extra arguments passed on); ValidationError when refused."""
+    try:
+        return rule(field.data, *args, **kwargs)
+    except InvalidField as exc:
+        raise ValidationError(rule_message(exc)) from None
+
+
+class FrenchDateField(DateField):
+    """A date typed the French way (23/11/2026, 23.11.26) or sent by a date picker (2026-11-23)."""
+
+    def process_formdata(self, valuelist):
+        text = " ".join(valuelist or ()).strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_date(text)
+        except InvalidField as exc:
+            self.data = None
+            raise ValueError(rule_message(exc)) from None
+
+
+class PickedField(Field):
+    """A value sent by a picker (date, time, datetime-local), read by a rule of fieldcrm.fieldrules.
+    Empty is None (make it required with InputRequired); what was sent is shown back as sent."""
+
+    widget = TextInput()
+    rule: Callable[[object], object]
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if text:
+            try:
+                self.data = type(self).rule(text)
+            except InvalidField as exc:
+                raise ValueError(rule_message(exc)) from None
+
+    def _value(self):  # how WTForms' own widgets show the field: as it was sent
+        return self.raw_data[0] if self.raw_data else ("" if self.data is None else str(self.data))
+
+
+class PickedDayField(PickedField):
+    rule = staticmethod(picked_day)
+
+
+class PickedTimeField(PickedField):
+    rule = staticmethod(picked_time)
+
+
+class PickedMomentField(PickedField):
+    """Naive (the user's zone) unless the value carried its offset; the form makes it UTC."""
+
+    rule = staticmethod(picked_moment)
+
+
+def typed_values(form) -> dict[str, str]:
+    """Each field as the person typed it (or as given to the form), for templates that render their
+    inputs by hand."""
+    values = {}
+    for field in form:
+        raw = getattr(field, "raw_data", None)
+        values[field.name] = raw[0] if raw else ("" if field.data is None else str(field.data))
+    return values
+
+
+def field_messages(form) -> dict[str, str]:
+    """The first message of each refused field, by the name its input has in the page."""
+    return {field.name: str(field.errors[0]) for field in form if field.errors}
