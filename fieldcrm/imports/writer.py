@@ -311,28 +311,40 @@ class ClientWriter:
         self.updates = {}
 
     def _write_contacts(self) -> None:
-        """The people at a company the rows named: created, or their function completed (journaled)."""
+        """The people at a company the rows named: created (in one insert), or their function completed.
+        Only what the import did to cards that existed before is journaled: a card it created takes its
+        contact people with it when undone."""
         if not self.contacts:
             return
         ids = {ref.id for ref, _ in self.contacts}
-        known = {(c.client_id, fold(f"{c.first_name or ''} {c.last_name}")): c for c in self.db.exec(
-            select(ContactPerson).where(ContactPerson.client_id.in_(ids))).all()}
+        known: dict[tuple, ContactPerson | dict] = {
+            (c.client_id, fold(f"{c.first_name or ''} {c.last_name}")): c for c in self.db.exec(
+                select(ContactPerson).where(ContactPerson.client_id.in_(ids))).all()}
+        new_rows: list[dict] = []
         for ref, person in self.contacts:
             key = (ref.id, fold(f"{person.get('first_name') or ''} {person['last_name']}"))
             existing = known.get(key)
             if existing is None:
-                existing = known[key] = ContactPerson(client_id=ref.id, **person)
-                self.db.add(existing)
-                self.db.flush()
-                self._journal_created("contact_person", existing.id)
+                known[key] = {"client_id": ref.id, **person}
+                new_rows.append(known[key])
                 continue
             function = person.get("function")
+            if isinstance(existing, dict):  # named twice in this batch
+                existing["function"] = existing.get("function") or function
+                continue
             overwrite = self.mode == "overwrite" or ref.id in self.created_ids
             if function and function != existing.function and (overwrite or not existing.function):
                 if self.import_id is not None and ref.id not in self.created_ids:
                     self.journal.append(contact_entry(self.import_id, existing.id, existing.function, function))
                 existing.function = function
                 self.db.add(existing)
+        if new_rows:
+            now = utcnow()
+            created = self.db.execute(insert(ContactPerson).returning(ContactPerson.id, sort_by_parameter_order=True),
+                                      [dict(r, created_at=now, updated_at=now) for r in new_rows]).scalars().all()
+            for row, contact_id in zip(new_rows, created, strict=True):
+                if row["client_id"] not in self.created_ids:
+                    self._journal_created("contact_person", contact_id)
         self.contacts = []
 
 
