@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from fieldcrm import timeutil
 from fieldcrm.accounts.models import User
+from fieldcrm.accounts.services import log_event
 from fieldcrm.clients.models import Client
 from fieldcrm.db import dialect_insert, exclusive
 from fieldcrm.followups.models import Appointment, FollowUp
@@ -109,6 +110,9 @@ def hand_over(db: Session, actor: User, selection: queries.Selection, target: Us
             touched |= {tour_id, new_tour.id}
         _touch_tours(db, touched)
         db.execute(HandOverItem.__table__.insert(), [{**item, "hand_over_id": handover.id} for item in items])
+        # The audit trail shows it as "Portfolio handed over: <from> → <to>: <number of clients>".
+        log_event(db, "portfolio_moved", login=source.email, user_id=source.id, actor_id=actor.id,
+                  detail=f"to {target.id}: {counts['clients']}")
         db.commit()
     return handover
 

@@ -345,6 +345,11 @@ class ClientWriter:
             for row, contact_id in zip(new_rows, created, strict=True):
                 if row["client_id"] not in self.created_ids:
                     self._journal_created("contact_person", contact_id)
+        self.db.flush()
+        # A card's search text holds its contact people too: rebuilt the one way the card form does.
+        for client in self.db.exec(select(Client).where(Client.id.in_(ids))).all():
+            client_services.refresh_search_text(self.db, client)
+            self.db.add(client)
         self.contacts = []
 
 

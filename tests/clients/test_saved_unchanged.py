@@ -135,7 +135,7 @@ def test_every_imported_card_saves_unchanged(app, db, login):
     assert (job.status, job.created_count, job.error_count) == ("done", 6, 0), (job.status, job.error_code)
     cards = {c.company_name: c for c in db.exec(select(Client)).all()}
     assert cards["Boulangerie Hélène"].siret == "73282932000074"
-    assert cards["Boulangerie Hélène"].email == "Helene.Dupre@boulangerie.fr"
+    assert cards["Boulangerie Hélène"].email == "helene.dupre@boulangerie.fr"  # e-mails are lower-cased whole
     assert cards["Garage Bernard"].postal_code == "01000"
     assert (cards["Pharmacie du Port"].country, cards["Pharmacie du Port"].mobile) == ("RE", "+262693123456")
     assert cards["Chocolaterie Bruxelloise"].phone == "+3225551212"
