@@ -7,7 +7,7 @@ import json
 from datetime import date, timedelta
 from functools import wraps
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,7 +24,7 @@ from fieldcrm.maps import services as map_services
 from fieldcrm.maps.queries import MapFilters
 from fieldcrm.maps.routes import quick_log_url, read_zone_form, zone_error_message
 from fieldcrm.maps.zone import ZoneError
-from fieldcrm.tours import extras, map_file, mileage, navigation, queries, services
+from fieldcrm.tours import extras, map_file, navigation, queries, services
 from fieldcrm.tours.forms import StopForm, TourSettingsForm
 from fieldcrm.tours.problem import TooManyStops
 from fieldcrm.web.boundary import id_arg, int_arg, to_id
@@ -520,31 +520,6 @@ def week():
             flash(_("Week planned: one tour per day."), "success")
     return render("tours/week.html", "tours/week.html", filters=filters, first=first, days=days, max_per_day=max_per_day,
                   result=result, error=error, reasons=reason_labels())
-
-
-@bp.get("/tours/mileage")
-@login_required
-def mileage_log():
-    db = get_session()
-    month = request.args.get("month") or _today().strftime("%Y-%m")
-    try:
-        first = date.fromisoformat(month + "-01")
-    except ValueError:
-        first = _today().replace(day=1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    horsepower = int_arg(request.args, "cv", 0, minimum=0)
-    rows = queries.mileage_days(db, current_user, current_user, first, last)
-    year_rows = queries.mileage_days(db, current_user, current_user, first.replace(month=1, day=1), last)
-    total = round(sum(r.km for r in rows), 1)
-    year_km = round(sum(r.km for r in year_rows), 1)
-    allowance = mileage.french_allowance(year_km, horsepower) if horsepower else None
-    if request.args.get("format") == "csv":
-        body = mileage.to_csv(rows, (_("Date"), _("Kilometres"), _("Stops done"), _("Source")))
-        return Response(body, mimetype="text/csv", headers={
-            "Content-Disposition": f"attachment; filename=mileage-{first:%Y-%m}.csv"})
-    return render("tours/mileage.html", "tours/mileage.html", rows=rows, total=total, month=first,
-                  year_km=year_km, horsepower=horsepower, allowance=allowance,
-                  scale_year=mileage.SCALE_YEAR, horsepowers=sorted(mileage.FRENCH_CAR_SCALE))
 
 
 @bp.post("/tours/<int:tour_id>/agenda")
