@@ -71,7 +71,7 @@ def duration_text(seconds: int | None) -> str:
     if seconds is None:
         return "–"
     minutes = round(abs(int(seconds)) / 60)
-    return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+    return f"{minutes // 60}\u00a0h\u00a0{minutes % 60:02d}" if minutes >= 60 else f"{minutes}\u00a0min"
 
 
 @bp.app_template_filter("hhmm")

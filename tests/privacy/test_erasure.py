@@ -202,7 +202,7 @@ def test_an_admin_erases_a_client_now_after_a_page_that_names_what_goes(app, db,
     assert "Effacer (demande RGPD)" in card
 
     page = client.get(f"/clients/{erased.id}/erase").get_data(as_text=True)
-    assert "Effacer définitivement Cave Castagné ?" in page
+    assert "Effacer définitivement Cave Castagné\xa0?" in page
     for line in ("Échanges (visites, appels, notes…) : <strong>2</strong>", "Relances : <strong>1</strong>",
                  "Achats : <strong>1</strong>", "Interlocuteurs : <strong>1</strong>"):
         assert line in page
