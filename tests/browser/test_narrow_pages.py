@@ -85,7 +85,7 @@ _MEASURE = r"""([tolerance, tapTolerance, minTap]) => {
     return parseFloat(style.borderRightWidth) > 0 || parseFloat(style.borderLeftWidth) > 0
       || !["rgba(0, 0, 0, 0)", "transparent"].includes(style.backgroundColor);
   };
-  for (const el of main.querySelectorAll("input:not([type=hidden]), select, textarea, button, .btn")) {
+  for (const el of main.querySelectorAll("input:not([type=hidden]), select, textarea, button, .btn, table")) {
     if (!shown(el)) continue;
     const box = el.getBoundingClientRect();
     for (let a = el.parentElement; a && a !== main; a = a.parentElement) {
