@@ -8,10 +8,24 @@ import os
 
 from flask import Flask
 
+from fieldcrm import cli, db, extras, jobs, paths
 from fieldcrm import config as config_module
-from fieldcrm import db, extras, paths
+from fieldcrm.accounts import auth
+from fieldcrm.dedupe import queries as dedupe_queries
 from fieldcrm.extensions import babel, csrf, htmx, login_manager
-from fieldcrm.web import boundary, rate_limits
+from fieldcrm.maps import services as map_services
+from fieldcrm.sales import queries as sales_queries
+from fieldcrm.segments import queries as segment_queries
+from fieldcrm.web import (
+    boundary,
+    errors,
+    i18n,
+    migration_guard,
+    rate_limits,
+    security,
+    templating,
+    unavailable,
+)
 
 # One blueprint per capability (each module exposes `bp`).
 BLUEPRINTS = (
@@ -31,9 +45,13 @@ BLUEPRINTS = (
     "fieldcrm.segments.routes",
     "fieldcrm.exports.routes",
     "fieldcrm.analyses.routes",
+    "fieldcrm.privacy.routes",
 )
 # Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
 TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks")
+# Capabilities built on the client file plug into its hooks (clients/registry.py): sorts and filters of
+# the list, the look-alike warning, what happens after a card is saved. clients/ imports none of them.
+CLIENT_PLUG_INS = (sales_queries, segment_queries, dedupe_queries, map_services)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -71,30 +89,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Before any rule exists: every `<int:…>` of every blueprint uses the database-range converter.
     app.url_map.converters["int"] = boundary.DatabaseIntegerConverter
     db.init_app(app)
-    from fieldcrm import jobs
-
     jobs.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    from fieldcrm.web import i18n, security
-
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
 
-    from fieldcrm.accounts import auth
-
     auth.init_app(app)
     security.init_app(app)
-
-    from fieldcrm.web import errors, migration_guard, unavailable
 
     errors.init_app(app)
     unavailable.init_app(app)
     migration_guard.init_app(app)
     i18n.init_app(app)
     boundary.init_app(app)
-    from fieldcrm.web import templating
-
     templating.init_app(app)
 
     for module in BLUEPRINTS:
@@ -102,8 +110,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     rate_limits.init_app(app)  # after the blueprints: it wraps the views they marked
     for module in TASK_MODULES:
         importlib.import_module(module)
-
-    from fieldcrm import cli
+    for plug_in in CLIENT_PLUG_INS:
+        plug_in.init_app(app)
 
     cli.init_app(app)
     return app

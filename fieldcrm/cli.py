@@ -10,11 +10,18 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlmodel import select
+from werkzeug.serving import run_simple
 
-from fieldcrm import create_app
+import fieldcrm  # the app factory: `fieldcrm.create_app` is looked up when a command runs
 from fieldcrm import migrate as migrations
+from fieldcrm.accounts import services as accounts
+from fieldcrm.accounts.models import User
 from fieldcrm.config import UnsafeConfiguration
 from fieldcrm.db import get_engine, session_scope
+from fieldcrm.demo import DEMO_PASSWORD, load_demo
+from fieldcrm.maps import services as map_services
+from fieldcrm.privacy.erasure import purge_deleted
+from fieldcrm.timeutil import utcnow
 
 
 @click.command("migrate")
@@ -33,19 +40,15 @@ def migrate_command():
 @with_appcontext
 def create_admin_command(email, name, password):
     """Create an administrator account."""
-    from fieldcrm.accounts import services
-
     with session_scope() as db:
         try:
-            services.create_user(db, email=email, name=name, password=password, role="admin")
-        except services.AccountError as exc:
+            accounts.create_user(db, email=email, name=name, password=password, role="admin")
+        except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"Administrator {email} created.")
 
 
 def _load_demo() -> dict[str, str]:
-    from fieldcrm.demo import load_demo
-
     with session_scope() as db:
         return load_demo(db)
 
@@ -57,11 +60,7 @@ def _load_demo() -> dict[str, str]:
 @with_appcontext
 def demo_command(host, port, no_serve):
     """Migrate, load the demo data into an empty database, print the logins, and serve."""
-    from fieldcrm.demo import DEMO_PASSWORD
-
     migrations.upgrade(get_engine())
-    from fieldcrm.accounts.models import User
-
     with session_scope() as db:
         users = db.exec(select(User.email, User.role).order_by(User.role, User.email)).all()
     if not users:
@@ -75,7 +74,6 @@ def demo_command(host, port, no_serve):
     if no_serve:
         return
     click.echo(f"\nOpen http://{host}:{port}/ in your browser (Ctrl+C to stop).\n")
-    from werkzeug.serving import run_simple
 
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
@@ -85,9 +83,6 @@ def demo_command(host, port, no_serve):
 def purge_deleted_command():
     """Erase for good the clients deleted longer ago than the undo period, and forget the content of
     the logs (interactions) deleted that long ago. (Also runs daily in the job queue.)"""
-    from fieldcrm.privacy.erasure import purge_deleted
-    from fieldcrm.timeutil import utcnow
-
     limit = utcnow() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
     with session_scope() as db:
         report = purge_deleted(db, limit)
@@ -106,15 +101,13 @@ def purge_deleted_command():
 @with_appcontext
 def geocode_command(scope_all, limit, new_run):
     """Geocode client addresses in bulk (respects each provider's rate limit; resumable)."""
-    from fieldcrm.maps import services
-
     with session_scope() as db:
-        run = None if new_run else services.unfinished_run(db)
+        run = None if new_run else map_services.unfinished_run(db)
         if run is not None:
-            services.resume_run(db, run)
+            map_services.resume_run(db, run)
             click.echo(f"Resuming run {run.id}: {run.handled} done, {run.total - run.handled} left.")
         else:
-            run = services.start_run(db, None, scope_all=scope_all)
+            run = map_services.start_run(db, None, scope_all=scope_all)
             click.echo(f"Run {run.id}: {run.total} clients to geocode.")
 
         def report(progress_run):
@@ -123,10 +116,10 @@ def geocode_command(scope_all, limit, new_run):
                            f"({progress_run.located} located, {progress_run.not_located} not located)")
 
         try:
-            progress = services.continue_run(db, run.id, current_app.config, limit=limit, on_progress=report)
+            progress = map_services.continue_run(db, run.id, current_app.config, limit=limit, on_progress=report)
         except KeyboardInterrupt:
             db.rollback()
-            services.stop_run(db, db.get(type(run), run.id))
+            map_services.stop_run(db, db.get(type(run), run.id))
             click.echo("Interrupted: run `fieldcrm geocode` again to resume.")
             return
     state = "finished" if progress.finished else "paused (run the command again to resume)"
@@ -144,7 +137,7 @@ def init_app(app) -> None:
 def create_app_or_refuse():
     """The app for a command that needs it; an unsafe configuration is refused in one line."""
     try:
-        return create_app()
+        return fieldcrm.create_app()
     except UnsafeConfiguration as exc:
         raise click.ClickException(str(exc)) from None
 

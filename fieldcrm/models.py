@@ -15,11 +15,11 @@ from fieldcrm.clients.models import (
     OpeningHours,
     Tag,
 )
+from fieldcrm.clients.settings import OrgSettings
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.geo.models import ProviderPace
 from fieldcrm.imports.models import ImportJob, ImportRow
 from fieldcrm.maps.models import GeocodeRun
-from fieldcrm.privacy.models import OrgSettings
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.segments.models import Segment
 from fieldcrm.tours.models import Tour, TourStop

@@ -16,7 +16,7 @@ OWN_REACH = {"segment_id"}
 # Routes that change state when the request is allowed: only their refusals are walked with POST.
 STATE_CHANGING = {"clients.delete", "clients.restore", "clients.contact_delete", "clients.edit",
                   "clients.contact_new", "clients.contact_edit", "accounts.user_active",
-                  "accounts.user_password", "accounts.user_portfolio", "accounts.user_edit",
+                  "accounts.user_password", "clients.user_portfolio", "accounts.user_edit",
                   "visits.interaction_edit", "visits.interaction_delete", "visits.interaction_restore",  # a log's own actions
                   "clients.erase"}
 # Routes on a client only an admin reaches: 404 for everyone else, the client's own rep included.

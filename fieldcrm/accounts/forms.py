@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 
@@ -57,8 +57,3 @@ class MovePortfolioForm(FlaskForm):
 class TeamForm(FlaskForm):
     name = StringField(_l("Team name"), validators=[DataRequired(_l("Give the team a name.")),
                                                     Length(max=120)])
-
-
-class PrivacyForm(FlaskForm):
-    collect_birth_date = BooleanField(_l("Collect clients' birth dates"))
-    collect_gender = BooleanField(_l("Collect clients' gender"))

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import select
 
@@ -18,24 +15,17 @@ from fieldcrm.accounts.forms import (
     MovePortfolioForm,
     PasswordResetForm,
     PreferencesForm,
-    PrivacyForm,
     TeamForm,
     UserEditForm,
     UserForm,
 )
 from fieldcrm.accounts.models import Team, User
 from fieldcrm.db import get_session
-from fieldcrm.privacy import services as privacy
+from fieldcrm.web.boundary import safe_next
 from fieldcrm.web.guards import admin_required, with_user
 from fieldcrm.web.rate_limits import rate_limited
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("agenda.today")  # Today is the home screen
 
 
 def _open_session(user: User, token: str) -> None:
@@ -59,7 +49,8 @@ def login():
         result = services.authenticate(get_session(), form.email.data, form.password.data)
         if result.user:
             _open_session(result.user, result.token)
-            return redirect(_safe_next(request.args.get("next")), 303)
+            # back where the login was asked for, else Today (the home screen)
+            return redirect(safe_next(request.args.get("next")) or url_for("agenda.today"), 303)
         error = result.error
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/login.html", form=form, error=error), status
@@ -206,26 +197,6 @@ def user_password(user):
                                                               current_user), _("Password reset."))
 
 
-@bp.post("/admin/users/<int:user_id>/portfolio")
-@with_user
-def user_portfolio(user):
-    db = get_session()
-    form = MovePortfolioForm(prefix="move")
-    form.target_id.choices = [(u.id, u.name) for u in db.exec(select(User).where(User.active)).all()]
-    if not form.validate_on_submit():
-        flash(_("Choose who receives the portfolio."), "error")
-        return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
-    target = db.get(User, form.target_id.data)
-    try:
-        moved = services.move_portfolio(db, user, target, current_user)
-    except services.AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(ngettext("%(num)d client moved to %(name)s.", "%(num)d clients moved to %(name)s.", moved,
-                       name=target.name), "success")
-    return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
-
-
 @bp.post("/admin/teams")
 @admin_required
 def team_new():
@@ -240,17 +211,3 @@ def team_new():
     else:
         flash(_("Give the team a name."), "error")
     return redirect(url_for("accounts.users"), 303)
-
-
-@bp.route("/admin/privacy", methods=["GET", "POST"])
-@admin_required
-def privacy_settings():
-    db = get_session()
-    current = privacy.org_settings(db)
-    form = PrivacyForm(obj=current)
-    if form.validate_on_submit():
-        privacy.set_minimisation(db, collect_birth_date=form.collect_birth_date.data,
-                                 collect_gender=form.collect_gender.data)
-        flash(_("Privacy settings saved."), "success")
-        return redirect(url_for("accounts.privacy_settings"), 303)
-    return render_template("accounts/privacy.html", form=form)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlmodel import Session, func, select, update
+from sqlmodel import Session, func, select
 
 from fieldcrm.accounts import auth, throttle
 from fieldcrm.accounts.models import ROLES, AuthEvent, Team, User
@@ -19,7 +19,6 @@ from fieldcrm.accounts.passwords import (
     password_problems,
     verify_password,
 )
-from fieldcrm.clients.models import Client
 from fieldcrm.db import exclusive
 from fieldcrm.timeutil import utcnow
 
@@ -190,21 +189,6 @@ def set_locale(db: Session, user: User, locale: str | None) -> None:
     user.locale = locale if locale in ("fr", "en") else None
     db.add(user)
     db.commit()
-
-
-def move_portfolio(db: Session, source: User, target: User, actor: User) -> int:
-    """Give every client of `source` to `target`; returns how many moved."""
-    if source.id == target.id:
-        raise AccountError(_("Choose another user to receive the portfolio."))
-    if not target.active:
-        raise AccountError(_("The receiving user is deactivated."))
-    result = db.execute(
-        update(Client).where(Client.owner_id == source.id).values(owner_id=target.id)
-    )
-    log_event(db, "portfolio_moved", login=source.email, user_id=source.id, actor_id=actor.id,
-              detail=f"to {target.id}: {result.rowcount}")
-    db.commit()
-    return result.rowcount
 
 
 def create_team(db: Session, name: str) -> Team:

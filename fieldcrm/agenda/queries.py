@@ -1,5 +1,5 @@
-"""The rep's day and week. Every select starts from access (the client scope, or the actor's own
-portfolio for "due for a visit"); "today" is the user's calendar day (see timeutil)."""
+"""The rep's day and week. Every select starts from the client scope (clients.queries.scope, or the
+actor's own portfolio for "due for a visit"); "today" is the user's calendar day (see timeutil)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import User
 from fieldcrm.agenda.models import CadenceRule
 from fieldcrm.clients.models import Client
+from fieldcrm.clients.queries import CLIENT_LINE, own_clients, scope
 from fieldcrm.followups.models import Appointment, FollowUp
+from fieldcrm.followups.queries import FOLLOWUP_ORDER, followup_page, open_followups_select
 from fieldcrm.followups.services import flag_overlaps
+from fieldcrm.paging import count_rows, cut_page, numbered_keys, run_page
 from fieldcrm.visits.models import Interaction
 
 DUE_VISITS_SHOWN = 10
@@ -52,95 +55,18 @@ class WeekItem:
     client: Client
 
 
-# What an agenda line shows of a client (loading the whole card for each line costs more than the query).
-LINE = load_only(Client.id, Client.display_name, Client.city, Client.postal_code, Client.street, Client.country,
-                 Client.phone, Client.mobile, Client.latitude, Client.longitude, Client.last_visit_at,
-                 Client.owner_id, Client.deleted_at)
-
-
-def _followups(actor: User, whose="me"):
-    stmt = select(FollowUp, Client).join(Client, Client.id == FollowUp.client_id).options(LINE)
-    return access.scope_followups(stmt, actor, whose).where(FollowUp.status == "open")
-
-
 def _appointments(actor: User, start, end):
-    stmt = select(Appointment, Client).join(Client, Client.id == Appointment.client_id).options(LINE)
-    return access.scope(stmt, actor).where(
+    stmt = select(Appointment, Client).join(Client, Client.id == Appointment.client_id).options(CLIENT_LINE)
+    return scope(stmt, actor).where(
         Appointment.owner_id == actor.id, Appointment.cancelled_at.is_(None),
         Appointment.starts_at < end, Appointment.ends_at > start).order_by(Appointment.starts_at,
                                                                             Appointment.id)
 
 
-FOLLOWUP_ORDER = (FollowUp.due_date, FollowUp.due_time.is_(None), FollowUp.due_time, FollowUp.id)
-OVERDUE_ORDER = (FollowUp.due_date, FollowUp.id)  # by day only: the (assignee, status, due_date) index's order
-# What a list line shows of a follow-up or an appointment (fewer columns to read and to map).
-FOLLOWUP_LINE = load_only(FollowUp.id, FollowUp.client_id, FollowUp.assignee_id, FollowUp.due_date,
-                          FollowUp.due_time, FollowUp.reason, FollowUp.status)
 APPOINTMENT_LINE = load_only(Appointment.id, Appointment.client_id, Appointment.owner_id, Appointment.starts_at,
                              Appointment.ends_at, Appointment.place, Appointment.cancelled_at)
 
 COUNT_CAP = 100  # Today says "100+" rather than counting a whole backlog
-
-
-def _count(db: Session, stmt, cap: int | None = None) -> int:
-    if cap is not None:
-        stmt = stmt.limit(cap)
-    return db.exec(select(func.count()).select_from(stmt.subquery())).one()
-
-
-def _numbered(stmt, key, order, cap: int | None, carry=()):
-    """A sub-select of `stmt`'s keys in `order` (up to `cap`), each numbered (`n`) and with the
-    total (`total`), carrying the `carry` expressions along as carry0, carry1…: the database finds
-    and counts the rows once, and only one page of them is then loaded (one round trip instead of a
-    page query and a count query)."""
-    inner = stmt.with_only_columns(key.label("key"), *[c.label(f"carry{i}") for i, c in enumerate(carry)],
-                                   *[o.label(f"order{i}") for i, o in enumerate(order)]).order_by(*order)
-    if cap is not None:
-        inner = inner.limit(cap)
-    inner = inner.subquery()
-    ordering = [inner.c[f"order{i}"] for i in range(len(order))]
-    return select(inner, func.count().over().label("total"),
-                  func.row_number().over(order_by=ordering).label("n")).subquery()
-
-
-def _paged(page_stmt, numbered, limit, offset):
-    """`page_stmt` (joined to `numbered`) cut to one page; `limit` may be a bound parameter."""
-    page_stmt = page_stmt.where(numbered.c.n > offset).order_by(numbered.c.n)
-    return page_stmt if limit is None else page_stmt.where(numbered.c.n <= offset + limit)
-
-
-def _run_page(db: Session, page_stmt, params=None) -> tuple[list, int | None]:
-    """The rows of a page (without their total column) and the total, None when the page is empty."""
-    rows = db.exec(page_stmt, params=params or {}).all()
-    return [tuple(row[:-1]) for row in rows], (rows[0][-1] if rows else None)
-
-
-def _followup_page(actor, *, before=None, on=None, limit=None, offset=0, cap=None, whose="me"):
-    """The select of one page of open follow-ups (with their total), and the plain select to count
-    them when a page past the end comes back empty."""
-    stmt = _followups(actor, whose)
-    order = FOLLOWUP_ORDER
-    if before is not None:
-        stmt, order = stmt.where(FollowUp.due_date < before), OVERDUE_ORDER
-    elif on is not None:
-        stmt = stmt.where(FollowUp.due_date == on)
-    numbered = _numbered(stmt, FollowUp.id, order, cap)
-    page = (select(FollowUp, Client, numbered.c.total).join(numbered, numbered.c.key == FollowUp.id)
-            .join(Client, Client.id == FollowUp.client_id).options(LINE, FOLLOWUP_LINE))
-    return _paged(page, numbered, limit, offset), stmt.with_only_columns(FollowUp.id)
-
-
-def open_followups(db: Session, actor: User, *, before: date | None = None, on: date | None = None,
-                   limit: int | None = None, offset: int = 0, cap: int | None = None, whose="me"):
-    """Open follow-ups, oldest due first, and how many there are (counted up to `cap`): the actor's
-    own, or — for a manager or an admin — their team's or one person's (see access.scope_followups).
-    Due before a day (overdue), on a day, or all."""
-    page, counted = _followup_page(actor, before=before, on=on, limit=limit, offset=offset, cap=cap,
-                                   whose=whose)
-    rows, total = _run_page(db, page)
-    if total is None:
-        total = 0 if offset == 0 else _count(db, counted, cap)
-    return rows, total
 
 
 _BY_SEGMENT, _BY_STATUS = aliased(CadenceRule, name="by_segment"), aliased(CadenceRule, name="by_status")
@@ -189,16 +115,16 @@ def _due_selects(db: Session, actor, today, limit: int) -> _DueSelects | None:
     wanted = and_(cadence.is_not(None), cadence > 0, Client.do_not_contact.is_(False))
 
     def base(*conditions):
-        stmt = access.own_clients(select(Client, cadence), actor)
+        stmt = own_clients(select(Client, cadence), actor)
         for rule, on in joins:
             stmt = stmt.outerjoin(rule, on)
         return stmt.where(wanted, *conditions)
 
     def page(stmt, order, size):
-        numbered = _numbered(stmt, Client.id, order, COUNT_CAP, carry=(cadence,))
+        numbered = numbered_keys(stmt, Client.id, order, COUNT_CAP, carry=(cadence,))
         rows = (select(Client, numbered.c.carry0, numbered.c.total)
-                .join(numbered, numbered.c.key == Client.id).options(LINE))
-        return _paged(rows, numbered, size, 0)
+                .join(numbered, numbered.c.key == Client.id).options(CLIENT_LINE))
+        return cut_page(rows, numbered, size, 0)
 
     late = base(Client.last_visit_at.is_not(None), overdue)
     return _DueSelects(page(base(Client.last_visit_at.is_(None)), (Client.id,), limit),
@@ -209,13 +135,13 @@ def _due_selects(db: Session, actor, today, limit: int) -> _DueSelects | None:
 def _due_page(db: Session, selects: _DueSelects | None, limit: int, params: dict) -> DuePage:
     if selects is None:
         return DuePage([], 0)
-    rows, total = _run_page(db, selects.never, params)
+    rows, total = run_page(db, selects.never, params)
     total = total or 0
     if len(rows) < limit:
-        late_rows, late_total = _run_page(db, selects.late, {**params, "late_size": limit - len(rows)})
+        late_rows, late_total = run_page(db, selects.late, {**params, "late_size": limit - len(rows)})
         rows, total = rows + late_rows, total + (late_total or 0)
     elif total < COUNT_CAP:  # the never-visited fill the page: the late ones are only counted
-        total += _count(db, selects.late_counted.params(params), COUNT_CAP - total)
+        total += count_rows(db, selects.late_counted.params(params), COUNT_CAP - total)
     return DuePage([(c, d) for c, d in rows], min(total, COUNT_CAP))
 
 
@@ -243,8 +169,8 @@ def _today_selects(db: Session, actor: User) -> dict:
         start = bindparam("day_start", type_=Appointment.starts_at.type)
         end = bindparam("day_end", type_=Appointment.starts_at.type)
         selects = _TODAY_SELECTS.setdefault(key, {
-            "overdue": _followup_page(who, before=day, limit=OVERDUE_SHOWN, cap=COUNT_CAP)[0],
-            "today": _followup_page(who, on=day, limit=FOLLOWUPS_SHOWN)[0],
+            "overdue": followup_page(who, before=day, limit=OVERDUE_SHOWN, cap=COUNT_CAP)[0],
+            "today": followup_page(who, on=day, limit=FOLLOWUPS_SHOWN)[0],
             "appointments": _appointments(who, start, end).options(APPOINTMENT_LINE),
             "due": _due_selects(db, who, day, DUE_VISITS_SHOWN) if dialect == "postgresql" else None,
         })
@@ -258,8 +184,8 @@ def day_agenda(db: Session, actor: User, day: date | None = None) -> Day:
     selects = _today_selects(db, actor)
     start, end = timeutil.day_bounds(day)
     params = {**access.bound_actor_params(actor), "day": day, "day_start": start, "day_end": end}
-    overdue, overdue_total = _run_page(db, selects["overdue"], params)
-    followups, followups_total = _run_page(db, selects["today"], params)
+    overdue, overdue_total = run_page(db, selects["overdue"], params)
+    followups, followups_total = run_page(db, selects["today"], params)
     appointments = list(db.exec(selects["appointments"], params=params).all())
     due_selects = selects["due"] if selects["due"] is not None else _due_selects(db, actor, day, DUE_VISITS_SHOWN)
     return Day(day=day, overdue=overdue, followups=followups, appointments=appointments,
@@ -270,8 +196,8 @@ def day_agenda(db: Session, actor: User, day: date | None = None) -> Day:
 
 def _logged_between(db: Session, actor: User, start, end) -> list[tuple[Interaction, Client]]:
     """The actor's own logs in [start, end): what was done, beside what was planned."""
-    stmt = select(Interaction, Client).join(Client, Client.id == Interaction.client_id).options(LINE)
-    return list(db.exec(access.scope(stmt, actor).where(
+    stmt = select(Interaction, Client).join(Client, Client.id == Interaction.client_id).options(CLIENT_LINE)
+    return list(db.exec(scope(stmt, actor).where(
         Interaction.author_id == actor.id, Interaction.occurred_at >= start, Interaction.occurred_at < end)
         .order_by(Interaction.occurred_at, Interaction.id)).all())
 
@@ -292,7 +218,7 @@ def week_agenda(db: Session, actor: User, first: date) -> list[Day]:
     """Seven days from `first`, each in time order: follow-ups due, appointments and, for the days
     up to today, the interactions the actor logged."""
     last = first + timedelta(days=7)
-    followups = db.exec(_followups(actor).where(FollowUp.due_date >= first, FollowUp.due_date < last)
+    followups = db.exec(open_followups_select(actor).where(FollowUp.due_date >= first, FollowUp.due_date < last)
                         .order_by(*FOLLOWUP_ORDER)).all()
     start, end = timeutil.day_start(first), timeutil.day_start(last)
     appointments = list(db.exec(_appointments(actor, start, end)).all())
@@ -315,7 +241,7 @@ def week_agenda(db: Session, actor: User, first: date) -> list[Day]:
 def feed_items(db: Session, user: User, today: date):
     """What the user's calendar feed carries: open follow-ups from 30 days back, appointments from
     30 days back to a year ahead (their own, on clients still in their scope)."""
-    followups = db.exec(_followups(user).where(FollowUp.due_date >= today - timedelta(days=30))
+    followups = db.exec(open_followups_select(user).where(FollowUp.due_date >= today - timedelta(days=30))
                         .order_by(FollowUp.due_date)).all()
     appointments = db.exec(_appointments(user, timeutil.day_start(today - timedelta(days=30)),
                                          timeutil.day_start(today + timedelta(days=366)))).all()

@@ -16,9 +16,9 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import ChannelConsent, Client
+from fieldcrm.clients.queries import scope
 from fieldcrm.sales.queries import purchase_stats
 
 CURVE_POINTS = 60
@@ -35,8 +35,8 @@ class ParetoResult:
 
 def _revenue_rows(db: Session, actor: User):
     stats = purchase_stats()
-    stmt = access.scope(select(Client.id, Client.display_name, stats.c.revenue)
-                        .join(stats, stats.c.client_id == Client.id), actor)
+    stmt = scope(select(Client.id, Client.display_name, stats.c.revenue)
+                 .join(stats, stats.c.client_id == Client.id), actor)
     return db.execute(stmt.where(stats.c.revenue > 0).order_by(stats.c.revenue.desc(), Client.id)).all()
 
 
@@ -78,8 +78,8 @@ def _tercile_score(value: float, sorted_values: list[float], higher_is_better: b
 def rfm(db: Session, actor: User, today: date) -> dict[str, list]:
     """{group: [(id, name, recency_days, frequency, amount, 'RFM')]}"""
     stats = purchase_stats()
-    rows = db.execute(access.scope(select(Client.id, Client.display_name, stats.c.last_purchase_on,
-                                          stats.c.purchase_count, stats.c.revenue)
+    rows = db.execute(scope(select(Client.id, Client.display_name, stats.c.last_purchase_on,
+                                   stats.c.purchase_count, stats.c.revenue)
                                    .join(stats, stats.c.client_id == Client.id), actor)).all()
     data = []
     for r in rows:
@@ -115,14 +115,14 @@ def dormant(db: Session, actor: User, today: date, months: int = 6, days: int = 
     """(no purchase for `months` among buyers, no contact for `days`), each a list of clients."""
     stats = purchase_stats()
     cutoff = today - timedelta(days=round(months * 30.44))
-    no_purchase = db.execute(access.scope(select(Client, stats.c.last_purchase_on)
-                                          .join(stats, stats.c.client_id == Client.id), actor)
+    no_purchase = db.execute(scope(select(Client, stats.c.last_purchase_on)
+                                   .join(stats, stats.c.client_id == Client.id), actor)
                              .where(stats.c.last_purchase_on < cutoff)
                              .order_by(stats.c.last_purchase_on, Client.id).limit(limit)).all()
     no_contact = []
     if hasattr(Client, "last_contact_at"):
         since = datetime.combine(today - timedelta(days=days), time.min, tzinfo=UTC)
-        no_contact = list(db.exec(access.scope(select(Client), actor)
+        no_contact = list(db.exec(scope(select(Client), actor)
                                   .where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
                                   .order_by(Client.last_contact_at.is_not(None), Client.last_contact_at, Client.id)
                                   .limit(limit)).all())
@@ -136,7 +136,7 @@ def quality(db: Session, actor: User, today: date) -> dict:
     stale = datetime.combine(today - timedelta(days=365), time.min, tzinfo=UTC)
 
     def count(*conditions) -> int:
-        stmt = access.scope(select(func.count(Client.id)), actor)
+        stmt = scope(select(func.count(Client.id)), actor)
         return db.exec(stmt.where(*conditions)).one()
 
     total = count()

@@ -10,10 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from fieldcrm import access
+from fieldcrm import timeutil
 from fieldcrm.analyses import queries, services
+from fieldcrm.clients.queries import get_clients_or_404
 from fieldcrm.db import get_session
 from fieldcrm.followups.models import REASON_MAX
+from fieldcrm.tours.messages import error_message
+from fieldcrm.tours.services import TourError
 from fieldcrm.web.boundary import int_arg, to_id
 from fieldcrm.web.htmx import render
 
@@ -22,8 +25,6 @@ bp = Blueprint("analyses", __name__)
 
 def _today():
     """Today where the user works (Europe/Paris by default), as the tours and follow-ups count it."""
-    from fieldcrm import timeutil
-
     return timeutil.local_now().date()
 
 
@@ -110,7 +111,7 @@ def _ticked_clients():
     which = request.form.get("list")
     which = which if which in DORMANT_LISTS else "no_purchase"
     ids = {to_id(i) for i in request.form.getlist("client_id")} - {None}
-    clients = access.get_clients_or_404(get_session(), current_user, ids) if len(ids) <= MAX_BULK else None
+    clients = get_clients_or_404(get_session(), current_user, ids) if len(ids) <= MAX_BULK else None
     return which, ids, clients
 
 
@@ -167,9 +168,6 @@ def dormant_followups():
 @login_required
 def dormant_to_tour():
     """One tap: the ticked dormant clients added to the actor's tour of the chosen day."""
-    from fieldcrm.tours.routes import error_message
-    from fieldcrm.tours.services import TourError
-
     months, days = _dormant_args(request.form)
     which, ids, clients = _ticked_clients()
     day = _parse_day(request.form.get("day"))

@@ -1,6 +1,6 @@
 """Acting on dormant clients in one tap: follow-ups for each of them, or stops on a tour.
 
-The clients come already scope-checked (access.get_clients_or_404). Each use case is one transaction."""
+The clients come already scope-checked (clients.queries.get_clients_or_404). Each use case is one transaction."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Read-only selects over the client file. Every function starts from access.scope."""
+"""Read-only selects over the client file, and the clients' reach: every select over clients (here and
+in the capabilities built on them) starts from `scope(stmt, actor)`."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy.orm import load_only
+from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
-from fieldcrm import access
+from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import User
+from fieldcrm.accounts.queries import assignable_owners
+from fieldcrm.clients import registry
 from fieldcrm.clients.models import (
     STATUSES,
     ChannelConsent,
@@ -21,7 +26,6 @@ from fieldcrm.clients.models import (
     OpeningHours,
 )
 from fieldcrm.clients.normalise import search_tokens
-from fieldcrm.sales.queries import REVENUE_SORTS, revenue_sort
 
 SORTS = {
     "name": (Client.sort_name.asc(), Client.id.asc()),
@@ -30,8 +34,87 @@ SORTS = {
     # The longest without contact first (never contacted at the very top): who to call next.
     "last_contact": (Client.last_contact_at.is_(None).desc(), Client.last_contact_at.asc(), Client.id.asc()),
 }
+# What a list line (an agenda, the follow-ups) shows of a client (loading the whole card for each line costs more than the query).
+CLIENT_LINE = load_only(Client.id, Client.display_name, Client.city, Client.postal_code, Client.street, Client.country,
+                        Client.phone, Client.mobile, Client.latitude, Client.longitude, Client.last_visit_at,
+                        Client.owner_id, Client.deleted_at)
 STALE_DAYS = (30, 60, 90, 180, 365)  # "not contacted for N days" filter choices
 PAGE_SIZE = 30
+
+
+# --- Reach: every select over clients starts here (see fieldcrm/access.py for the actor's reach) ---------
+
+def scope(stmt: Select, actor: User, *, include_deleted: bool = False) -> Select:
+    """Narrow a select over Client to the clients `actor` may see."""
+    stmt = access.scope_owned(stmt, Client.owner_id, actor)
+    if not include_deleted:
+        stmt = stmt.where(Client.deleted_at.is_(None))
+    return stmt
+
+
+def own_clients(stmt: Select, actor: User) -> Select:
+    """Narrow a select over Client to the clients `actor` personally owns (their Today, not the team's)."""
+    return stmt.where(Client.owner_id == actor.id, Client.deleted_at.is_(None))
+
+
+def get_client_or_404(db: Session, actor: User, client_id: int, *, include_deleted=False) -> Client:
+    """A client in reach, else access.NotVisible (answered 404)."""
+    return access.first_visible(db, scope(select(Client).where(Client.id == client_id), actor,
+                                          include_deleted=include_deleted))
+
+
+def get_clients_or_404(db: Session, actor: User, client_ids) -> list[Client]:
+    """Several clients at once (a bulk action): all in reach, or NotVisible — one forged id spoils the lot."""
+    wanted = set(client_ids)
+    clients = list(db.exec(scope(select(Client).where(Client.id.in_(wanted)), actor).order_by(Client.id)).all()) \
+        if wanted else []
+    if len(clients) != len(wanted):
+        raise access.NotVisible()
+    return clients
+
+
+def get_contact_or_404(db: Session, actor: User, client: Client, contact_id: int) -> ContactPerson:
+    """A contact of `client` (already loaded in reach)."""
+    contact = db.get(ContactPerson, contact_id)
+    if contact is None or contact.client_id != client.id:
+        raise access.NotVisible()
+    return contact
+
+
+def through_client(db: Session, actor: User, record):
+    """A record reached through its client (`record.client_id`): visible exactly when its client is."""
+    if record is None:
+        raise access.NotVisible()
+    get_client_or_404(db, actor, record.client_id)
+    return record
+
+
+def can_edit_client(actor: User, client: Client) -> bool:
+    """Everyone who can see a client may edit it (the scope already limits what they see)."""
+    return client.deleted_at is None
+
+
+def can_erase_client(actor: User) -> bool:
+    """An erasure request (for good, no undo) is carried out by an admin only."""
+    return actor.role == "admin"
+
+
+def user_can_see_client(db: Session, user: User, client: Client) -> bool:
+    """Whether `user` (not necessarily the actor) has `client` in their scope."""
+    if not user.active:
+        return False
+    owners = access.visible_owner_ids(user)
+    if owners is None:
+        return True
+    return client.owner_id in set(db.exec(owners).all())
+
+
+def assignable_assignees(db: Session, actor: User, client: Client) -> list[User]:
+    """Who `actor` may give a follow-up or appointment on `client` to: themselves for a rep; for a
+    manager or admin, the users in their reach who can see the client."""
+    if actor.role == "rep":
+        return [actor]
+    return [u for u in assignable_owners(db, actor) if user_can_see_client(db, u, client)]
 
 
 @dataclass
@@ -44,12 +127,10 @@ class ClientPage:
 
 
 def _filtered(actor: User, q: str | None, status: str | None, stale: int | None = None):
-    stmt = access.scope(select(Client), actor)
+    stmt = scope(select(Client), actor)
     for token in search_tokens(q):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
     if stale:  # not contacted for `stale` days (or never)
-        from fieldcrm import timeutil
-
         since = timeutil.now() - timedelta(days=stale)
         stmt = stmt.where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
     counts_stmt = stmt
@@ -58,34 +139,36 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
     return stmt, counts_stmt
 
 
-def _listed(actor: User, q, status, stale, segment, sort):
+def _listed(actor: User, q, status, stale, sort, filters: dict):
     """The list's select (as filtered on screen), the same without the status filter (for the status
-    chips), and the order."""
+    chips), and the order. Filters and sorts of the capabilities built on clients (a saved segment,
+    revenue figures) come from their plug-ins (see clients/registry.py)."""
     stmt, counts_stmt = _filtered(actor, q, status, stale)
     order = SORTS.get(sort, SORTS["name"])
-    if segment is not None:  # a saved segment narrows the list and its counts
-        from fieldcrm.segments.queries import apply_segment
-
-        stmt, counts_stmt = apply_segment(stmt, segment), apply_segment(counts_stmt, segment)
-    if sort in REVENUE_SORTS:  # figures derived from purchases come from sales.queries only (one definition)
-        stmt, order = revenue_sort(stmt, sort)
+    for name, list_filter in registry.filters().items():
+        if filters.get(name) is not None:  # narrows the list and its counts
+            stmt, counts_stmt = list_filter.apply(stmt, filters[name]), list_filter.apply(counts_stmt, filters[name])
+    if sort not in SORTS and (plugged := registry.sort(sort)) is not None:
+        stmt, order = plugged(stmt, sort)
     return stmt, counts_stmt, order
 
 
 def matching_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
-                     sort: str = "name", stale: int | None = None, segment=None, limit: int = 100,
-                     **_page) -> list[Client]:
+                     sort: str = "name", stale: int | None = None, limit: int = 100,
+                     **filters) -> list[Client]:
     """Every client of the list as filtered on screen (all pages, in the list's order), at most
-    ``limit`` + 1 of them so that a caller can tell "too many"."""
-    stmt, _counts, order = _listed(actor, q, status, stale, segment, sort)
+    ``limit`` + 1 of them so that a caller can tell "too many". `filters`: the plugged-in ones by
+    name (e.g. segment=<Segment>); anything else (the page) is ignored."""
+    stmt, _counts, order = _listed(actor, q, status, stale, sort, filters)
     return list(db.exec(stmt.order_by(*order).limit(limit + 1)).all())
 
 
 def list_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
                  sort: str = "name", page: int = 1, page_size: int = PAGE_SIZE,
-                 stale: int | None = None, segment=None) -> ClientPage:
-    """One page of the actor's clients matching the search, with the total and per-status counts."""
-    stmt, counts_stmt, order = _listed(actor, q, status, stale, segment, sort)
+                 stale: int | None = None, **filters) -> ClientPage:
+    """One page of the actor's clients matching the search, with the total and per-status counts.
+    `filters`: the plugged-in ones by name (e.g. segment=<Segment>)."""
+    stmt, counts_stmt, order = _listed(actor, q, status, stale, sort, filters)
     page = max(page, 1)
     rows = list(db.exec(stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1)).all())
     if page == 1 and status not in STATUSES and len(rows) <= page_size:
@@ -129,6 +212,6 @@ def custom_values_of(db: Session, client: Client) -> list[tuple[CustomFieldDef, 
 
 
 def deleted_clients(db: Session, actor: User, since) -> list[Client]:
-    stmt = access.scope(select(Client), actor, include_deleted=True).where(
+    stmt = scope(select(Client), actor, include_deleted=True).where(
         Client.deleted_at.is_not(None), Client.deleted_at >= since).order_by(Client.deleted_at.desc())
     return list(db.exec(stmt).all())

@@ -6,11 +6,16 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlmodel import select
 
 from fieldcrm import access
+from fieldcrm.accounts.forms import MovePortfolioForm
 from fieldcrm.accounts.models import User
-from fieldcrm.clients import links, queries, services
+from fieldcrm.accounts.queries import assignable_owners
+from fieldcrm.accounts.services import AccountError
+from fieldcrm.clients import links, queries, registry, services
 from fieldcrm.clients.erasure import dependant_counts
 from fieldcrm.clients.forms import (
     ClientForm,
@@ -21,14 +26,15 @@ from fieldcrm.clients.forms import (
     weekday_labels,
 )
 from fieldcrm.clients.labels import display_value, status_label
+from fieldcrm.clients.listargs import list_args
 from fieldcrm.clients.normalise import format_phone
+from fieldcrm.clients.queries import can_edit_client, can_erase_client, get_contact_or_404
+from fieldcrm.clients.settings import org_settings
 from fieldcrm.customfields import services as customfields
 from fieldcrm.db import get_session
-from fieldcrm.dedupe.queries import similar_clients
-from fieldcrm.privacy.services import org_settings
 from fieldcrm.timeutil import utcnow
-from fieldcrm.web.boundary import MAX_DB_INTEGER, id_arg, int_arg, last_page, page_arg, to_int
-from fieldcrm.web.guards import with_client
+from fieldcrm.web.boundary import MAX_DB_INTEGER, last_page, to_int
+from fieldcrm.web.guards import with_client, with_user
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("clients", __name__)
@@ -49,17 +55,6 @@ def display_value_filter(value, key):
 def client_helpers():
     labels = {key: str(label) for key, label in status_labels().items()}  # translated once per page
     return {"status_labels": labels, "format_phone": format_phone, "links": links}
-
-
-def list_args(args=None) -> dict:
-    """The list's filters from the query string (or a form that repeats them, e.g. "add to my tour")."""
-    args = request.args if args is None else args
-    stale = int_arg(args, "stale")
-    stale = stale if stale in queries.STALE_DAYS else None  # only the periods the filter offers
-    segment = id_arg(args, "segment")  # a saved segment applied to the list (404 if out of reach)
-    segment = access.get_segment_or_404(get_session(), current_user, segment) if segment else None
-    return {"q": args.get("q", "")[:100], "status": args.get("status") or None,
-            "sort": args.get("sort", "name"), "page": page_arg(args), "stale": stale, "segment": segment}
 
 
 @bp.get("/clients")
@@ -89,7 +84,7 @@ def _form_context(form: ClientForm, client=None) -> dict:
 
 
 def _client_form(client=None) -> ClientForm:
-    owners = access.assignable_owners(get_session(), current_user)
+    owners = assignable_owners(get_session(), current_user)
     if client is not None and client.owner_id not in {o.id for o in owners}:
         owners.append(get_session().get(User, client.owner_id))
     return ClientForm(obj=client, owners=[o for o in owners if o],
@@ -118,7 +113,7 @@ def create():
         form.owner_id.data = current_user.id
     if form.validate_on_submit():
         # Warn before saving a card that looks like an existing one (dedupe); "create anyway" confirms.
-        similar = [] if request.form.get("confirm_duplicate") else similar_clients(
+        similar = [] if request.form.get("confirm_duplicate") else registry.similar_clients(
             get_session(), current_user, _owned(form.client_data()))
         if similar:
             return render("clients/form.html", "clients/_form.html", status=409, duplicate_warning=similar,
@@ -134,18 +129,16 @@ def create():
 
 
 def _geocode(client, address_changed: bool) -> None:
-    """Locate the client after the save is committed (short timeout; a failure only leaves the card
-    "not located"). See fieldcrm/maps/services.py."""
-    from fieldcrm.maps.services import geocode_after_save
-
-    geocode_after_save(get_session(), client, current_app.config, address_changed)
+    """What the capabilities built on clients do after a card is saved and committed (the map locates
+    its address: a short timeout, a failure only leaves the card "not located")."""
+    registry.client_saved(get_session(), client, current_app.config, address_changed)
 
 
 def _owned(data: dict) -> dict:
     """Never trust the form: an owner outside the actor's reach falls back to the actor, and
     fields the organisation chose not to collect are dropped."""
     db = get_session()
-    allowed = {u.id for u in access.assignable_owners(db, current_user)}
+    allowed = {u.id for u in assignable_owners(db, current_user)}
     if data.get("owner_id") not in allowed:
         data["owner_id"] = current_user.id if current_user.id in allowed else None
     settings = org_settings(db)
@@ -169,7 +162,7 @@ def detail(client):
         custom=queries.custom_values_of(db, client), address=address,
         nav=links.navigation_links(address, client.latitude, client.longitude),
         weekdays=weekday_labels(), channels=channel_labels(), settings=org_settings(db),
-        can_edit=access.can_edit_client(current_user, client), can_erase=access.can_erase_client(current_user),
+        can_edit=can_edit_client(current_user, client), can_erase=can_erase_client(current_user),
     )
 
 
@@ -198,7 +191,7 @@ def edit(client):
 def _conflict(form: ClientForm, current):
     """Both versions side by side; 'keep mine' resubmits against the newer version."""
     db = get_session()
-    theirs_form = ClientForm(formdata=None, obj=current, owners=access.assignable_owners(db, current_user))
+    theirs_form = ClientForm(formdata=None, obj=current, owners=assignable_owners(db, current_user))
     _prefill(theirs_form, current)
     rows = []
     for name in ("company_name", "siret", "first_name", "last_name", "status", "sector", "segment", "tags",
@@ -275,7 +268,7 @@ def contact_new(client):
 @bp.route("/clients/<int:client_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 @with_client
 def contact_edit(client, contact_id: int):
-    contact = access.get_contact_or_404(get_session(), current_user, client, contact_id)
+    contact = get_contact_or_404(get_session(), current_user, client, contact_id)
     return _contact_form(client, contact)
 
 
@@ -296,9 +289,29 @@ def _contact_form(client, contact):
 @bp.post("/clients/<int:client_id>/contacts/<int:contact_id>/delete")
 @with_client
 def contact_delete(client, contact_id: int):
-    contact = access.get_contact_or_404(get_session(), current_user, client, contact_id)
+    contact = get_contact_or_404(get_session(), current_user, client, contact_id)
     services.delete_contact(get_session(), current_user, client, contact)
     flash(_("Contact person removed."), "success")
     return redirect(url_for("clients.detail", client_id=client.id), 303)
 
 
+# --- Hand-over of a portfolio (from the admin's user page) ---------------------------------------------
+
+@bp.post("/admin/users/<int:user_id>/portfolio")
+@with_user
+def user_portfolio(user):
+    db = get_session()
+    form = MovePortfolioForm(prefix="move")
+    form.target_id.choices = [(u.id, u.name) for u in db.exec(select(User).where(User.active)).all()]
+    if not form.validate_on_submit():
+        flash(_("Choose who receives the portfolio."), "error")
+        return redirect(url_for("accounts.user_edit", user_id=user.id), 303)
+    target = db.get(User, form.target_id.data)
+    try:
+        moved = services.move_portfolio(db, user, target, current_user)
+    except AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(ngettext("%(num)d client moved to %(name)s.", "%(num)d clients moved to %(name)s.", moved,
+                       name=target.name), "success")
+    return redirect(url_for("accounts.user_edit", user_id=user.id), 303)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
+from fieldcrm.accounts.services import AccountError, log_event
 from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients.erasure import anonymise_audit, run_purge_hooks
 from fieldcrm.clients.models import (
@@ -265,3 +267,19 @@ def erase_client(db: Session, actor: User, client: Client) -> bool:
     db.add(AuditEvent(action=ERASE, actor_id=actor.id, subject_id=client_id))
     db.commit()
     return True
+
+
+def move_portfolio(db: Session, source: User, target: User, actor: User) -> int:
+    """Hand over a portfolio: give every client of `source` to `target` (an admin leaving a rep's
+    clients to a colleague); returns how many moved."""
+    if source.id == target.id:
+        raise AccountError(_("Choose another user to receive the portfolio."))
+    if not target.active:
+        raise AccountError(_("The receiving user is deactivated."))
+    result = db.execute(
+        update(Client).where(Client.owner_id == source.id).values(owner_id=target.id)
+    )
+    log_event(db, "portfolio_moved", login=source.email, user_id=source.id, actor_id=actor.id,
+              detail=f"to {target.id}: {result.rowcount}")
+    db.commit()
+    return result.rowcount

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, process
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.audit.models import AuditEvent
+from fieldcrm.clients import registry as client_registry
 from fieldcrm.clients.models import (
     CHANNELS,
     ChannelConsent,
@@ -29,6 +30,7 @@ from fieldcrm.clients.models import (
     Tag,
 )
 from fieldcrm.clients.normalise import fold
+from fieldcrm.clients.queries import get_client_or_404, scope
 from fieldcrm.dedupe.choices import default_consent, default_custom, same_consent
 
 NAME_CUTOFF = 88  # token_sort_ratio on folded names within one postal code
@@ -58,7 +60,7 @@ def dismissed_pairs(db: Session) -> set[tuple[int, int]]:
 
 def find_duplicates(db: Session, actor: User, limit: int | None = 200) -> list[DuplicatePair]:
     """Probable duplicate pairs among the actor's clients, best score first."""
-    rows = db.exec(access.scope(select(*_columns()), actor)).all()
+    rows = db.exec(scope(select(*_columns()), actor)).all()
     by_id = {r.id: r for r in rows}
     groups: dict[tuple, list[int]] = defaultdict(list)
     by_postal: dict[str, list[int]] = defaultdict(list)
@@ -112,9 +114,8 @@ def similar_clients(db: Session, actor: User, data: dict, exclude_id: int | None
         conditions.append(Client.postal_code == data["postal_code"])
     if not conditions:
         return []
-    from sqlalchemy import or_
 
-    stmt = access.scope(select(*_columns()), actor).where(or_(*conditions)).limit(2000)
+    stmt = scope(select(*_columns()), actor).where(or_(*conditions)).limit(2000)
     name = fold(data.get("company_name") or " ".join(
         p for p in (data.get("last_name"), data.get("first_name")) if p))
     out = []
@@ -141,7 +142,7 @@ def similar_clients(db: Session, actor: User, data: dict, exclude_id: int | None
 
 def recent_merges(db: Session, actor: User, limit: int = 20) -> list[AuditEvent]:
     """Merges whose surviving client the actor can see."""
-    visible = access.scope(select(Client.id), actor, include_deleted=True)
+    visible = scope(select(Client.id), actor, include_deleted=True)
     return list(db.exec(select(AuditEvent).where(AuditEvent.action == "merge", AuditEvent.subject_id.in_(visible))
                         .order_by(AuditEvent.created_at.desc()).limit(limit)).all())
 
@@ -198,3 +199,17 @@ def merge_sides(db: Session, survivor: Client, other: Client) -> MergeSides:
     counts = dict(db.exec(select(ContactPerson.client_id, func.count()).where(ContactPerson.client_id.in_(ids))
                           .group_by(ContactPerson.client_id)).all())
     return MergeSides(tags, consents, custom, (counts.get(survivor.id, 0), counts.get(other.id, 0)))
+
+
+def get_merge_or_404(db: Session, actor: User, merge_id: int) -> AuditEvent:
+    """A merge is in reach when its surviving client is (deleted or not)."""
+    event = db.get(AuditEvent, merge_id)
+    if event is None or event.action != "merge" or event.subject_id is None:
+        raise access.NotVisible()
+    get_client_or_404(db, actor, event.subject_id, include_deleted=True)
+    return event
+
+
+def init_app(app) -> None:
+    """Warn about look-alikes before a new client card is saved."""
+    client_registry.register_similar_finder("dedupe", similar_clients)

@@ -9,12 +9,14 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.forms import ClientForm, channel_labels, status_labels
+from fieldcrm.clients.normalise import format_phone
+from fieldcrm.clients.queries import get_client_or_404
 from fieldcrm.db import get_session
 from fieldcrm.dedupe import queries, services
 from fieldcrm.dedupe.choices import MINE, OTHER, MergeChoices
+from fieldcrm.dedupe.queries import get_merge_or_404
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
@@ -47,8 +49,6 @@ def _shown(client, name):
         owner = get_session().get(User, value)
         return owner.name if owner else ""
     if name in ("phone", "mobile") and value:
-        from fieldcrm.clients.normalise import format_phone
-
         return format_phone(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
@@ -64,7 +64,7 @@ def _shown(client, name):
 def merge(client, other_id: int):
     """`client` survives; each differing field shows both values and the user picks one."""
     db = get_session()
-    other = access.get_client_or_404(db, current_user, other_id)
+    other = get_client_or_404(db, current_user, other_id)
     if other.id == client.id:
         return redirect(url_for("dedupe.index"), 303)
     rows = []
@@ -115,8 +115,8 @@ def _choices(sides) -> MergeChoices:
 @login_required
 def undo(merge_id: int):
     db = get_session()
-    event = access.get_merge_or_404(db, current_user, merge_id)
-    access.get_client_or_404(db, current_user, event.other_id, include_deleted=True)
+    event = get_merge_or_404(db, current_user, merge_id)
+    get_client_or_404(db, current_user, event.other_id, include_deleted=True)
     try:
         survivor = services.undo_merge(db, current_user, event)
     except services.MergeError as exc:

@@ -9,15 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from fieldcrm import access
 from fieldcrm.clients.models import STATUSES, Client
 from fieldcrm.clients.normalise import search_tokens
-from fieldcrm.clients.queries import contacts_of
+from fieldcrm.clients.queries import contacts_of, scope
 from fieldcrm.db import get_session
 from fieldcrm.exports import services
 from fieldcrm.sales.models import CampaignRecipient
+from fieldcrm.sales.queries import get_campaign_or_404
 from fieldcrm.segments import filters as segment_filters
-from fieldcrm.segments.queries import apply_segment
+from fieldcrm.segments.queries import apply_segment, get_segment_or_404
 from fieldcrm.timeutil import utcnow
 from fieldcrm.web.boundary import id_arg
 from fieldcrm.web.guards import with_client
@@ -50,10 +50,10 @@ def clients(fmt: str):
     if fmt not in TYPES:
         abort(404)
     db = get_session()
-    stmt = access.scope(select(Client), current_user)
+    stmt = scope(select(Client), current_user)
     name = _("clients")
     if id_arg(request.args, "segment"):
-        segment = access.get_segment_or_404(db, current_user, id_arg(request.args, "segment"))
+        segment = get_segment_or_404(db, current_user, id_arg(request.args, "segment"))
         stmt, name = apply_segment(stmt, segment), segment.name
     for token in search_tokens(request.args.get("q", "")[:100]):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
@@ -67,8 +67,8 @@ def clients(fmt: str):
 def campaign_csv(campaign_id: int):
     """A campaign's recipients, minus anyone who opposed its channel (checked again at export time)."""
     db = get_session()
-    campaign = access.get_campaign_or_404(db, current_user, campaign_id)
-    stmt = access.scope(select(Client), current_user).where(
+    campaign = get_campaign_or_404(db, current_user, campaign_id)
+    stmt = scope(select(Client), current_user).where(
         Client.id.in_(select(CampaignRecipient.client_id).where(CampaignRecipient.campaign_id == campaign.id)),
         *segment_filters.reachable_on(campaign.channel))
     return _build("csv", stmt, campaign.name)

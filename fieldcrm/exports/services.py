@@ -20,8 +20,8 @@ from fieldcrm.accounts.models import User
 from fieldcrm.clients.labels import display_value
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.normalise import format_phone
+from fieldcrm.clients.settings import org_settings
 from fieldcrm.imports.validation import spreadsheet_safe
-from fieldcrm.privacy.services import org_settings
 from fieldcrm.sales.queries import purchase_stats
 
 BASE_COLUMNS = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, request, url_for
@@ -11,38 +10,22 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access, timeutil
+from fieldcrm import timeutil
+from fieldcrm.accounts.queries import followed_people, get_followed_person_or_404
+from fieldcrm.clients.queries import assignable_assignees
 from fieldcrm.db import get_session
 from fieldcrm.followups import forms, services
 from fieldcrm.followups.forms import parse_date
+from fieldcrm.followups.queries import open_followups
 from fieldcrm.web.boundary import id_arg, int_arg, last_page, page_arg, safe_next
-from fieldcrm.web.guards import with_client
+from fieldcrm.web.guards import with_appointment, with_client, with_followup
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("followups", __name__)
 
 
-def _loader(getter, name):
-    def decorate(fn):
-        @wraps(fn)
-        @login_required
-        def wrapper(*args, **kwargs):
-            db = get_session()
-            record = getter(db, current_user, kwargs.pop(f"{name}_id"))
-            client = access.get_client_or_404(db, current_user, record.client_id)
-            return fn(*args, **{name: record, "client": client}, **kwargs)
-
-        return wrapper
-
-    return decorate
-
-
-with_followup = _loader(access.get_followup_or_404, "followup")
-with_appointment = _loader(access.get_appointment_or_404, "appointment")
-
-
 def _people(client):
-    people = access.assignable_assignees(get_session(), current_user, client)
+    people = assignable_assignees(get_session(), current_user, client)
     return {u.id: u for u in people}
 
 
@@ -66,18 +49,16 @@ def index():
     manager (or an admin) switches between theirs, the team's and one person's (`who`: "me",
     "team" or a user id), each row then naming its assignee. A manager opens on the team's (following
     the team is the job); an admin, who would see everyone's, on their own."""
-    from fieldcrm.agenda.queries import open_followups
-
     db = get_session()
     page = page_arg(request.args)
-    people = access.followed_people(db, current_user)
+    people = followed_people(db, current_user)
     default = "team" if people and current_user.role == "manager" else "me"
     who = request.args.get("who", default) if people else "me"
     if who not in ("me", "team"):
         if id_arg(request.args, "who") is None:
             who = default
         else:
-            person = access.get_followed_person_or_404(db, current_user, id_arg(request.args, "who"))
+            person = get_followed_person_or_404(db, current_user, id_arg(request.args, "who"))
             who = "me" if person.id == current_user.id else person
     rows, total = open_followups(db, current_user, limit=LIST_PAGE, offset=(page - 1) * LIST_PAGE, whose=who)
     if not rows and total and page > 1:  # past the end: the last page

@@ -10,9 +10,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from fieldcrm import access, timeutil
+from fieldcrm import timeutil
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
+from fieldcrm.clients.queries import scope
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.timeutil import utcnow
 
@@ -67,7 +68,7 @@ def close_answered_followup(db: Session, actor: User, client: Client, followup_i
     """Stage closing (done) the open follow-up on `client` that a log answers; the caller commits in
     the log's transaction. One conditional UPDATE: a follow-up already closed, on another client or
     out of the actor's reach is left as it is, and two logs at once close it once. True if closed."""
-    reachable = access.scope(select(Client.id).where(Client.id == client.id), actor)
+    reachable = scope(select(Client.id).where(Client.id == client.id), actor)
     closed = db.execute(update(FollowUp)
                         .where(FollowUp.id == followup_id, FollowUp.client_id == client.id,
                                FollowUp.status == "open", FollowUp.client_id.in_(reachable))

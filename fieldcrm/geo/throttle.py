@@ -17,11 +17,13 @@ import threading
 import time
 from collections.abc import Callable
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldcrm.db import dialect_insert
+from fieldcrm.geo.models import ProviderPace
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +85,6 @@ class Throttle:
 # --- one pace for the whole deployment -------------------------------------------------------------
 
 def _table():
-    from fieldcrm.geo.models import ProviderPace
-
     return ProviderPace.__table__
 
 
@@ -131,8 +131,6 @@ def shared_pause(engine: Engine, key: str, until: float) -> None:
 
 
 def _app_engine() -> Engine | None:
-    from flask import current_app, has_app_context
-
     return current_app.extensions.get("fieldcrm.engine") if has_app_context() else None
 
 

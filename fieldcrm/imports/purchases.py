@@ -9,9 +9,9 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
+from fieldcrm.clients.queries import scope
 from fieldcrm.imports import N_
 from fieldcrm.imports.mapping import IGNORE, apply_mapping, normalise_header
 from fieldcrm.imports.undo import created_entry, write_journal
@@ -62,8 +62,8 @@ def guess_purchase_mapping(headers: Sequence[str]) -> dict[int, str]:
 
 def _client_index(db: Session, actor: User) -> dict[tuple, int]:
     index: dict[tuple, int] = {}
-    stmt = access.scope(select(Client.id, Client.siret, Client.email, Client.phone, Client.mobile,
-                               Client.company_name, Client.first_name, Client.last_name, Client.postal_code), actor)
+    stmt = scope(select(Client.id, Client.siret, Client.email, Client.phone, Client.mobile,
+                        Client.company_name, Client.first_name, Client.last_name, Client.postal_code), actor)
     for row in db.exec(stmt.order_by(Client.id)).all():
         for key in match_keys(row._mapping):
             index.setdefault(key, row.id)
@@ -118,7 +118,7 @@ class PurchaseWriter:
 
     def __init__(self, db: Session, actor: User, import_id: int | None = None, batch: int = 2000):
         self.db, self.actor, self.batch, self.import_id = db, actor, batch, import_id
-        clients = access.scope(select(Client.id), actor)
+        clients = scope(select(Client.id), actor)
         self.seen = {self._key(p) for p in db.exec(select(Purchase).where(Purchase.client_id.in_(clients))).all()}
         self.pending: list[dict] = []
         self.created = self.updated = self.skipped = 0

@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from fieldcrm import access
 from fieldcrm.db import get_session
 from fieldcrm.imports import lease, services
 from fieldcrm.imports.forms import duplicate_targets, read_mapping, state_labels, target_labels
 from fieldcrm.imports.models import RUNNING_STATES, ImportJob
 from fieldcrm.imports.parsing import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
+from fieldcrm.imports.queries import get_import_or_404
 from fieldcrm.imports.validation import spreadsheet_safe
 from fieldcrm.web.htmx import is_htmx, redirect_for_htmx, render
 from fieldcrm.web.rate_limits import rate_limited
@@ -44,7 +44,7 @@ def _with_import(fn):
     @wraps(fn)
     @login_required
     def wrapper(import_id: int, **kwargs):
-        return fn(access.get_import_or_404(get_session(), current_user, import_id), **kwargs)
+        return fn(get_import_or_404(get_session(), current_user, import_id), **kwargs)
 
     return wrapper
 

@@ -27,8 +27,9 @@ from flask import current_app
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from fieldcrm import access, jobs
+from fieldcrm import jobs
 from fieldcrm.accounts.models import User
+from fieldcrm.accounts.queries import assignable_owners
 from fieldcrm.clients.models import CustomFieldDef
 from fieldcrm.db import session_scope
 from fieldcrm.imports import N_, lease, staging
@@ -191,7 +192,7 @@ class RowChecker:
         fields = custom_fields(db)
         self.custom_types = {f.key: ("number" if f.field_type == "number" else
                                      "date" if f.field_type == "date" else "text") for f in fields}
-        self.owners = {u.email.lower(): u.id for u in access.assignable_owners(db, actor)}
+        self.owners = {u.email.lower(): u.id for u in assignable_owners(db, actor)}
         self.today = utcnow().date()
 
     def check(self, number: int, values: tuple) -> RowCheck:

@@ -15,14 +15,14 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import services as client_services
 from fieldcrm.clients.models import Client, ClientTag, CustomFieldDef, CustomFieldValue, Tag
 from fieldcrm.clients.normalise import build_search_text, fold, phone_search_forms
+from fieldcrm.clients.queries import scope
+from fieldcrm.clients.settings import org_settings
 from fieldcrm.imports.mapping import CUSTOM_PREFIX
 from fieldcrm.imports.undo import card_before, created_entry, updated_entry, write_journal
-from fieldcrm.privacy.services import org_settings
 from fieldcrm.timeutil import utcnow
 
 ADDRESS = ("street", "postal_code", "city", "country")
@@ -82,9 +82,9 @@ class ClientWriter:
     def __init__(self, db: Session, actor: User, import_id: int | None = None, batch: int = 1000):
         self.db, self.actor, self.batch, self.import_id = db, actor, batch, import_id
         self.index: dict[tuple, _Ref] = {}
-        stmt = access.scope(select(Client.id, Client.siret, Client.email, Client.phone, Client.mobile,
-                                   Client.company_name, Client.first_name, Client.last_name,
-                                   Client.postal_code), actor).order_by(Client.id)
+        stmt = scope(select(Client.id, Client.siret, Client.email, Client.phone, Client.mobile,
+                            Client.company_name, Client.first_name, Client.last_name,
+                            Client.postal_code), actor).order_by(Client.id)
         for row in db.exec(stmt).all():
             ref = _Ref(id=row.id)
             for key in match_keys(row._mapping):

@@ -24,6 +24,7 @@ STATIC_FOR_FOLIUM_KEY = {
 def map_assets() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(scripts, stylesheets) as static paths, in folium's order: Leaflet first, then the cluster plugin
     (not jQuery, Bootstrap or awesome-markers, which map.js does not need)."""
+    # Imported on first use only: folium is heavy and only its asset list is read here (then cached).
     import folium
     from folium.plugins import MarkerCluster
 

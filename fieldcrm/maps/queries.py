@@ -1,4 +1,5 @@
-"""Read-only selects for the map: pins, nearest clients, last contact dates. All start from access.scope."""
+"""Read-only selects for the map: pins, nearest clients, last contact dates. All start from
+clients.queries.scope."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import STATUSES, Client, ClientTag, Tag
 from fieldcrm.clients.normalise import search_tokens
+from fieldcrm.clients.queries import scope
 from fieldcrm.geo.bounds import distance_km
+from fieldcrm.maps import zone
+from fieldcrm.segments.queries import apply_saved_segment
+from fieldcrm.visits.models import Interaction
 from fieldcrm.web.boundary import id_arg, int_arg
 
 MAX_QUIET_DAYS = 3650
@@ -48,20 +52,10 @@ class MapFilters:
         return {k: v for k, v in args.items() if v}
 
 
-def last_contacts_available() -> bool:
-    """Whether the visit log exists, so "due for a visit" and "not contacted" can work."""
-    try:
-        from fieldcrm.visits.models import Interaction  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def last_contact_dates(db: Session, client_ids: list[int]) -> dict[int, datetime]:
-    """client id -> date of the last logged interaction (empty until the visit log exists)."""
-    if not client_ids or not last_contacts_available():
+    """client id -> date of the last logged interaction."""
+    if not client_ids:
         return {}
-    from fieldcrm.visits.models import Interaction
 
     result: dict[int, datetime] = {}
     for chunk in range(0, len(client_ids), 900):
@@ -88,10 +82,8 @@ def overdue_days(client_cadence: int | None, last: datetime | None, today: date)
 
 
 def _filtered(actor: User, filters: MapFilters, db: Session | None = None):
-    stmt = access.scope(select(Client), actor)
+    stmt = scope(select(Client), actor)
     if filters.saved_segment is not None:  # needs the session (both callers give it)
-        from fieldcrm.segments.queries import apply_saved_segment
-
         stmt = apply_saved_segment(db, actor, stmt, filters.saved_segment)
     for token in search_tokens(filters.q):
         stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
@@ -134,8 +126,6 @@ def map_pins(db: Session, actor: User, filters: MapFilters, today: date) -> PinS
 
 def pins_in_zone(db: Session, actor: User, filters: MapFilters, polygon, today: date) -> list[dict]:
     """The map's pins (the actor's clients, same filters) inside a drawn zone (see maps.zone)."""
-    from fieldcrm.maps import zone
-
     pins = map_pins(db, actor, filters, today).pins
     keep = set(zone.inside(polygon, [(p["id"], p["lat"], p["lon"]) for p in pins]))
     return [p for p in pins if p["id"] in keep]
@@ -143,7 +133,7 @@ def pins_in_zone(db: Session, actor: User, filters: MapFilters, polygon, today: 
 
 def filter_choices(db: Session, actor: User) -> dict[str, list[str]]:
     """Sectors, segments and tags present in the actor's portfolio (for the filter menus)."""
-    base = access.scope(select(Client), actor)
+    base = scope(select(Client), actor)
     sectors = db.exec(base.with_only_columns(Client.sector).where(Client.sector.is_not(None))
                       .distinct().order_by(Client.sector)).all()
     segments = db.exec(base.with_only_columns(Client.segment).where(Client.segment.is_not(None))

@@ -4,48 +4,32 @@ admin's bulk geocoding screen. Leaflet is driven by static/js/map.js (no inline 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
-from fieldcrm import access, jobs, timeutil
+from fieldcrm import jobs, timeutil
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
+from fieldcrm.geo.geocoding import geocode_address
 from fieldcrm.maps import queries, segment_file, services, zone
+from fieldcrm.maps.assets import map_assets
 from fieldcrm.maps.queries import MapFilters
-from fieldcrm.maps.tasks import GEOCODE_RUN, stale_seconds
+from fieldcrm.maps.zoneform import read_zone_form, zone_error_message
 from fieldcrm.segments.colours import pin_colouring
-from fieldcrm.tours.services import MAX_TOUR_STOPS
+from fieldcrm.segments.queries import get_segment_or_404
+from fieldcrm.web.boundary import safe_next
 from fieldcrm.web.downloads import html_download
 from fieldcrm.web.guards import admin_required, with_client
 from fieldcrm.web.htmx import is_htmx, render
+from fieldcrm.web.quicklog import quick_log_url
 
 bp = Blueprint("maps", __name__)
 
-# The quick visit log, when it exists; else the client card. First endpoint found wins.
-QUICK_LOG_ENDPOINTS = ("visits.quick_log", "visits.log", "visits.new", "visits.create")
-
-
-def quick_log_url(client_id: int, next: str | None = None, followup_id: int | None = None) -> str:
-    """The quick log of a client; with `followup_id`, the log answers (and closes) that follow-up."""
-    extra = {k: v for k, v in (("next", next), ("followup_id", followup_id)) if v}
-    for endpoint in QUICK_LOG_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint, client_id=client_id, **extra)
-            except BuildError:
-                continue
-    return url_for("clients.detail", client_id=client_id)
-
-
 @bp.app_context_processor
 def map_helpers():
-    from fieldcrm.maps.assets import map_assets
-
     return {"quick_log_url": quick_log_url, "map_assets": map_assets,
             "tile_url": current_app.config.get("TILE_URL", ""),
             "tile_attribution": current_app.config.get("TILE_ATTRIBUTION", "")}
@@ -58,7 +42,7 @@ def index():
     _saved_segment(filters)
     choices = queries.filter_choices(get_session(), current_user)
     return render("maps/index.html", "maps/index.html", filters=filters, choices=choices,
-                  visits_available=queries.last_contacts_available(),
+                  visits_available=True,
                   today=timeutil.local_now().date())
 
 
@@ -91,7 +75,7 @@ def pins():
 def segment_download(segment_id: int):
     """A saved segment's clients on one HTML map file, coloured by status (a download: the same for htmx)."""
     db = get_session()
-    segment = access.get_segment_or_404(db, current_user, segment_id)  # as the map filtered by it
+    segment = get_segment_or_404(db, current_user, segment_id)  # as the map filtered by it
     today = timeutil.local_now().date()
     found = queries.map_pins(db, current_user, MapFilters(saved_segment=segment.id), today)
     legend = pin_colouring(db, current_user, found.pins, "status", segment, today).legend
@@ -106,38 +90,10 @@ def _saved_segment(filters: MapFilters):
     """The saved segment filtering the map, if any (404 when out of the actor's reach)."""
     if filters.saved_segment is None:
         return None
-    return access.get_segment_or_404(get_session(), current_user, filters.saved_segment)
+    return get_segment_or_404(get_session(), current_user, filters.saved_segment)
 
 
 # --- "Draw a zone": the phone sends the corners, the server decides who is inside ---------------------
-
-ZONE_DAYS_AHEAD = 366
-
-
-def zone_error_message(code: str) -> str:
-    messages = {
-        "too_few": _("Tap at least 3 points on the map around the clients to draw the zone."),
-        "too_many": _("A zone has at most %(n)s points: cancel it and draw it with fewer taps.",
-                      n=zone.MAX_POINTS),
-        "out_of_range": _("A point of the zone is off the map: cancel the zone and draw it again."),
-        "flat": _("The points of the zone are on one line: tap around the clients to enclose them."),
-        "bad_day": _("Pick the day of the tour: today or a later day, within a year."),
-    }
-    return messages.get(code, _("The zone could not be read: cancel it and draw it again."))
-
-
-def read_zone_form(form, today: date) -> tuple[list[zone.LatLon], MapFilters, date]:
-    """The zone, the map's filters and the tour's day from a submitted form; ZoneError if unusable."""
-    polygon = zone.parse_zone(form.get("zone"))
-    text = (form.get("day") or "").strip()
-    try:
-        day = date.fromisoformat(text) if text else today
-    except ValueError as exc:
-        raise zone.ZoneError("bad_day") from exc
-    if not today <= day <= today + timedelta(days=ZONE_DAYS_AHEAD):
-        raise zone.ZoneError("bad_day")
-    return polygon, MapFilters.from_args(form), day
-
 
 @bp.post("/map/zone")
 @login_required
@@ -149,8 +105,9 @@ def zone_preview():
     except zone.ZoneError as error:
         return render("maps/zone_page.html", "maps/_zone.html", status=422, error=zone_error_message(error.code))
     pins = queries.pins_in_zone(get_session(), current_user, filters, polygon, today)
+    # The template compares the pins with tour_stop_cap, which tours gives every template.
     return render("maps/zone_page.html", "maps/_zone.html", error=None, pins=pins, day=day, filters=filters,
-                  zone_json=json.dumps([[lat, lon] for lat, lon in polygon]), max_stops=MAX_TOUR_STOPS)
+                  zone_json=json.dumps([[lat, lon] for lat, lon in polygon]))
 
 
 @bp.get("/map/clients/<int:client_id>")
@@ -197,7 +154,6 @@ def place(client):
 def _start_point(client) -> tuple[float, float, int]:
     if client.latitude is not None:
         return client.latitude, client.longitude, 17
-    from fieldcrm.geo.geocoding import geocode_address
 
     found = geocode_address(None, client.postal_code, client.city, client.country)
     if found is not None:
@@ -214,10 +170,7 @@ def geocode_now(client):
         flash(_("Position found."), "success")
     else:
         flash(_("This address could not be located. Place the pin by hand."), "error")
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("clients.detail", client_id=client.id)
-    return redirect(target, 303)
+    return redirect(safe_next(request.form.get("next")) or url_for("clients.detail", client_id=client.id), 303)
 
 
 # --- admin: bulk geocoding -----------------------------------------------------------------------
@@ -234,7 +187,7 @@ def _geocoding_state() -> dict:
     run = services.latest_run(db)
     return {"run": run, "pending": services.pending_count(db, services.GeocodeRun()),
             "pending_all": services.pending_count(db, services.GeocodeRun(scope_all=True)),
-            "stalled": services.run_stalled(run, stale_seconds(current_app.config))}  # read only
+            "stalled": services.run_stalled(run, services.stale_after_seconds(current_app.config))}  # read only
 
 
 @bp.post("/admin/geocoding")
@@ -248,14 +201,14 @@ def admin_geocoding_action():
         flash(_("Geocoding stopped. You can resume it later."), "info")
     elif action == "resume" and run is not None and run.status == "interrupted":
         services.resume_run(db, run)
-        jobs.enqueue(GEOCODE_RUN, run.id)
+        jobs.enqueue(services.GEOCODE_RUN, run.id)
         flash(_("Geocoding resumed."), "success")
     elif action == "start":
         if run is not None and run.status in ("queued", "running"):
             flash(_("A geocoding run is already in progress."), "info")
         else:
             run = services.start_run(db, current_user, scope_all=request.form.get("scope") == "all")
-            jobs.enqueue(GEOCODE_RUN, run.id)
+            jobs.enqueue(services.GEOCODE_RUN, run.id)
             flash(_("Geocoding started."), "success")
     else:
         abort(400)

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
+from fieldcrm.clients import registry as client_registry
 from fieldcrm.clients.models import Client
 from fieldcrm.geo.bounds import within_country
 from fieldcrm.geo.geocoding import GeocoderChain, build_chain, geocode_address
@@ -216,6 +217,14 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+GEOCODE_RUN = "maps.geocode_run"  # the background task of a run (maps/tasks.py), enqueued by name
+
+
+def stale_after_seconds(config) -> float:
+    """How long a run may go without finishing a client before its worker is taken for dead."""
+    return 3 * float(config.get("JOB_LEASE_SECONDS") or 20)
+
+
 def run_stalled(run: GeocodeRun | None, stale_seconds: float, now: datetime | None = None) -> bool:
     """A run said to be running whose worker has not finished a client for `stale_seconds`: it died.
     (A run commits after each client, so `updated_at` is its heartbeat.)"""
@@ -250,3 +259,8 @@ def resume_run(db: Session, run: GeocodeRun) -> GeocodeRun:
     db.add(run)
     db.commit()
     return run
+
+
+def init_app(app) -> None:
+    """Locate a client card's address after it is saved (see geocode_after_save)."""
+    client_registry.on_client_saved("maps", geocode_after_save)

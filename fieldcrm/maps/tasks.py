@@ -12,19 +12,13 @@ from fieldcrm.db import session_scope
 from fieldcrm.maps import services
 
 log = logging.getLogger(__name__)
-GEOCODE_RUN = "maps.geocode_run"
 
 
-@jobs.task(GEOCODE_RUN)
+@jobs.task(services.GEOCODE_RUN)
 def geocode_run_task(run_id: int) -> None:
     """Geocode every client left in the run (see maps.services.continue_run)."""
     with session_scope() as db:
         services.continue_run(db, run_id, current_app.config)
-
-
-def stale_seconds(config) -> float:
-    """How long a run may go without finishing a client before its worker is taken for dead."""
-    return 3 * float(config.get("JOB_LEASE_SECONDS") or 20)
 
 
 @jobs.periodic("maps.resume_stalled_runs", crontab())
@@ -32,7 +26,7 @@ def stale_seconds(config) -> float:
 def resume_stalled_runs_task() -> None:
     """Every minute, and when a consumer starts: runs whose worker died go on."""
     with session_scope() as db:
-        handed = services.resume_stalled_runs(db, lambda run_id: jobs.enqueue(GEOCODE_RUN, run_id),
-                                              stale_seconds(current_app.config))
+        handed = services.resume_stalled_runs(db, lambda run_id: jobs.enqueue(services.GEOCODE_RUN, run_id),
+                                              services.stale_after_seconds(current_app.config))
     if handed:
         log.warning("geocoding runs handed back to the queue: %s", handed)

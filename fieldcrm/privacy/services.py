@@ -1,23 +1,16 @@
-"""Organisation privacy settings: read (created on first use) and change."""
+"""Organisation privacy settings: change what is collected on a card (read with clients.settings)."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from fieldcrm.privacy.models import OrgSettings
-
-
-def org_settings(db: Session) -> OrgSettings:
-    settings = db.exec(select(OrgSettings)).first()
-    return settings or OrgSettings(id=None)
+from fieldcrm.clients.models import Client
+from fieldcrm.clients.settings import OrgSettings
 
 
 def set_minimisation(db: Session, *, collect_birth_date: bool, collect_gender: bool) -> OrgSettings:
     """Switching a field off also erases what was stored in it (data minimisation)."""
-    from sqlalchemy import update
-
-    from fieldcrm.clients.models import Client
-
     settings = db.exec(select(OrgSettings)).first() or OrgSettings()
     settings.collect_birth_date, settings.collect_gender = collect_birth_date, collect_gender
     db.add(settings)

@@ -10,13 +10,17 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import exists, func, or_
+from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
 from fieldcrm import access
 from fieldcrm.accounts.models import User
+from fieldcrm.clients import registry as client_registry
 from fieldcrm.clients.models import Client
+from fieldcrm.clients.queries import scope
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
+from fieldcrm.segments import filters as segment_filters
 
 
 def purchase_stats():
@@ -69,29 +73,29 @@ def purchases_of(db: Session, client: Client, limit: int = 20) -> list[Purchase]
 
 
 def campaign_responses_of(db: Session, actor: User, client: Client):
-    stmt = access.visible_campaigns(select(Campaign, CampaignRecipient.response)
-                                    .join(CampaignRecipient, CampaignRecipient.campaign_id == Campaign.id)
-                                    .where(CampaignRecipient.client_id == client.id), actor)
+    stmt = visible_campaigns(select(Campaign, CampaignRecipient.response)
+                             .join(CampaignRecipient, CampaignRecipient.campaign_id == Campaign.id)
+                             .where(CampaignRecipient.client_id == client.id), actor)
     return list(db.exec(stmt.order_by(Campaign.sent_on.desc()).limit(10)).all())
 
 
 def campaigns(db: Session, actor: User) -> list[Campaign]:
-    return list(db.exec(access.visible_campaigns(select(Campaign), actor)
+    return list(db.exec(visible_campaigns(select(Campaign), actor)
                         .order_by(Campaign.sent_on.desc(), Campaign.id.desc())).all())
 
 
 def recipients(db: Session, actor: User, campaign: Campaign):
     """The campaign's recipients the actor may see, with their response."""
-    stmt = access.scope(select(Client, CampaignRecipient)
-                        .join(CampaignRecipient, CampaignRecipient.client_id == Client.id)
-                        .where(CampaignRecipient.campaign_id == campaign.id), actor)
+    stmt = scope(select(Client, CampaignRecipient)
+                 .join(CampaignRecipient, CampaignRecipient.client_id == Client.id)
+                 .where(CampaignRecipient.campaign_id == campaign.id), actor)
     return list(db.exec(stmt.order_by(Client.sort_name)).all())
 
 
 def response_counts(db: Session, actor: User, campaign: Campaign) -> dict[str, int]:
-    stmt = access.scope(select(CampaignRecipient.response, func.count())
-                        .join(Client, Client.id == CampaignRecipient.client_id)
-                        .where(CampaignRecipient.campaign_id == campaign.id), actor)
+    stmt = scope(select(CampaignRecipient.response, func.count())
+                 .join(Client, Client.id == CampaignRecipient.client_id)
+                 .where(CampaignRecipient.campaign_id == campaign.id), actor)
     return dict(db.exec(stmt.group_by(CampaignRecipient.response)).all())
 
 
@@ -105,3 +109,49 @@ def revenue_sort(stmt, sort: str):
               "purchases": stats.c.purchase_count, "basket": stats.c.average_basket}[sort]
     stmt = stmt.outerjoin(stats, stats.c.client_id == Client.id)
     return stmt, (column.is_(None), column.desc(), Client.sort_name.asc(), Client.id.asc())
+
+
+# --- Reach: a campaign is its owner's (and their manager's, an admin's) -----------------------------------
+
+def visible_campaigns(stmt: Select, actor: User) -> Select:
+    return access.scope_owned(stmt, Campaign.owner_id, actor)
+
+
+def get_campaign_or_404(db: Session, actor: User, campaign_id: int) -> Campaign:
+    return access.first_visible(db, visible_campaigns(select(Campaign).where(Campaign.id == campaign_id), actor))
+
+
+def purchase_conditions(stmt, f: dict, today: date):
+    """A segment's filters on purchases (bought within / not for N months, revenue between, a product),
+    as segments.filters.apply asks of its plugged-in conditions."""
+    needs_stats = any(f.get(k) is not None for k in ("purchase_within_months", "no_purchase_months",
+                                                     "revenue_min", "revenue_max"))
+    if needs_stats:
+        stats = purchase_stats()
+        stmt = stmt.outerjoin(stats, stats.c.client_id == Client.id)
+        revenue = func.coalesce(stats.c.revenue, 0)
+        if f.get("purchase_within_months") is not None:
+            since = segment_filters.months_ago(today, int(f["purchase_within_months"]))
+            stmt = stmt.where(stats.c.last_purchase_on >= since)
+        if f.get("no_purchase_months") is not None:
+            cutoff = segment_filters.months_ago(today, int(f["no_purchase_months"]))
+            stmt = stmt.where(or_(stats.c.last_purchase_on.is_(None), stats.c.last_purchase_on < cutoff))
+        if f.get("revenue_min") is not None:
+            stmt = stmt.where(revenue >= Decimal(f["revenue_min"]))
+        if f.get("revenue_max") is not None:
+            stmt = stmt.where(revenue <= Decimal(f["revenue_max"]))
+    if f.get("product"):
+        needle = f["product"].lower()
+        stmt = stmt.where(exists(select(Purchase.id).where(
+            Purchase.client_id == Client.id,
+            or_(func.lower(Purchase.product).contains(needle, autoescape=True),
+                func.lower(Purchase.product_family).contains(needle, autoescape=True)))))
+    return stmt
+
+
+def init_app(app) -> None:
+    """Plug the figures derived from purchases (one definition: here) into the client list's sorts and
+    the segments' filters."""
+    for key in REVENUE_SORTS:
+        client_registry.register_sort(key, revenue_sort)
+    segment_filters.register_condition("purchases", purchase_conditions)

@@ -6,12 +6,12 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access
 from fieldcrm.db import get_session
 from fieldcrm.sales import queries, services
 from fieldcrm.sales.forms import CampaignForm, PurchaseForm, channel_choices, response_labels
 from fieldcrm.sales.models import RESPONSES, Purchase
-from fieldcrm.segments.queries import segments_for
+from fieldcrm.sales.queries import get_campaign_or_404
+from fieldcrm.segments.queries import get_segment_or_404, segments_for
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import is_htmx, render
 
@@ -71,7 +71,7 @@ def campaign_new():
     if form.validate_on_submit():
         segment = None
         if form.segment_id.data:
-            segment = access.get_segment_or_404(db, current_user, int(form.segment_id.data)) \
+            segment = get_segment_or_404(db, current_user, int(form.segment_id.data)) \
                 if form.segment_id.data.isdigit() else abort(404)
         campaign = services.create_campaign(db, current_user, form.campaign_data(), segment)
         flash(_("Campaign created."), "success")
@@ -84,7 +84,7 @@ def campaign_new():
 @login_required
 def campaign(campaign_id: int):
     db = get_session()
-    item = access.get_campaign_or_404(db, current_user, campaign_id)
+    item = get_campaign_or_404(db, current_user, campaign_id)
     return render("sales/campaign.html", "sales/_campaign.html", campaign=item,
                   recipients=queries.recipients(db, current_user, item),
                   counts=queries.response_counts(db, current_user, item), responses=response_labels(),
@@ -95,7 +95,7 @@ def campaign(campaign_id: int):
 @with_client
 def respond(client, campaign_id: int):
     db = get_session()
-    item = access.get_campaign_or_404(db, current_user, campaign_id)
+    item = get_campaign_or_404(db, current_user, campaign_id)
     row = services.record_response(db, current_user, item, client, request.form.get("response", ""))
     if row is None:
         abort(404)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
+from fieldcrm.clients.queries import scope
 from fieldcrm.sales.models import RESPONSES, Campaign, CampaignRecipient, Purchase
 from fieldcrm.segments import filters as segment_filters
 from fieldcrm.segments.queries import apply_segment
@@ -30,7 +30,7 @@ def create_campaign(db: Session, actor: User, data: dict, segment=None) -> Campa
     campaign = Campaign(owner_id=actor.id, segment_id=segment.id if segment is not None else None, **data)
     db.add(campaign)
     db.flush()
-    stmt = access.scope(select(Client.id), actor).where(*segment_filters.reachable_on(campaign.channel))
+    stmt = scope(select(Client.id), actor).where(*segment_filters.reachable_on(campaign.channel))
     if segment is not None:
         stmt = apply_segment(stmt, segment)
     for client_id in db.exec(stmt.order_by(Client.id)).all():

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from fieldcrm.accounts.models import User
+from fieldcrm.clients.forms import status_labels
 from fieldcrm.clients.models import STATUSES
 from fieldcrm.segments.models import COLOURS, Segment
 from fieldcrm.segments.queries import segment_client_ids, segments_for
@@ -51,8 +52,6 @@ def pin_colouring(db: Session, actor: User, pins: list[dict], mode: str | None, 
     """Colour the map's pins. By status: the legend counts each status (pins keep their "s"). By segment:
     each pin gets "g", the legend index of the first of the actor's visible segments it belongs to — the
     segment filtering the map first, then by name; a pin in none gets the neutral last entry."""
-    from fieldcrm.clients.forms import status_labels
-
     if mode not in MODES:
         mode = "segment" if first is not None else "status"
     if mode == "status":

@@ -9,6 +9,7 @@ A filter set is a plain dict (stored as JSON on the segment, or read from the bu
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -25,8 +26,6 @@ from fieldcrm.clients.models import (
     Tag,
 )
 from fieldcrm.clients.normalise import fold, search_tokens
-from fieldcrm.sales.models import Purchase
-from fieldcrm.sales.queries import purchase_stats
 from fieldcrm.web.boundary import MAX_DB_INTEGER
 from fieldcrm.web.templating import N_
 
@@ -108,8 +107,18 @@ def clean(raw) -> tuple[dict, dict[str, str]]:
     return filters, errors
 
 
-def _months_ago(today: date, months: int) -> date:
+def months_ago(today: date, months: int) -> date:
     return today - timedelta(days=round(months * 30.44))
+
+
+# Conditions on data of capabilities that sit beside segments (sales: purchases, revenue), each
+# `condition(stmt, filters, today) -> stmt`; sales registers its own from its init_app (segments does not
+# import sales, whose campaigns are sent to a segment).
+_conditions: dict[str, Callable] = {}
+
+
+def register_condition(name: str, condition: Callable) -> None:
+    _conditions[name] = condition
 
 
 def apply(stmt, filters: dict, today: date | None = None):
@@ -142,27 +151,8 @@ def apply(stmt, filters: dict, today: date | None = None):
     if f.get("no_contact_days") is not None and hasattr(Client, "last_contact_at"):
         since = datetime.combine(today - timedelta(days=int(f["no_contact_days"])), time.min, tzinfo=UTC)
         stmt = stmt.where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
-    needs_stats = any(f.get(k) is not None for k in ("purchase_within_months", "no_purchase_months",
-                                                     "revenue_min", "revenue_max"))
-    if needs_stats:
-        stats = purchase_stats()
-        stmt = stmt.outerjoin(stats, stats.c.client_id == Client.id)
-        revenue = func.coalesce(stats.c.revenue, 0)
-        if f.get("purchase_within_months") is not None:
-            stmt = stmt.where(stats.c.last_purchase_on >= _months_ago(today, int(f["purchase_within_months"])))
-        if f.get("no_purchase_months") is not None:
-            cutoff = _months_ago(today, int(f["no_purchase_months"]))
-            stmt = stmt.where(or_(stats.c.last_purchase_on.is_(None), stats.c.last_purchase_on < cutoff))
-        if f.get("revenue_min") is not None:
-            stmt = stmt.where(revenue >= Decimal(f["revenue_min"]))
-        if f.get("revenue_max") is not None:
-            stmt = stmt.where(revenue <= Decimal(f["revenue_max"]))
-    if f.get("product"):
-        needle = f["product"].lower()
-        stmt = stmt.where(exists(select(Purchase.id).where(
-            Purchase.client_id == Client.id,
-            or_(func.lower(Purchase.product).contains(needle, autoescape=True),
-                func.lower(Purchase.product_family).contains(needle, autoescape=True)))))
+    for condition in _conditions.values():  # plugged in by the capabilities that own the data (purchases)
+        stmt = condition(stmt, f, today)
     if f.get("consent_channel"):
         stmt = stmt.where(*reachable_on(f["consent_channel"]))
     if f.get("owner_id") is not None:

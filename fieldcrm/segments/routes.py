@@ -8,13 +8,15 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access
+from fieldcrm.accounts.queries import assignable_owners
 from fieldcrm.clients.forms import channel_labels, status_labels
 from fieldcrm.customfields.services import active_fields
 from fieldcrm.db import get_session
 from fieldcrm.segments import filters as segment_filters
 from fieldcrm.segments import queries, services
+from fieldcrm.segments.colours import colour_class, colour_labels
 from fieldcrm.segments.models import COLOURS
+from fieldcrm.segments.queries import get_segment_or_404
 from fieldcrm.web.htmx import render
 from fieldcrm.web.templating import N_
 
@@ -23,11 +25,10 @@ bp = Blueprint("segments", __name__)
 
 def _context(filters, errors=None, segment=None, name="", shared=False, colour=COLOURS[0], status=200):
     db = get_session()
-    from fieldcrm.segments.colours import colour_labels
 
     return dict(status=status, filters=filters, errors=errors or {}, segment=segment, name=name, shared=shared,
                 colour=colour, colours=colour_labels(), statuses=status_labels(), channels=channel_labels(),
-                owners=access.assignable_owners(db, current_user), custom_fields=active_fields(db),
+                owners=assignable_owners(db, current_user), custom_fields=active_fields(db),
                 count=queries.count(db, current_user, filters) if not errors else None)
 
 
@@ -75,7 +76,7 @@ def new():
 @bp.route("/segments/<int:segment_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(segment_id: int):
-    return _builder(access.get_segment_or_404(get_session(), current_user, segment_id, for_edit=True))
+    return _builder(get_segment_or_404(get_session(), current_user, segment_id, for_edit=True))
 
 
 @bp.route("/segments/<int:segment_id>/delete", methods=["GET", "POST"])
@@ -83,7 +84,7 @@ def edit(segment_id: int):
 def delete(segment_id: int):
     """Asks first: the segment goes only with the confirmation's own button (a POST saying so)."""
     db = get_session()
-    segment = access.get_segment_or_404(db, current_user, segment_id, for_edit=True)
+    segment = get_segment_or_404(db, current_user, segment_id, for_edit=True)
     if request.method == "POST" and request.form.get("confirm") == "yes":
         services.delete_segment(db, current_user, segment)
         flash(_("Segment “%(name)s” deleted.", name=segment.name), "success")
@@ -108,8 +109,6 @@ __all__ = ["bp", "json"]
 @bp.app_template_global()
 def segment_colour_class(colour: str | None) -> str:
     """CSS class of a segment's colour (no inline style: strict CSP)."""
-    from fieldcrm.segments.colours import colour_class
-
     return colour_class(colour)
 
 

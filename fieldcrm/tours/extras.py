@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client, OpeningHours
+from fieldcrm.clients.queries import scope
 from fieldcrm.geo.bounds import distance_km
 from fieldcrm.maps import queries as map_queries
 from fieldcrm.maps.queries import MapFilters
@@ -37,8 +37,8 @@ class Suggestion:
 
 
 def _due_clients(db: Session, owner: User, day: date, exclude: set[int]) -> list[tuple[Client, int]]:
-    stmt = access.scope(select(Client), owner).where(Client.latitude.is_not(None),
-                                                     Client.visit_cadence_days.is_not(None))
+    stmt = scope(select(Client), owner).where(Client.latitude.is_not(None),
+                                              Client.visit_cadence_days.is_not(None))
     clients = [c for c in db.exec(stmt).all() if c.id not in exclude]
     last = map_queries.last_contact_dates(db, [c.id for c in clients])
     due = [(c, map_queries.overdue_days(c.visit_cadence_days, last.get(c.id), day)) for c in clients
@@ -220,11 +220,11 @@ def add_days_agenda(db: Session, actor: User, tour: Tour, config: Mapping) -> tu
     zone = ZoneInfo(config.get("DEFAULT_TIMEZONE", "Europe/Paris"))
     begin = datetime.combine(tour.day, time(0), tzinfo=zone).astimezone(UTC)
     end = begin + timedelta(days=1)
-    appointments = db.exec(access.scope(
+    appointments = db.exec(scope(
         select(Appointment, Client).join(Client, Client.id == Appointment.client_id), actor)
         .where(Appointment.owner_id == tour.owner_id, Appointment.cancelled_at.is_(None),
                Appointment.starts_at >= begin, Appointment.starts_at < end)).all()
-    followups = db.exec(access.scope(
+    followups = db.exec(scope(
         select(FollowUp, Client).join(Client, Client.id == FollowUp.client_id), actor)
         .where(FollowUp.assignee_id == tour.owner_id, FollowUp.status == "open",
                FollowUp.due_date == tour.day)).all()
@@ -278,7 +278,7 @@ def segment_clients(db: Session, actor: User, segment_id: int, today: date) -> l
     ids = segment_client_ids(db, actor, segment, today)
     if not ids:
         return []
-    return list(db.exec(access.scope(select(Client), actor).where(Client.id.in_(ids)).order_by(Client.id)).all())
+    return list(db.exec(scope(select(Client), actor).where(Client.id.in_(ids)).order_by(Client.id)).all())
 
 
 def clients_in_view(db: Session, actor: User, filters: MapFilters, bounds: tuple[float, float, float, float],
@@ -291,7 +291,7 @@ def clients_in_view(db: Session, actor: User, filters: MapFilters, bounds: tuple
         return []
     if len(ids) > services.MAX_TOUR_STOPS:
         raise services.TourError("too_many", limit=services.MAX_TOUR_STOPS, count=len(ids))
-    return list(db.exec(access.scope(select(Client), actor).where(Client.id.in_(ids)).order_by(Client.id)).all())
+    return list(db.exec(scope(select(Client), actor).where(Client.id.in_(ids)).order_by(Client.id)).all())
 
 
 def clients_in_zone(db: Session, actor: User, filters: MapFilters, polygon, today: date) -> list[Client]:
@@ -301,4 +301,4 @@ def clients_in_zone(db: Session, actor: User, filters: MapFilters, polygon, toda
         return []
     if len(ids) > services.MAX_TOUR_STOPS:
         raise services.TourError("too_many", limit=services.MAX_TOUR_STOPS, count=len(ids))
-    return list(db.exec(access.scope(select(Client), actor).where(Client.id.in_(ids)).order_by(Client.id)).all())
+    return list(db.exec(scope(select(Client), actor).where(Client.id.in_(ids)).order_by(Client.id)).all())

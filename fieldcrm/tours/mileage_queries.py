@@ -1,4 +1,4 @@
-"""Read-only selects for the mileage log. Every function starts from access.scope_tours."""
+"""Read-only selects for the mileage log. Every function starts from tours.queries.scope_tours."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.tours.mileage import MileageDay, day_km
 from fieldcrm.tours.models import Tour, TourStop
+from fieldcrm.tours.queries import scope_tours
 
 
 def mileage_days(db: Session, actor: User, owner: User, first: date, last: date) -> list[MileageDay]:
@@ -23,7 +23,7 @@ def mileage_days(db: Session, actor: User, owner: User, first: date, last: date)
             .where((done.c.n > 0) | (Tour.odometer_start_km.is_not(None) & Tour.odometer_end_km.is_not(None)))
             .order_by(Tour.day))
     rows = []
-    for tour, n in db.exec(access.scope_tours(stmt, actor)).all():
+    for tour, n in db.exec(scope_tours(stmt, actor)).all():
         km, source = day_km(tour.distance_m, tour.travel_source, tour.odometer_start_km, tour.odometer_end_km)
         rows.append(MileageDay(day=tour.day, tour_id=tour.id, km=km, stops_done=n, source=source))
     return rows

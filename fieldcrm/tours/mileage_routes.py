@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from fieldcrm import access, timeutil
+from fieldcrm import timeutil
 from fieldcrm.db import get_session
 from fieldcrm.tours import mileage, mileage_queries, mileage_services
+from fieldcrm.tours.queries import can_edit_tour, get_tour_or_404
 from fieldcrm.web.boundary import int_arg
 from fieldcrm.web.htmx import is_partial, render
 
@@ -81,8 +82,8 @@ def _reading(raw: str | None) -> int | None:
 def odometer(tour_id: int):
     """The car's odometer at the start and end of the day (either may come later)."""
     db = get_session()
-    tour = access.get_tour_or_404(db, current_user, tour_id)
-    if not access.can_edit_tour(current_user, tour):
+    tour = get_tour_or_404(db, current_user, tour_id)
+    if not can_edit_tour(current_user, tour):
         abort(403)  # the actor sees this tour (scope checked): refusing says nothing new
     typed = {"start_km": request.form.get("start_km", ""), "end_km": request.form.get("end_km", "")}
     try:

@@ -13,23 +13,29 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from fieldcrm import access, timeutil
+from fieldcrm import timeutil
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import links
+from fieldcrm.clients import queries as client_queries
+from fieldcrm.clients.listargs import list_args
 from fieldcrm.clients.models import Client
+from fieldcrm.clients.queries import get_client_or_404
 from fieldcrm.db import get_session
 from fieldcrm.followups.queries import open_followup_due_by
 from fieldcrm.geo.geocoding import geocode_address
 from fieldcrm.maps import services as map_services
 from fieldcrm.maps.queries import MapFilters
-from fieldcrm.maps.routes import quick_log_url, read_zone_form, zone_error_message
 from fieldcrm.maps.zone import ZoneError
+from fieldcrm.maps.zoneform import read_zone_form, zone_error_message
 from fieldcrm.tours import extras, map_file, navigation, queries, services
 from fieldcrm.tours.forms import StopForm, TourSettingsForm
+from fieldcrm.tours.messages import error_message
 from fieldcrm.tours.problem import TooManyStops
-from fieldcrm.web.boundary import id_arg, int_arg, to_id
+from fieldcrm.tours.queries import can_edit_tour, get_tour_or_404, get_tour_stop_or_404
+from fieldcrm.web.boundary import id_arg, int_arg, safe_next, to_id
 from fieldcrm.web.downloads import html_download
 from fieldcrm.web.htmx import is_partial, render
+from fieldcrm.web.quicklog import quick_log_url
 
 bp = Blueprint("tours", __name__)
 
@@ -48,16 +54,6 @@ def reason_labels() -> dict:
         services.CLOSED_THAT_DAY: _l("Closed that day (opening hours on the card)."),
         services.LATE: _l("Late for its opening hours or appointment in this order."),
     }
-
-
-def error_message(error: services.TourError) -> str:
-    messages = {
-        "no_start": _("Say where the day starts (an address, or your current position) before optimising."),
-        "start_after_end": _("The day must end after it starts: check the start time and the end of the day."),
-        "too_many": _("A tour holds at most %(limit)s stops (%(count)s asked). Split them over several days "
-                      "with “Plan a week”.", **error.params),
-    }
-    return messages.get(error.code, _("This tour cannot be planned as asked."))
 
 
 def hhmm(seconds: int | None) -> str:
@@ -94,17 +90,17 @@ def with_tour(fn=None, *, allow_gone: bool = False):
     @login_required
     def wrapper(*args, tour_id: int, **kwargs):
         db = get_session()
-        tour = access.get_tour_or_404(db, current_user, tour_id)
+        tour = get_tour_or_404(db, current_user, tour_id)
         if "stop_id" in kwargs:
-            kwargs["stop"] = access.get_tour_stop_or_404(db, current_user, tour, kwargs.pop("stop_id"),
-                                                         allow_gone=allow_gone)
+            kwargs["stop"] = get_tour_stop_or_404(db, current_user, tour, kwargs.pop("stop_id"),
+                                                  allow_gone=allow_gone)
         return fn(*args, tour=tour, **kwargs)
 
     return wrapper
 
 
 def _owner_only(tour) -> None:
-    if not access.can_edit_tour(current_user, tour):
+    if not can_edit_tour(current_user, tour):
         abort(403)  # the actor can see this tour (scope checked): refusing says nothing new
 
 
@@ -154,11 +150,6 @@ def open_day():
     return redirect(url_for(DAY_PAGES.get(then, "tours.detail"), tour_id=tour.id), 303)
 
 
-def _safe_next(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
-
-
 @bp.post("/tours/today/stops")
 @login_required
 def add_today():
@@ -167,7 +158,7 @@ def add_today():
     client_id = id_arg(request.form, "client_id")
     if client_id is None:
         abort(400)
-    client = access.get_client_or_404(db, current_user, client_id)
+    client = get_client_or_404(db, current_user, client_id)
     tour = services.tour_for_day(db, current_user, _today())
     try:
         added = services.add_stops(db, current_user, tour, [client])
@@ -183,7 +174,7 @@ def add_today():
         return render("tours/_added.html", "tours/_added.html", message=message, category=category, tour=tour,
                       count=len(services.stops_of(db, tour)))
     flash(message, category)
-    return redirect(_safe_next(url_for("tours.detail", tour_id=tour.id)), 303)
+    return redirect(safe_next(request.form.get("next")) or url_for("tours.detail", tour_id=tour.id), 303)
 
 
 def route_points(tour, rows) -> dict:
@@ -232,10 +223,10 @@ def _detail_context(tour, outcome=None) -> dict:
             "gone_in_plan": tour.planned_at is not None and any(
                 s.state == "planned" and s.left_out_reason != services.CLIENT_GONE for s in gone),
             "saving": services.picked_saving(tour), "reasons": reason_labels(),
-            "can_edit": access.can_edit_tour(current_user, tour), "route_data": json.dumps(route_points(tour, rows)),
+            "can_edit": can_edit_tour(current_user, tour), "route_data": json.dumps(route_points(tour, rows)),
             "outcome": outcome, "max_stops": services.MAX_TOUR_STOPS, "quick_log_url": quick_log_url,
             "agenda_available": extras.agenda_available(),
-            "segments": extras.visible_segments(db, current_user) if access.can_edit_tour(current_user, tour) else []}
+            "segments": extras.visible_segments(db, current_user) if can_edit_tour(current_user, tour) else []}
 
 
 @bp.get("/tours/<int:tour_id>")
@@ -341,7 +332,7 @@ def settings(tour):
             return redirect(url_for("tours.detail", tour_id=tour.id), 303)
     status = 422 if request.method == "POST" else 200
     return render("tours/settings.html", "tours/_settings.html", status=status, form=form, tour=tour, error=error,
-                  can_edit=access.can_edit_tour(current_user, tour))
+                  can_edit=can_edit_tour(current_user, tour))
 
 
 def _locate_text(text: str):
@@ -400,7 +391,7 @@ def stop_edit(tour, stop):
             return redirect(url_for("tours.detail", tour_id=tour.id), 303)
     status = 422 if request.method == "POST" else 200
     return render("tours/stop.html", "tours/_stop_form.html", status=status, form=form, tour=tour, stop=stop,
-                  client=client, can_edit=access.can_edit_tour(current_user, tour))
+                  client=client, can_edit=can_edit_tour(current_user, tour))
 
 
 @bp.post("/tours/<int:tour_id>/stops/<int:stop_id>/remove")
@@ -474,7 +465,7 @@ def fill(tour):
     except services.TourError as exc:
         suggestions, error = [], error_message(exc)
     return render("tours/fill.html", "tours/_fill.html", tour=tour, suggestions=suggestions, error=error,
-                  can_edit=access.can_edit_tour(current_user, tour))
+                  can_edit=can_edit_tour(current_user, tour))
 
 
 @bp.post("/tours/<int:tour_id>/stops")
@@ -484,7 +475,7 @@ def add_stops(tour):
     _owner_only(tour)
     db = get_session()
     ids = [to_id(value) for value in request.form.getlist("client_id")]
-    clients = [access.get_client_or_404(db, current_user, i) for i in ids if i is not None]
+    clients = [get_client_or_404(db, current_user, i) for i in ids if i is not None]
     try:
         added = services.add_stops(db, current_user, tour, clients)
         flash(*added_message(added, len(clients)))
@@ -572,9 +563,6 @@ def _add_segment(tour):
 @login_required
 def add_from_list():
     """From the client list: every client it shows (same search and filters, all pages) joins today's tour."""
-    from fieldcrm.clients import queries as client_queries
-    from fieldcrm.clients.routes import list_args
-
     db = get_session()
     args = list_args(request.form)
     back = url_for("clients.index", **{k: v for k, v in (("q", args["q"]), ("status", args["status"]),

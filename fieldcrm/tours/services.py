@@ -13,7 +13,6 @@ from datetime import date, time
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client, OpeningHours
 from fieldcrm.db import dialect_insert
@@ -29,6 +28,7 @@ from fieldcrm.tours.problem import (
     TourProblem,
     TourSolution,
 )
+from fieldcrm.tours.queries import scope_tour_stops
 from fieldcrm.tours.solver import picked_order_cost, schedule_order, solve_tour
 
 MAX_TOUR_STOPS = 100  # what a rep can drive in a day, with margin; the solver itself takes 200
@@ -96,14 +96,14 @@ def stops_of(db: Session, tour: Tour, viewer: User | None = None) -> list[tuple[
     scope (a client given to another rep or deleted leaves; see gone_stops)."""
     stmt = (select(TourStop, Client).join(Client, Client.id == TourStop.client_id)
             .where(TourStop.tour_id == tour.id).order_by(TourStop.position, TourStop.id))
-    return list(db.exec(access.scope_tour_stops(stmt, db, tour, viewer)).all())
+    return list(db.exec(scope_tour_stops(stmt, db, tour, viewer)).all())
 
 
 def gone_stops(db: Session, tour: Tour, viewer: User | None = None) -> list[TourStop]:
     """The tour's stops whose client left its scope (transferred to another rep, or deleted): kept
     so that the rep sees a stop went, never with anything of the client; out of every route."""
-    kept = access.scope_tour_stops(select(TourStop.id).join(Client, Client.id == TourStop.client_id)
-                                   .where(TourStop.tour_id == tour.id), db, tour, viewer)
+    kept = scope_tour_stops(select(TourStop.id).join(Client, Client.id == TourStop.client_id)
+                            .where(TourStop.tour_id == tour.id), db, tour, viewer)
     return list(db.exec(select(TourStop).where(TourStop.tour_id == tour.id, TourStop.id.not_in(kept))
                         .order_by(TourStop.position, TourStop.id)).all())
 

@@ -1,18 +1,22 @@
 """Read-only selects for interactions: quick phrases, the client timeline. The client passed in was
-loaded through access.get_client_or_404 (its timeline is visible exactly when it is)."""
+loaded through clients.queries.get_client_or_404 (its timeline is visible exactly when it is)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlmodel import Session, select
 
-from fieldcrm import timeutil
+from fieldcrm import access, timeutil
 from fieldcrm.accounts.models import User
+from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients.models import Client, ContactPerson
+from fieldcrm.clients.queries import get_client_or_404, through_client
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.visits.models import PHRASE_MAX, Interaction, QuickPhrase
+from fieldcrm.visits.services import DELETED_LOG
 
 TIMELINE_PAGE = 15
 RECENT_PHRASES = 6
@@ -83,3 +87,36 @@ def timeline(db: Session, client: Client, page: int = 1, page_size: int = TIMELI
     entries.sort(key=lambda e: e.at, reverse=True)
     start = (page - 1) * page_size
     return Timeline(entries[start:start + page_size], page, has_more=len(entries) > start + page_size)
+
+
+# --- Reach: an interaction is visible exactly when its client is ------------------------------------------
+
+def can_correct_interaction(actor: User, author_id: int | None) -> bool:
+    """Who may correct or delete a log on a client they can see: its author, or a manager or admin.
+    A rep never rewrites a colleague's log, even on a client they now own (a card handed over keeps
+    its history as written; the colleague or the manager corrects it). Reps only see their own
+    portfolio, so this mostly concerns logs written by a manager or by the card's previous owner."""
+    return actor.role in ("manager", "admin") or author_id == actor.id
+
+
+def get_interaction_or_404(db: Session, actor: User, interaction_id: int, *,
+                           for_correction: bool = False) -> Interaction:
+    """An interaction whose client is in reach; with `for_correction`, also one `actor` may correct
+    or delete (see can_correct_interaction), else access.NotVisible."""
+    interaction = through_client(db, actor, db.get(Interaction, interaction_id))
+    if for_correction and not can_correct_interaction(actor, interaction.author_id):
+        raise access.NotVisible()
+    return interaction
+
+
+def get_deleted_interaction_or_404(db: Session, actor: User, deletion_id: int) -> AuditEvent:
+    """The audit event of a deleted log, for its undo: in reach when its client is (not deleted) and
+    `actor` could have corrected the log."""
+    event = db.get(AuditEvent, deletion_id)
+    if event is None or event.action != DELETED_LOG or event.subject_id is None:
+        raise access.NotVisible()
+    get_client_or_404(db, actor, event.subject_id)
+    author_id = (json.loads(event.payload or "{}").get("interaction") or {}).get("author_id")
+    if not can_correct_interaction(actor, author_id) and event.actor_id != actor.id:
+        raise access.NotVisible()
+    return event

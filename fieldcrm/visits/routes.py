@@ -4,21 +4,26 @@ and the shared quick phrases."""
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from fieldcrm import access, timeutil
+from fieldcrm import timeutil
 from fieldcrm.accounts.models import User
+from fieldcrm.clients.queries import can_edit_client
 from fieldcrm.db import get_session
+from fieldcrm.followups.queries import get_followup_or_404
 from fieldcrm.followups.services import overlapping
 from fieldcrm.visits import forms, queries, services
+from fieldcrm.visits.queries import (
+    can_correct_interaction,
+    get_deleted_interaction_or_404,
+)
 from fieldcrm.visits.sensitive import find_sensitive_terms, load_terms
 from fieldcrm.web.boundary import id_arg, page_arg, safe_next
-from fieldcrm.web.guards import admin_required, with_client
+from fieldcrm.web.guards import admin_required, with_client, with_interaction
 from fieldcrm.web.htmx import is_partial, render, wants_json
 
 bp = Blueprint("visits", __name__)
@@ -32,10 +37,10 @@ def visit_helpers():
 
 def _mark_correctable(result, client) -> bool:
     """Flag the entries the actor may correct; whether they may edit the client at all."""
-    can_edit = access.can_edit_client(current_user, client)
+    can_edit = can_edit_client(current_user, client)
     for entry in result.entries:
         entry.correctable = (can_edit and entry.kind == "interaction"
-                             and access.can_correct_interaction(current_user, entry.record.author_id))
+                             and can_correct_interaction(current_user, entry.record.author_id))
     return can_edit
 
 
@@ -49,24 +54,6 @@ def card_timeline(client):
 
 def sensitive_terms() -> tuple[str, ...]:
     return load_terms(current_app.config.get("SENSITIVE_TERMS_FILE"))
-
-
-def with_interaction(view=None, *, for_correction: bool = False):
-    """Replace `interaction_id` by the loaded interaction and its client, or answer 404."""
-
-    def decorate(fn):
-        @wraps(fn)
-        @login_required
-        def wrapper(*args, interaction_id: int, **kwargs):
-            db = get_session()
-            interaction = access.get_interaction_or_404(db, current_user, interaction_id,
-                                                        for_correction=for_correction)
-            client = access.get_client_or_404(db, current_user, interaction.client_id)
-            return fn(*args, interaction=interaction, client=client, **kwargs)
-
-        return wrapper
-
-    return decorate(view) if view else decorate
 
 
 def _sheet_context(client, values: dict, errors: dict | None = None) -> dict:
@@ -89,7 +76,7 @@ def _answered_followup_id(client, values) -> int | None:
     """The sheet opened from a follow-up carries its id; one out of reach or on another client is 404."""
     followup_id = id_arg(values, "followup_id")
     if followup_id is not None:
-        followup = access.get_followup_or_404(get_session(), current_user, followup_id)
+        followup = get_followup_or_404(get_session(), current_user, followup_id)
         if followup.client_id != client.id:
             abort(404)
     return followup_id
@@ -264,7 +251,7 @@ def interaction_delete(interaction, client):
 def interaction_restore(deletion_id: int):
     """Undo a deletion: the log comes back as it was (same uid; same id unless SQLite reused it)."""
     db = get_session()
-    event = access.get_deleted_interaction_or_404(db, current_user, deletion_id)
+    event = get_deleted_interaction_or_404(db, current_user, deletion_id)
     limit = timeutil.now() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
     try:
         services.restore_interaction(db, current_user, event, not_before=limit)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from fieldcrm.access import NotVisible
 from fieldcrm.web.boundary import NulByteRefused
 from fieldcrm.web.htmx import is_htmx
 
@@ -44,6 +45,7 @@ def init_app(app) -> None:
         )
 
     @app.errorhandler(404)
+    @app.errorhandler(NotVisible)  # outside the actor's reach: the same 404 as a record that does not exist
     def not_found(_err):
         return _page(404, _("Not found"), _("This page does not exist or is not in your client file."))
 

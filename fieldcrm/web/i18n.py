@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 LOCALES = ("fr", "en")
@@ -48,6 +48,4 @@ def init_app(app) -> None:
 
     @app.context_processor
     def locale_context():
-        from flask_babel import get_locale
-
         return {"current_locale": str(get_locale() or "fr")}

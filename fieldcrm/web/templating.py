@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
+from flask_babel import gettext
 
 
 def N_(message: str) -> str:  # noqa: N802 - marks a string for extraction, translated at use
@@ -48,8 +49,5 @@ MAIN_MENU = (
 
 
 def main_menu():
-    from flask import current_app
-    from flask_babel import gettext
-
     return [(endpoint, gettext(label), icon) for endpoint, label, icon in MAIN_MENU
             if endpoint in current_app.view_functions]

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from fieldcrm.agenda import queries
+from fieldcrm.followups import queries as followup_queries
 from tests.factories import make_client, make_followup, make_interaction
 
 
@@ -32,9 +33,9 @@ def test_overdue_totals_and_the_cap(app, db, world, count):
     for n in range(count):
         make_followup(db, rep, world["client_a"], date(2026, 11, 1 + n % 20), reason=f"R{n}")
     with app.test_request_context():
-        rows, total = queries.open_followups(db, rep, before=date(2026, 11, 23), limit=10,
-                                             cap=queries.COUNT_CAP)
-        everything, all_total = queries.open_followups(db, rep, limit=50, offset=50)
+        rows, total = followup_queries.open_followups(db, rep, before=date(2026, 11, 23), limit=10,
+                                                      cap=queries.COUNT_CAP)
+        everything, all_total = followup_queries.open_followups(db, rep, limit=50, offset=50)
     assert len(rows) == min(count, 10) and total == min(count, queries.COUNT_CAP)
     assert [f.due_date for f, _c in rows] == sorted(f.due_date for f, _c in rows)
     assert len(everything) == max(0, min(count - 50, 50)) and all_total == count

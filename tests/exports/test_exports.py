@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from fieldcrm.privacy.models import OrgSettings
+from fieldcrm.clients.settings import OrgSettings
 from fieldcrm.sales.models import Purchase
 from tests.factories import make_client, make_team, make_user
 
