@@ -7,7 +7,7 @@ import io
 
 import openpyxl
 
-from fieldcrm.privacy.models import OrgSettings
+from fieldcrm.clients.settings import OrgSettings
 from tests.factories import make_client, make_user
 
 KEYS = ("lead", "former_client", "prospect", "female")
