@@ -39,6 +39,7 @@ BLUEPRINTS = (
     "fieldcrm.agenda.routes",
     "fieldcrm.maps.routes",
     "fieldcrm.tours.routes",
+    "fieldcrm.tours.mileage_routes",
     "fieldcrm.imports.routes",
     "fieldcrm.dedupe.routes",
     "fieldcrm.sales.routes",

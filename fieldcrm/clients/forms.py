@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldcrm import fieldrules
+from fieldcrm.clients.labels import status_labels  # noqa: F401  (the list, the map, segments use it from here)
 from fieldcrm.customfields.services import clean_value
 from fieldcrm.geo import communes
 from fieldcrm.web.forms import SUBMITTED, FrenchDateField, apply_rule, submitted_formdata
@@ -28,13 +29,6 @@ NOTES_MAX = 10_000
 WEEKDAYS = range(7)
 VISIT_MINUTES_RANGE = (5, 480)  # a visit lasts at least 5 minutes and at most a working day
 _HOURS = re.compile(r"^\s*(\d{1,2})[:hH.]?(\d{2})?\s*[-–à]\s*(\d{1,2})[:hH.]?(\d{2})?\s*$")
-
-
-def status_labels() -> dict[str, str]:
-    return {
-        "suspect": _l("Suspect"), "lead": _l("Lead"), "prospect": _l("Prospect"),
-        "client": _l("Client"), "former_client": _l("Former client"),
-    }
 
 
 def channel_labels() -> dict[str, str]:

@@ -22,6 +22,7 @@ from fieldcrm.clients.forms import (
     status_labels,
     weekday_labels,
 )
+from fieldcrm.clients.labels import display_value, status_label
 from fieldcrm.clients.listargs import list_args
 from fieldcrm.clients.normalise import format_phone
 from fieldcrm.clients.queries import can_edit_client, can_erase_client, get_contact_or_404
@@ -34,6 +35,17 @@ from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("clients", __name__)
+
+
+@bp.app_template_filter("status_label")
+def status_label_filter(key):
+    return status_label(key)
+
+
+@bp.app_template_filter("display_value")
+def display_value_filter(value, key):
+    """`{{ value|display_value(key) }}`: a stored value in the user's words (see clients.labels)."""
+    return display_value(key, value)
 
 
 @bp.app_context_processor

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import objections
+from fieldcrm.clients.labels import display_value
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.normalise import format_phone
 from fieldcrm.clients.settings import org_settings
@@ -72,6 +73,8 @@ def rows(db: Session, actor: User, client_stmt, columns) -> list[list]:
             value = extra[key] if key in extra else getattr(client, key)
             if key in ("phone", "mobile") and value:
                 value = format_phone(value)
+            elif key in ("status", "gender"):
+                value = display_value(key, value)  # "Ancien client", never "former_client"
             row.append(value)
         out.append(row)
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from sqlmodel import Session
 
@@ -146,7 +146,9 @@ def retention_lines(db: Session, lang: str) -> list[str]:
 
 
 def _action(action: str) -> str:
-    return {"anonymise": _("anonymised"), "erase": _("erased"), "delete": _("deleted")}.get(action, action)
+    return {"anonymise": pgettext("retention: what happens to the records", "anonymised"),
+            "erase": pgettext("retention: what happens to the records", "erased"),
+            "delete": pgettext("retention: what happens to the records", "deleted")}.get(action, action)
 
 
 def optional_data_line(db: Session, lang: str) -> str:

@@ -73,8 +73,16 @@ def clean(raw) -> tuple[dict, dict[str, str]]:
     statuses = [s for s in get_list("status") if s in STATUSES]
     if statuses:
         filters["status"] = statuses
+    # The form asks the loyalty programme in words (a choice, and a name to look for); stored
+    # filters keep "any", "none" or the name under "loyalty".
+    form_loyalty = raw.get("loyalty_mode")
+    if form_loyalty is not None:
+        name = (raw.get("loyalty_name") or "").strip()[:120]
+        loyalty = form_loyalty if form_loyalty in ("any", "none") else name
+        if loyalty:
+            filters["loyalty"] = loyalty
     for key in KEYS:
-        if key == "status":
+        if key == "status" or (key == "loyalty" and form_loyalty is not None):
             continue
         value = raw.get(key)
         if isinstance(value, str):

@@ -79,14 +79,19 @@ def edit(segment_id: int):
     return _builder(get_segment_or_404(get_session(), current_user, segment_id, for_edit=True))
 
 
-@bp.post("/segments/<int:segment_id>/delete")
+@bp.route("/segments/<int:segment_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(segment_id: int):
+    """Asks first: the segment goes only with the confirmation's own button (a POST saying so)."""
     db = get_session()
     segment = get_segment_or_404(db, current_user, segment_id, for_edit=True)
-    services.delete_segment(db, current_user, segment)
-    flash(_("Segment deleted."), "success")
-    return redirect(url_for("segments.index"), 303)
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        services.delete_segment(db, current_user, segment)
+        flash(_("Segment “%(name)s” deleted.", name=segment.name), "success")
+        return redirect(url_for("segments.index"), 303)
+    matching = queries.count(db, current_user, queries.filters_of(segment))
+    return render("segments/delete.html", "segments/_delete.html", status=200 if request.method == "GET" else 422,
+                  segment=segment, matching=matching)
 
 
 @bp.post("/segments/count")

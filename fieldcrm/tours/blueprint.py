@@ -3,7 +3,7 @@ the owner-only guard, the tour's day, and the flash messages of planning.
 
 The views are split by purpose, all on this one blueprint (endpoint names stay ``tours.*``):
 ``day_routes`` (the day's page, optimise, start here), ``stop_routes`` (one stop; adding stops from
-the agenda, a segment, the map or the list; fill my day), ``week_routes`` (plan a week, mileage),
+the agenda, a segment, the map or the list; fill my day), ``week_routes`` (plan a week; the mileage log has its own blueprint in ``mileage_routes``),
 ``settings_routes`` (start, end and hours). ``routes`` imports them all for the app factory.
 """
 
@@ -46,7 +46,7 @@ def duration_text(seconds: int | None) -> str:
     if seconds is None:
         return "–"
     minutes = round(abs(int(seconds)) / 60)
-    return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+    return f"{minutes // 60}\u00a0h\u00a0{minutes % 60:02d}" if minutes >= 60 else f"{minutes}\u00a0min"
 
 
 @bp.app_template_filter("hhmm")

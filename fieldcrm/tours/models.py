@@ -44,6 +44,10 @@ class Tour(SQLModel, table=True):
     travel_notice: str | None = Field(default=None, max_length=300)
     lunch_at_s: int | None = None
     return_at_s: int | None = None
+    # The car's odometer at the start and end of the day, as the rep read it: the mileage log's
+    # kilometres when both are given, before the planned route's.
+    odometer_start_km: int | None = None
+    odometer_end_km: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1

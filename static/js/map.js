@@ -6,12 +6,22 @@
 // nodes, elements handed to Leaflet), never as HTML, so a client named "<img onerror=…>" stays a name.
 (function () {
   "use strict";
-  var CLUSTER_FROM = 300;
+  // Pins whose dots would overlap gather into one numbered cluster, whatever their number
+  // (a tap on it zooms in; pins at the very same place fan out at the last zoom).
+  var CLUSTER_RADIUS = 30;
 
   function textElement(tag, text) {
     var node = document.createElement(tag);
     node.textContent = text;
     return node;
+  }
+
+  // A cluster: the number of clients it holds on a 44 px tap target (the vendored default is 40 px).
+  function clusterIcon(cluster) {
+    var n = cluster.getChildCount();
+    var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    return L.divIcon({ html: textElement("span", String(n)).outerHTML, className: "marker-cluster marker-cluster-" + size,
+                       iconSize: L.point(44, 44) });
   }
 
   function baseMap(el, options) {
@@ -158,8 +168,10 @@
         .then(function (r) { return r.json(); })
         .then(function (data) {
           if (layer) map.removeLayer(layer);
-          var clustered = data.pins.length > CLUSTER_FROM && L.markerClusterGroup;
-          layer = clustered ? L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: 50 }) : L.featureGroup();
+          var clustered = !!L.markerClusterGroup;
+          layer = clustered ? L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: CLUSTER_RADIUS,
+                                                     showCoverageOnHover: false, iconCreateFunction: clusterIcon })
+                            : L.featureGroup();
           var markers = data.pins.map(function (p) {
             // A 44 px tap target around a small coloured dot (colours in app.css, by status or segment class).
             var look = pinLook(data, p);

@@ -122,7 +122,7 @@ def test_week_lists_a_day_in_time_order_with_the_visits_already_logged(as_rep, w
     lines = monday.split("<li")[1:]
     assert [line.split('data-kind="')[1].split('"')[0] for line in lines] == [
         "logged", "followup", "appointment", "followup"]
-    assert "09:00" in lines[0] and "Phone call · Order taken" in lines[0] and "Menuiserie" in lines[0]
+    assert "09:00" in lines[0] and "Phone call&nbsp;· Order taken" in lines[0] and "Menuiserie" in lines[0]
     assert "Rappel 10h30" in lines[1] and "11:00" in lines[2] and "Sans heure" in lines[3]
     assert "Garage Bernard" not in page  # another rep's log
 

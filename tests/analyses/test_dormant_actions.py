@@ -150,8 +150,8 @@ def test_analyses_read_as_whole_french_sentences(app, db, login, client):
     db.commit()
     login(rep)
     page = client.get("/analyses").get_data(as_text=True)
-    assert "50 % sans téléphone (1 fiche)" in page and "100 % absentes de la carte (2 fiches)" in page
-    assert "1 client sur 1 fait 80 % de votre chiffre d" in page and "100 % des clients" in page
+    assert "50\xa0% sans téléphone (1 fiche)" in page and "100\xa0% absentes de la carte (2 fiches)" in page
+    assert "1 client sur 1 fait 80\xa0% de votre chiffre d" in page and "100\xa0% des clients" in page
     dormant = client.get("/analyses/dormant?months=1").get_data(as_text=True)
-    assert "1 client sans achat depuis 1 mois" in dormant and "Aucun achat depuis 1 mois : reconquérir le client" in dormant
+    assert "1 client sans achat depuis 1 mois" in dormant and "Aucun achat depuis 1 mois\xa0: reconquérir le client" in dormant
     assert "2 clients sans contact depuis 90 jours" in dormant and "Créer les relances" in dormant

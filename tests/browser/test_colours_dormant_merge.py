@@ -119,7 +119,7 @@ def test_dormant_clients_followed_up_then_put_on_a_tour_in_one_tap(page: Page, l
     form.locator("input[name=client_id]").nth(0).check()
     form.locator("input[name=client_id]").nth(2).check()
     expect(form.locator("[data-ticked-label]")).to_have_text("Cochés : 2 / 4")
-    expect(form.locator("input[name=reason]")).to_have_value("Aucun achat depuis 12 mois : reconquérir le client")
+    expect(form.locator("input[name=reason]")).to_have_value("Aucun achat depuis 12 mois\xa0: reconquérir le client")
     screenshot(page, "01-dormant")
     assert_fits_narrow_phone(page, screenshot, "01-dormant")
     assert_tap_targets(page, "form[data-dormant] .btn")

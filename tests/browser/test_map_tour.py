@@ -60,6 +60,8 @@ def test_rep_plans_and_drives_todays_tour_on_a_phone(page: Page, live_url, live_
     expect(nearest.first).to_have_text("Boulangerie 3")
     screenshot(page, "01b-around-me")
 
+    # Back to the whole map: "around me" zoomed out to the town, where close pins gather in a cluster.
+    page.goto(live_url("maps.index"))
     for i in range(6):
         expect(pins).to_have_count(6)
         name = pins.nth(i).get_attribute("title").split(" · ")[0]

@@ -15,7 +15,9 @@ from tests.browser.test_client_journey import assert_fits_narrow_phone
 from tests.browser.test_map_tour import _offline_edges
 from tests.factories import PASSWORD, make_located_client, make_tour, make_user
 
-INSIDE = [(45.7600, 4.8000), (45.7650, 4.8080), (45.7550, 4.8120), (45.7700, 4.8150)]
+# Far enough apart that no two pins overlap (overlapping pins gather into a cluster).
+INSIDE = [(45.7450, 4.7700), (45.7750, 4.7800), (45.7500, 4.8400), (45.7800, 4.8450)]
+TOWN = [(45.7600, 4.8000), (45.7650, 4.8080), (45.7550, 4.8120), (45.7700, 4.8150)]  # alone: the map zooms on them
 OUTSIDE = [(45.8000, 4.8900), (45.7200, 4.7200)]  # north-east and south-west: the zone sits mid-map
 
 
@@ -125,7 +127,7 @@ def test_rep_draws_a_zone_and_adds_its_clients_to_tomorrows_tour(page: Page, pho
 
 def test_cancelling_a_zone_gives_the_map_back(page: Page, live_url, live_db, log_in, screenshot):
     rep = make_user(live_db)
-    for i, p in enumerate(INSIDE):
+    for i, p in enumerate(TOWN):
         make_located_client(live_db, rep, f"Client {i + 1}", *p)
     _offline_edges(page)
     log_in(page, rep, PASSWORD)

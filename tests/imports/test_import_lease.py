@@ -120,7 +120,7 @@ def test_a_dead_save_is_failed_with_its_files_deleted_and_the_page_says_start_ag
     db.add(rep)
     db.commit()
     page = html.unescape(client.get(f"/imports/{job.id}").get_data(as_text=True))
-    assert "Échoué : le processus qui exécutait l'import s'est arrêté. Relancez l'import." in page
+    assert "Échoué\xa0: le processus qui exécutait l'import s'est arrêté. Relancez l'import." in page
     assert "Rien n'a été importé." in page
 
 

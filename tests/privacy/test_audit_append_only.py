@@ -14,7 +14,6 @@ import re
 import pytest
 from sqlalchemy import event
 
-from tests.test_access_matrix import world  # noqa: F401 - the shared fixture
 from tests.url_walk import app_rules, rich_world, rule_values, url_of
 
 WRITE = re.compile(r'^\s*(UPDATE|DELETE\s+FROM)\s+"?audit_event"?\s*(?:SET\s+(.*?)\s+WHERE)?', re.I | re.S)
@@ -23,6 +22,11 @@ ERASURE = {"clients.erase"}
 RETENTION = {"retention.apply", "retention.run_now"}
 # Routes that end the walking session, walked last or not at all.
 SESSION_ENDING = {"accounts.logout", "accounts.change_password"}
+
+
+@pytest.fixture
+def world(access_world):
+    return access_world
 
 
 def allowed(endpoint: str, verb: str, columns: set[str]) -> bool:

@@ -71,6 +71,11 @@ CASES = [
     ({"tag": "vip"}, {"villeurbanne"}),
     ({"segment": "grand"}, {"lyon_cafe"}),
     ({"loyalty": "any"}, {"lyon_bakery"}),
+    # The form asks in words: a choice and a name, never "any"/"none" to type.
+    ({"loyalty_mode": "any", "loyalty_name": ""}, {"lyon_bakery"}),
+    ({"loyalty_mode": "name", "loyalty_name": "carte"}, {"lyon_bakery"}),
+    ({"loyalty_mode": "", "loyalty_name": "Carte OR"}, {"lyon_bakery"}),
+    ({"loyalty_mode": "name", "loyalty_name": "platine"}, set()),
     ({"near_lat": "45.764", "near_lon": "4.8357", "near_km": "10"}, {"lyon_bakery", "villeurbanne", "bron"}),
     ({"near_lat": "45.764", "near_lon": "4.8357", "near_km": "4"}, {"lyon_bakery", "villeurbanne"}),
     ({"revenue_min": "1000"}, {"lyon_bakery", "paris"}),

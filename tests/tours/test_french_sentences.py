@@ -24,7 +24,7 @@ def test_tour_page_and_flashes_in_french(app, db):
                         lunch_from=None, lunch_until=None)
     http = logged_in_http(app, rep)
     page = http.get(f"/tours/{tour.id}").get_data(as_text=True)
-    assert "Départ : Bureau Lyon" in page
+    assert "Départ\xa0: Bureau Lyon" in page
     body = http.post(f"/tours/{tour.id}/stops", data={"client_id": [clients[1].id]},
                      follow_redirects=True).get_data(as_text=True)
     assert "1 étape ajoutée à la tournée." in body
@@ -36,7 +36,7 @@ def test_tour_page_and_flashes_in_french(app, db):
                                      ends_at=datetime(2025, 3, 3, 9, 30, tzinfo=UTC))
         db.commit()
     body = http.post(f"/tours/{tour.id}/agenda", follow_redirects=True).get_data(as_text=True)
-    assert "Ajouté depuis l&#39;agenda : 1 rendez-vous et 0 relance." in body
+    assert "Ajouté depuis l&#39;agenda\xa0: 1 rendez-vous et 0 relance." in body
     body = http.post(f"/tours/{tour.id}/optimise", follow_redirects=True).get_data(as_text=True)
     assert "de moins que l'ordre choisi" in body  # the picked order drove back and forth
     assert " de trajet au total" not in body
@@ -50,9 +50,9 @@ def test_week_total_and_map_filters_in_french(app, db):
     make_client(db, rep, company_name="Sans position", segment="Caves")
     http = logged_in_http(app, rep)
     body = http.post("/tours/week", data={"first": "2025-03-04", "days": "1", "segment": "Caves"}).get_data(as_text=True)
-    assert " km et " in body and "de trajet au total" in body
+    assert "\xa0km et " in body and "de trajet au total" in body
     assert db.exec(select(Tour).where(Tour.owner_id == rep.id)).all()
     page = http.get("/map", query_string={"segment": "Caves", "status": "client"}).get_data(as_text=True)
-    assert "Filtres · 2 actifs" in page
+    assert "Filtres\xa0· 2 actifs" in page
     pins = http.get("/map/pins.json", query_string={"segment": "Caves"}).get_json()
     assert pins["label"] == "1 client sur la carte, 1 non localisé"
