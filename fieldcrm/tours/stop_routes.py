@@ -136,12 +136,7 @@ def add_stops(tour):
     db = get_session()
     ids = [to_id(value) for value in request.form.getlist("client_id")]
     clients = [get_client_or_404(db, current_user, i) for i in ids if i is not None]
-    try:
-        added = services.add_stops(db, current_user, tour, clients)
-        flash(*added_message(added, len(clients)))
-    except services.TourError as error:
-        flash(error_message(error), "error")
-    return redirect(url_for("tours.detail", tour_id=tour.id), 303)
+    return _add_and_show(db, tour, clients)
 
 
 @bp.get("/tours/<int:tour_id>/fill")
@@ -193,6 +188,11 @@ def add_segment_stops(tour):
     clients = stop_sources.segment_clients(db, current_user, segment_id, tour.day)
     if clients is None:
         abort(404)
+    return _add_and_show(db, tour, clients)
+
+
+def _add_and_show(db, tour, clients):
+    """Add `clients` as stops, say how many joined (or why none could), back to the tour."""
     try:
         added = services.add_stops(db, current_user, tour, clients)
         flash(*added_message(added, len(clients)))

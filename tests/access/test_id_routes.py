@@ -56,7 +56,7 @@ OWNER_ONLY_ARGUMENTS = {"segment_id"}
 # nothing new, hence 403) but do not change it.
 DRIVER_ONLY_POSTS = {"tours.add_agenda", "tours.optimise", "tours.reoptimise", "tours.add_segment",
                      "tours.settings", "tours.start_here", "tours.add_stops", "tours.stop_edit",
-                     "tours.stop_move", "tours.stop_remove", "tours.stop_state"}
+                     "tours.stop_move", "tours.stop_remove", "tours.stop_state", "mileage.odometer"}
 
 
 def id_arguments(app, rule) -> set[str]:
