@@ -79,7 +79,7 @@ def test_an_oversized_upload_is_refused_before_it_is_read(make_app, db, login, f
     assert body.read_bytes == 0  # refused from the announced length
     assert not _imports_folder(app).exists() or not any(_imports_folder(app).iterdir())
     text = html.unescape(response.get_data(as_text=True))
-    assert "21 Mo" in text and "Rien n'a été enregistré" in text
+    assert "21\u00a0Mo" in text and "Rien n'a été enregistré" in text
     assert ("<html" in text) is not fragment
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 

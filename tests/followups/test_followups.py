@@ -135,7 +135,7 @@ def test_the_forms_answer_in_french_with_the_typing_kept(app, world, db, login):
                          data={"due_date": "   ", "due_time": "25:00", "reason": "Rappeler Mme Lucas"})
     body = followup.get_data(as_text=True)
     assert followup.status_code == 422
-    assert "Choisissez une date." in body and "25:00 » n&#39;est pas une heure (hh:mm)." in body  # by each field
+    assert "Choisissez une date." in body and "25:00\u00a0» n&#39;est pas une heure (hh:mm)." in body  # by each field
     assert 'value="25:00"' in body and 'value="Rappeler Mme Lucas"' in body
     appointment = http.post(f"/clients/{client.id}/appointments/new",
                             data={"starts_at": "2026-11-31T10:00", "ends_at": "", "place": "Au marché",
@@ -143,6 +143,6 @@ def test_the_forms_answer_in_french_with_the_typing_kept(app, world, db, login):
     body = appointment.get_data(as_text=True)
     assert appointment.status_code == 422
     assert "2026-11-31T10:00" in body and "Au marché" in body and "Choisissez une date et une heure." in body
-    assert "La note est trop longue : 5001 caractères, 4000 au maximum." in body
+    assert "La note est trop longue\u00a0: 5001 caractères, 4000 au maximum." in body
     assert db.exec(select(FollowUp).where(FollowUp.client_id == client.id)).first() is None
     assert db.exec(select(Appointment).where(Appointment.client_id == client.id)).first() is None
