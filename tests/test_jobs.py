@@ -134,7 +134,7 @@ def test_gunicorn_without_a_worker_process_runs_parallel_imports_once_each(datab
 
         with ThreadPoolExecutor(2) as pool:
             started = list(pool.map(run, sessions))
-        assert [code for _, code in started] == [303, 303]
+        assert [code for _, code in started] == [303, 303], served.log()[-3000:]
         finished = [_wait_for(db, job_id, ("done", "failed"), seconds=30) for job_id, _ in started]
         assert [job.status for job in finished] == ["done", "done"], served.log()[-2000:]
         assert [job.created_count for job in finished] == [5, 5]

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from fieldcrm import jobs
 from fieldcrm.accounts.models import User
+from fieldcrm.db import exclusive
 from fieldcrm.imports import lease, valuemaps, vocab
 from fieldcrm.imports.checking import checker_for, custom_fields, mapping_of, options_of, valid_targets
 from fieldcrm.imports.files import discard_files, open_job_sheet, sign_path, storage_dir
@@ -135,11 +136,14 @@ def preview(db: Session, actor: User, job: ImportJob, mapping: dict[int, str], o
 
 
 def start(db: Session, actor: User, job: ImportJob, headers: list[str]) -> None:
-    """Remember the value mappings for files with the same headers, and queue the import."""
-    if job.kind == "clients":
-        valuemaps.remember_maps(db, actor, headers, options_of(job)["value_maps"])
-        valuemaps.remember_columns(db, actor, headers, mapping_of(job))
-    queue(db, job)
+    """Remember the value mappings for files with the same headers, and queue the import. The write
+    lock is taken first: remembering reads then writes, and on SQLite a read snapshot that another
+    request's commit overtook cannot be turned into a write (it fails at once, not after a wait)."""
+    with exclusive(db, "imports.start"):
+        if job.kind == "clients":
+            valuemaps.remember_maps(db, actor, headers, options_of(job)["value_maps"])
+            valuemaps.remember_columns(db, actor, headers, mapping_of(job))
+        queue(db, job)
 
 
 def request_undo(db: Session, job: ImportJob) -> bool:
