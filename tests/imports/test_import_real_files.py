@@ -184,8 +184,8 @@ def test_preview_counts_clean_flagged_and_refused_rows_by_reason(app, db, login,
     job = _job(db)
     text = _text(client.post(f"/imports/{job.id}/mapping", data=_form(job, action="preview")).get_data(as_text=True))
     assert "1 row imported as it is" in text
-    assert "2 rows imported with a field to check" in text and "Invalid email address : 1" in text
-    assert "1 row refused" in text and "A company name or a last name is required : 1" in text
+    assert "2 rows imported with a field to check" in text and "Invalid email address: 1" in text
+    assert "1 row refused" in text and "A company name or a last name is required: 1" in text
     client.post(f"/imports/{job.id}/mapping", data=_form(job, action="run"))
     job = _job(db)
     assert (job.created_count, job.skipped_count, job.warning_count) == (3, 1, 2)
