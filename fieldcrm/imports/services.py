@@ -11,10 +11,12 @@ from collections import Counter
 from datetime import UTC, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from fieldcrm import jobs
 from fieldcrm.accounts.models import User
+from fieldcrm.clients.models import Client
+from fieldcrm.clients.queries import scope
 from fieldcrm.db import exclusive
 from fieldcrm.imports import lease, valuemaps, vocab
 from fieldcrm.imports.checking import checker_for, custom_fields, mapping_of, options_of, valid_targets
@@ -132,7 +134,15 @@ def preview(db: Session, actor: User, job: ImportJob, mapping: dict[int, str], o
     return {"headers": headers, "rows": first, "error_rows": with_errors, "scanned": scanned,
             "error_count": counts["refused"], "counts": counts, "refused": refused.most_common(),
             "flagged": flagged.most_common(), "review": review, "footer_rows": footer_rows,
-            "total": job.total_rows}
+            "total": job.total_rows, "client_names": _client_names(db, actor, first)}
+
+
+def _client_names(db: Session, actor: User, rows) -> dict[int, str]:
+    """The cards the first purchase rows go to, by name (the preview never shows an id)."""
+    ids = {r.clean["client_id"] for r in rows if r.clean.get("client_id")}
+    if not ids:
+        return {}
+    return dict(db.exec(scope(select(Client.id, Client.display_name), actor).where(Client.id.in_(ids))).all())
 
 
 def start(db: Session, actor: User, job: ImportJob, headers: list[str]) -> None:
