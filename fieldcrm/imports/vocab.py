@@ -133,20 +133,13 @@ def guess_value(target: str, value: str, owners: Mapping[str, int] | None = None
     return None
 
 
-def status_score(values: Iterable[tuple[str, int]]) -> float:
-    """The share of a column's rows whose value reads as a status (to tell a status column from a segment)."""
+def share_reading_as(target: str, values: Iterable[tuple[str, int]]) -> float:
+    """The share of a column's rows whose value reads as a `target` value ("status", "kind"): tells a
+    status column from a segment or a kind column."""
     total = hits = 0
     for value, count in values:
         total += count
-        hits += count if guess_value("status", value) else 0
-    return hits / total if total else 0.0
-
-
-def kind_score(values: Iterable[tuple[str, int]]) -> float:
-    total = hits = 0
-    for value, count in values:
-        total += count
-        hits += count if guess_value("kind", value) else 0
+        hits += count if guess_value(target, value) else 0
     return hits / total if total else 0.0
 
 
@@ -170,7 +163,7 @@ def refine_mapping(mapping: dict[int, str], headers: Sequence[str],
     Professionnel feeds the kind; a column that loses the status to a better one is not imported
     rather than mapped to a wrong field. `values`: {column: distinct values with counts}."""
     refined = dict(mapping)
-    scored = {i: (status_score(v), kind_score(v)) for i, v in values.items() if v}
+    scored = {i: (share_reading_as("status", v), share_reading_as("kind", v)) for i, v in values.items() if v}
     for target, pick in (("status", 0), ("kind", 1)):
         convincing = [i for i, s in scored.items() if s[pick] >= _CONVINCING]
         if not convincing:
