@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, make_response, render_template
+from flask import current_app, make_response, render_template, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -38,11 +38,19 @@ def unexpected_error_page():
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_err):
-        return _page(
+        # A refused request that came without a session (a queued log sent after the cookies were cleared)
+        # must not start one: its new token would replace the one of a login page loading at the same time,
+        # and that login would then be refused in turn.
+        fresh = not session
+        response = _page(
             400,
             _("Form expired"),
             _("This form has expired or was sent from elsewhere. Reload the page and try again."),
         )
+        if fresh:
+            session.clear()
+            session.modified = False
+        return response
 
     @app.errorhandler(404)
     @app.errorhandler(NotVisible)  # outside the actor's reach: the same 404 as a record that does not exist

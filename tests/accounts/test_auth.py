@@ -220,6 +220,25 @@ def test_post_without_csrf_token_is_refused(make_app, db):
     assert r.status_code == 303
 
 
+def test_a_refused_post_without_a_session_does_not_replace_the_login_pages_token(make_app, db):
+    """A log queued on the phone is sent after the cookies were cleared, while the login page loads: the
+    refusal must not set a session cookie of its own, or the login form's token no longer matches."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    user = make_user(db)
+    login_page = app.test_client()
+    page = login_page.get("/login")
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    cookie = login_page.get_cookie("fieldcrm_session")
+    queued = app.test_client()  # the queued send: same browser, but no cookie when it left
+    refused = queued.post("/clients/1/log", data={"note": "Vu hors réseau", "csrf_token": "stale"})
+    assert refused.status_code == 400 and "Set-Cookie" not in refused.headers
+    assert queued.get_cookie("fieldcrm_session") is None
+    # the login page's cookie and token still go together
+    assert login_page.get_cookie("fieldcrm_session").value == cookie.value
+    r = login_page.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 303
+
+
 def test_open_redirect_after_login_is_refused(db, client):
     user = make_user(db)
     r = client.post("/login?next=//evil.example/x", data={"email": user.email, "password": PASSWORD})
