@@ -34,7 +34,7 @@ from fieldcrm.timeutil import today
 from fieldcrm.visits.forms import kind_labels as interaction_kinds
 from fieldcrm.visits.forms import outcome_labels
 from fieldcrm.web.boundary import id_arg
-from fieldcrm.web.guards import admin_required, with_client
+from fieldcrm.web.guards import admin_required, with_client, with_privacy_request
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("privacy_requests", __name__)
@@ -123,20 +123,16 @@ def _detail_context(db, item) -> dict:
 
 
 @bp.get("/privacy/requests/<int:request_id>")
-@admin_required
-def detail(request_id: int):
-    db = get_session()
-    item = request_queries.get_request_or_404(db, current_user, request_id)
-    form = StatusForm(obj=item)
-    return render("privacy/requests/detail.html", "privacy/requests/_detail.html", form=form,
-                  **_detail_context(db, item))
+@with_privacy_request
+def detail(privacy_request):
+    return render("privacy/requests/detail.html", "privacy/requests/_detail.html",
+                  form=StatusForm(obj=privacy_request), **_detail_context(get_session(), privacy_request))
 
 
 @bp.post("/privacy/requests/<int:request_id>/status")
-@admin_required
-def set_status(request_id: int):
-    db = get_session()
-    item = request_queries.get_request_or_404(db, current_user, request_id)
+@with_privacy_request
+def set_status(privacy_request):
+    db, item = get_session(), privacy_request
     form = StatusForm()
     if form.validate_on_submit():
         try:

@@ -121,6 +121,14 @@ def get_campaign_or_404(db: Session, actor: User, campaign_id: int) -> Campaign:
     return access.first_visible(db, visible_campaigns(select(Campaign).where(Campaign.id == campaign_id), actor))
 
 
+def get_purchase_or_404(db: Session, actor: User, client: Client, purchase_id: int) -> Purchase:
+    """A purchase of `client` (already loaded in reach)."""
+    purchase = db.get(Purchase, purchase_id)
+    if purchase is None or purchase.client_id != client.id:
+        raise access.NotVisible()
+    return purchase
+
+
 def purchase_conditions(stmt, f: dict, today: date):
     """A segment's filters on purchases (bought within / not for N months, revenue between, a product),
     as segments.filters.apply asks of its plugged-in conditions."""
