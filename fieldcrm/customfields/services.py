@@ -31,11 +31,7 @@ def all_fields(db: Session) -> list[CustomFieldDef]:
 
 def get_field_or_404(db: Session, actor: User, field_id: int) -> CustomFieldDef:
     """A field definition, for an admin only (anyone else, or no such field, is NotVisible: 404)."""
-    access.require_admin(actor)
-    field = db.get(CustomFieldDef, field_id)
-    if field is None:
-        raise access.NotVisible()
-    return field
+    return access.get_for_admin(db, actor, CustomFieldDef, field_id)
 
 
 def choices_of(field: CustomFieldDef) -> list[str]:

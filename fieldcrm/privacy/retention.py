@@ -103,9 +103,8 @@ def next_run(now: datetime | None = None) -> datetime:
 
 def get_run_or_404(db: Session, actor: User, run_id: int) -> RetentionRun:
     """A batch of a known rule, for an admin only (anyone else, or no such batch, is NotVisible: 404)."""
-    access.require_admin(actor)
-    run = db.get(RetentionRun, run_id)
-    if run is None or run.rule not in RULES:
+    run = access.get_for_admin(db, actor, RetentionRun, run_id)
+    if run.rule not in RULES:
         raise access.NotVisible()
     return run
 

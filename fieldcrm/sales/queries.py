@@ -18,7 +18,7 @@ from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import registry as client_registry
 from fieldcrm.clients.models import Client
-from fieldcrm.clients.queries import scope
+from fieldcrm.clients.queries import get_of_client_or_404, scope
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.segments import filters as segment_filters
 
@@ -123,10 +123,7 @@ def get_campaign_or_404(db: Session, actor: User, campaign_id: int) -> Campaign:
 
 def get_purchase_or_404(db: Session, actor: User, client: Client, purchase_id: int) -> Purchase:
     """A purchase of `client` (already loaded in reach)."""
-    purchase = db.get(Purchase, purchase_id)
-    if purchase is None or purchase.client_id != client.id:
-        raise access.NotVisible()
-    return purchase
+    return get_of_client_or_404(db, Purchase, client, purchase_id)
 
 
 def purchase_conditions(stmt, f: dict, today: date):
