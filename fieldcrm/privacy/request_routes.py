@@ -132,18 +132,18 @@ def detail(privacy_request):
 @bp.post("/privacy/requests/<int:request_id>/status")
 @with_privacy_request
 def set_status(privacy_request):
-    db, item = get_session(), privacy_request
+    db = get_session()
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            requests.set_status(db, current_user, item, form.status.data, form.refusal_reason.data)
+            requests.set_status(db, current_user, privacy_request, form.status.data, form.refusal_reason.data)
         except requests.RequestError as exc:
             form.refusal_reason.errors = [*form.refusal_reason.errors, _(exc.args[0])]
         else:
             flash(_("Status saved."), "success")
-            return redirect(url_for("privacy_requests.detail", request_id=item.id), 303)
+            return redirect(url_for("privacy_requests.detail", request_id=privacy_request.id), 303)
     return render("privacy/requests/detail.html", "privacy/requests/_detail.html", status=422, form=form,
-                  **_detail_context(db, item))
+                  **_detail_context(db, privacy_request))
 
 
 def _export_target(client):
