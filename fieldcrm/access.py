@@ -30,6 +30,15 @@ def first_visible(db: Session, stmt: Select):
     return row
 
 
+def get_for_admin(db: Session, actor, model, record_id: int):
+    """A record only admins reach, by id: anyone else, or no such record, is NotVisible."""
+    require_admin(actor)
+    record = db.get(model, record_id)
+    if record is None:
+        raise NotVisible()
+    return record
+
+
 def visible_owner_ids(actor) -> Select | None:
     """A subquery of the owners whose records `actor` may see; None means everyone (admin)."""
     if actor.role == "admin":

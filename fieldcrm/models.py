@@ -1,42 +1,26 @@
-"""Imports every capability's tables so Alembic sees the whole schema."""
+"""Imports every capability's tables so Alembic sees the whole schema (importing a models module
+registers its tables on SQLModel.metadata)."""
 
 from sqlmodel import SQLModel
 
-from fieldcrm.accounts.models import AuthEvent, LoginThrottle, Team, User, UserSession
-from fieldcrm.agenda.models import CadenceRule, CalendarFeed
-from fieldcrm.audit.models import AuditEvent
-from fieldcrm.clients.models import (
-    ChannelConsent,
-    Client,
-    ClientTag,
-    ContactPerson,
-    CustomFieldDef,
-    CustomFieldValue,
-    OpeningHours,
-    Tag,
-)
-from fieldcrm.clients.settings import OrgSettings
-from fieldcrm.followups.models import Appointment, FollowUp
-from fieldcrm.geo.models import ProviderPace
-from fieldcrm.handover.models import HandOver, HandOverItem
-from fieldcrm.imports.models import ImportJob, ImportRow, ImportValueMap
-from fieldcrm.maps.models import GeocodeRun
-from fieldcrm.privacy.request_models import OppositionFingerprint, PrivacyRequest
-from fieldcrm.privacy.retention_models import ClientAnonymisation, RetentionRule, RetentionRun
-from fieldcrm.privacy.review_models import RegisterEntry, TextReviewDismissal
-from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
-from fieldcrm.segments.models import Segment
-from fieldcrm.tours.models import Tour, TourStop
-from fieldcrm.visits.models import Interaction, QuickPhrase
+import fieldcrm.accounts.models
+import fieldcrm.agenda.models
+import fieldcrm.audit.models
+import fieldcrm.clients.models
+import fieldcrm.clients.settings
+import fieldcrm.followups.models
+import fieldcrm.geo.models
+import fieldcrm.handover.models
+import fieldcrm.imports.models
+import fieldcrm.maps.models
+import fieldcrm.privacy.request_models
+import fieldcrm.privacy.retention_models
+import fieldcrm.privacy.review_models
+import fieldcrm.sales.models
+import fieldcrm.segments.models
+import fieldcrm.tours.models
+import fieldcrm.visits.models  # noqa: F401 (imported for the tables it registers, as all above)
 
 metadata = SQLModel.metadata
 
-__all__ = [
-    "Appointment", "AuditEvent", "AuthEvent", "CadenceRule", "CalendarFeed", "Campaign",
-    "CampaignRecipient", "ChannelConsent", "Client", "ClientAnonymisation", "ClientTag", "ContactPerson",
-    "CustomFieldDef", "CustomFieldValue", "FollowUp", "GeocodeRun", "HandOver", "HandOverItem", "ImportJob", "ImportRow", "ImportValueMap",
-    "Interaction", "LoginThrottle", "OpeningHours", "OppositionFingerprint", "OrgSettings", "PrivacyRequest",
-    "ProviderPace", "Purchase", "QuickPhrase", "RegisterEntry", "RetentionRule", "RetentionRun", "Segment",
-    "Tag", "Team", "TextReviewDismissal",
-    "Tour", "TourStop", "User", "UserSession", "metadata",
-]
+__all__ = ["metadata"]

@@ -2,8 +2,9 @@
 
 Builds the wheel from this tree, installs it with constraints.txt into a fresh virtualenv, runs
 `fieldcrm migrate` on a fresh SQLite file in a temporary instance folder, serves the app with that
-venv's gunicorn on 127.0.0.1 and fetches /login and its stylesheet. Used by CI (`.ci/run` runs this
-file, which fails loudly) and by tests/test_packaging.py. Standard library only.
+venv's gunicorn on 127.0.0.1 and fetches /login and its stylesheet. Used by tests/test_packaging.py,
+which CI's SQLite run (`.ci/run`) includes; run alone, it names what is broken and exits 1. Standard
+library only.
 
     python tests/installed.py [work_dir]
 """

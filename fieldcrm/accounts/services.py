@@ -165,25 +165,25 @@ def set_active(db: Session, user: User, active: bool, actor: User) -> None:
         db.commit()
 
 
-def reset_password(db: Session, user: User, password: str, actor: User) -> None:
+def _set_password(db: Session, user: User, password: str, event: str, actor: User) -> None:
+    """A new password ends every session of the user (stolen ones too); the trail says who did it."""
     _check_password(password, user.email, user.name)
     user.password_hash = hash_password(password)
     db.add(user)
     auth.revoke_all(db, user.id)
-    log_event(db, "password_reset", login=user.email, user_id=user.id, actor_id=actor.id)
+    log_event(db, event, login=user.email, user_id=user.id, actor_id=actor.id)
     db.commit()
+
+
+def reset_password(db: Session, user: User, password: str, actor: User) -> None:
+    _set_password(db, user, password, "password_reset", actor)
 
 
 def change_own_password(db: Session, user: User, current: str, new: str) -> None:
     """Change one's password; every session ends (the caller opens a new one)."""
     if not verify_password(user.password_hash, current):
         raise AccountError(_("The current password is wrong."))
-    _check_password(new, user.email, user.name)
-    user.password_hash = hash_password(new)
-    db.add(user)
-    auth.revoke_all(db, user.id)
-    log_event(db, "password_changed", login=user.email, user_id=user.id, actor_id=user.id)
-    db.commit()
+    _set_password(db, user, new, "password_changed", user)
 
 
 def set_locale(db: Session, user: User, locale: str | None) -> None:

@@ -73,12 +73,17 @@ def get_clients_or_404(db: Session, actor: User, client_ids) -> list[Client]:
     return clients
 
 
+def get_of_client_or_404(db: Session, model, client: Client, record_id: int):
+    """A record of `client` (already loaded in reach) by id: NotVisible when missing or another's."""
+    record = db.get(model, record_id)
+    if record is None or record.client_id != client.id:
+        raise access.NotVisible()
+    return record
+
+
 def get_contact_or_404(db: Session, actor: User, client: Client, contact_id: int) -> ContactPerson:
     """A contact of `client` (already loaded in reach)."""
-    contact = db.get(ContactPerson, contact_id)
-    if contact is None or contact.client_id != client.id:
-        raise access.NotVisible()
-    return contact
+    return get_of_client_or_404(db, ContactPerson, client, contact_id)
 
 
 def through_client(db: Session, actor: User, record):

@@ -25,13 +25,13 @@ from fieldcrm.clients.forms import (
 from fieldcrm.clients.labels import display_value, status_label
 from fieldcrm.clients.listargs import list_args
 from fieldcrm.clients.normalise import format_phone
-from fieldcrm.clients.queries import can_edit_client, can_erase_client, get_contact_or_404
+from fieldcrm.clients.queries import can_edit_client, can_erase_client
 from fieldcrm.clients.settings import org_settings
 from fieldcrm.customfields import services as customfields
 from fieldcrm.db import get_session
 from fieldcrm.timeutil import utcnow
 from fieldcrm.web.boundary import MAX_DB_INTEGER, last_page, to_int
-from fieldcrm.web.guards import with_client
+from fieldcrm.web.guards import with_client, with_contact
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("clients", __name__)
@@ -268,9 +268,8 @@ def contact_new(client):
 
 
 @bp.route("/clients/<int:client_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
-@with_client
-def contact_edit(client, contact_id: int):
-    contact = get_contact_or_404(get_session(), current_user, client, contact_id)
+@with_contact
+def contact_edit(client, contact):
     return _contact_form(client, contact)
 
 
@@ -289,9 +288,8 @@ def _contact_form(client, contact):
 
 
 @bp.post("/clients/<int:client_id>/contacts/<int:contact_id>/delete")
-@with_client
-def contact_delete(client, contact_id: int):
-    contact = get_contact_or_404(get_session(), current_user, client, contact_id)
+@with_contact
+def contact_delete(client, contact):
     services.delete_contact(get_session(), current_user, client, contact)
     flash(_("Contact person removed."), "success")
     return redirect(url_for("clients.detail", client_id=client.id), 303)

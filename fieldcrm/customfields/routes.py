@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from fieldcrm.clients.models import CustomFieldDef
 from fieldcrm.customfields import services
 from fieldcrm.db import get_session
-from fieldcrm.web.guards import admin_required
+from fieldcrm.web.guards import admin_required, with_custom_field
 
 bp = Blueprint("customfields", __name__, url_prefix="/admin/custom-fields")
 
@@ -48,11 +47,7 @@ def index():
 
 
 @bp.post("/<int:field_id>/active")
-@admin_required
-def toggle(field_id: int):
-    db = get_session()
-    field = db.get(CustomFieldDef, field_id)
-    if field is None:
-        abort(404)
-    services.set_active(db, field, request.form.get("active") == "1")
+@with_custom_field
+def toggle(field):
+    services.set_active(get_session(), field, request.form.get("active") == "1")
     return redirect(url_for("customfields.index"), 303)

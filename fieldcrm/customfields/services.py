@@ -7,6 +7,8 @@ import re
 from flask_babel import gettext as _
 from sqlmodel import Session, func, select
 
+from fieldcrm import access
+from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import CUSTOM_FIELD_TYPES, CustomFieldDef
 from fieldcrm.clients.normalise import fold
 from fieldcrm.fieldrules import InvalidField, parse_date, parse_decimal
@@ -25,6 +27,11 @@ def active_fields(db: Session) -> list[CustomFieldDef]:
 
 def all_fields(db: Session) -> list[CustomFieldDef]:
     return list(db.exec(select(CustomFieldDef).order_by(CustomFieldDef.position, CustomFieldDef.id)).all())
+
+
+def get_field_or_404(db: Session, actor: User, field_id: int) -> CustomFieldDef:
+    """A field definition, for an admin only (anyone else, or no such field, is NotVisible: 404)."""
+    return access.get_for_admin(db, actor, CustomFieldDef, field_id)
 
 
 def choices_of(field: CustomFieldDef) -> list[str]:

@@ -16,8 +16,7 @@ from fieldcrm.clients.queries import get_client_or_404
 from fieldcrm.db import get_session
 from fieldcrm.dedupe import queries, services
 from fieldcrm.dedupe.choices import MINE, OTHER, MergeChoices
-from fieldcrm.dedupe.queries import get_merge_or_404
-from fieldcrm.web.guards import with_client
+from fieldcrm.web.guards import with_client, with_merge
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("dedupe", __name__)
@@ -112,13 +111,11 @@ def _choices(sides) -> MergeChoices:
 
 
 @bp.post("/merges/<int:merge_id>/undo")
-@login_required
-def undo(merge_id: int):
+@with_merge
+def undo(merge):
     db = get_session()
-    event = get_merge_or_404(db, current_user, merge_id)
-    get_client_or_404(db, current_user, event.other_id, include_deleted=True)
     try:
-        survivor = services.undo_merge(db, current_user, event)
+        survivor = services.undo_merge(db, current_user, merge)
     except services.MergeError as exc:
         db.rollback()
         flash(_(str(exc)), "error")

@@ -17,12 +17,11 @@ from fieldcrm.clients.queries import contacts_of, scope
 from fieldcrm.db import get_session
 from fieldcrm.exports import services
 from fieldcrm.sales.models import CampaignRecipient
-from fieldcrm.sales.queries import get_campaign_or_404
 from fieldcrm.segments import filters as segment_filters
 from fieldcrm.segments.queries import apply_segment, get_segment_or_404
 from fieldcrm.timeutil import utcnow
 from fieldcrm.web.boundary import id_arg
-from fieldcrm.web.guards import with_client
+from fieldcrm.web.guards import with_campaign, with_client
 
 bp = Blueprint("exports", __name__)
 TYPES = {"csv": "text/csv; charset=utf-8",
@@ -76,12 +75,11 @@ def clients(fmt: str):
 
 
 @bp.get("/campaigns/<int:campaign_id>/export.csv")
-@login_required
-def campaign_csv(campaign_id: int):
+@with_campaign
+def campaign_csv(campaign):
     """A campaign's recipients, minus anyone who opposed its channel or is on the opposition list
     (checked again at export time)."""
     db = get_session()
-    campaign = get_campaign_or_404(db, current_user, campaign_id)
     stmt = scope(select(Client), current_user).where(
         Client.id.in_(select(CampaignRecipient.client_id).where(CampaignRecipient.campaign_id == campaign.id)),
         *segment_filters.reachable_on(campaign.channel))

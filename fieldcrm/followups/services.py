@@ -56,12 +56,17 @@ def update_followup(db: Session, actor: User, followup: FollowUp, *, due_date: d
     return followup
 
 
-def complete_followup(db: Session, actor: User, followup: FollowUp) -> FollowUp:
+def _close(db: Session, followup: FollowUp, status: str) -> FollowUp:
+    """Close an open follow-up as `status`; one already closed stays as it is."""
     if followup.status == "open":
-        followup.status, followup.closed_at = "done", utcnow()
+        followup.status, followup.closed_at = status, utcnow()
         db.add(followup)
         db.commit()
     return followup
+
+
+def complete_followup(db: Session, actor: User, followup: FollowUp) -> FollowUp:
+    return _close(db, followup, "done")
 
 
 def close_answered_followup(db: Session, actor: User, client: Client, followup_id: int) -> bool:
@@ -77,11 +82,7 @@ def close_answered_followup(db: Session, actor: User, client: Client, followup_i
 
 
 def cancel_followup(db: Session, actor: User, followup: FollowUp) -> FollowUp:
-    if followup.status == "open":
-        followup.status, followup.closed_at = "cancelled", utcnow()
-        db.add(followup)
-        db.commit()
-    return followup
+    return _close(db, followup, "cancelled")
 
 
 def snooze_followup(db: Session, actor: User, followup: FollowUp, *, days: int | None = None,

@@ -26,13 +26,9 @@ from geopy.exc import (
 from fieldcrm.geo.bounds import distance_km, within_country
 from fieldcrm.geo.communes import Commune, communes_for_postal_code
 from fieldcrm.geo.providers import (
-    BAN_MIN_INTERVAL_SECONDS,
     BAN_MIN_SCORE,
-    DEFAULT_BAN_URL,
-    DEFAULT_NOMINATIM_URL,
     DEFAULT_TIMEOUT_SECONDS,
     DEFAULT_USER_AGENT,
-    NOMINATIM_MIN_INTERVAL_SECONDS,
     Address,
     BanProvider,
     GeocodeResult,
@@ -172,37 +168,29 @@ class GeocoderChain:
         return result
 
 
+def _seconds(value) -> float | None:
+    """A pace from the settings; None (not set) keeps the provider's own."""
+    return None if value is None else float(value)
+
+
 def build_chain(settings: Mapping) -> GeocoderChain:
     """Chain from settings: GEOCODER_CHAIN ("ban,nominatim,offline"), BAN_URL, NOMINATIM_URL,
     NOMINATIM_USER_AGENT, GEOCODER_TIMEOUT (seconds), and optionally NOMINATIM_MIN_INTERVAL,
     BAN_MIN_INTERVAL, BAN_MIN_SCORE, GEOCODER_MAX_KM_FROM_POSTAL_CODE (0 disables the check).
     """
-    timeout = float(settings.get("GEOCODER_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS)
-    user_agent = settings.get("NOMINATIM_USER_AGENT") or DEFAULT_USER_AGENT
+    web = {"timeout": float(settings.get("GEOCODER_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS),
+           "user_agent": settings.get("NOMINATIM_USER_AGENT") or DEFAULT_USER_AGENT}
     providers: list[Provider] = []
     for name in str(settings.get("GEOCODER_CHAIN") or DEFAULT_CHAIN).lower().split(","):
         name = name.strip()
         if name == "ban":
-            providers.append(
-                BanProvider(
-                    settings.get("BAN_URL") or DEFAULT_BAN_URL,
-                    timeout=timeout,
-                    user_agent=user_agent,
-                    min_score=float(settings.get("BAN_MIN_SCORE", BAN_MIN_SCORE)),
-                    min_interval=float(settings.get("BAN_MIN_INTERVAL", BAN_MIN_INTERVAL_SECONDS)),
-                )
-            )
+            providers.append(BanProvider(settings.get("BAN_URL") or None,
+                                         min_score=float(settings.get("BAN_MIN_SCORE", BAN_MIN_SCORE)),
+                                         min_interval=_seconds(settings.get("BAN_MIN_INTERVAL")), **web))
         elif name == "nominatim":
-            providers.append(
-                NominatimProvider(
-                    settings.get("NOMINATIM_URL") or DEFAULT_NOMINATIM_URL,
-                    timeout=timeout,
-                    user_agent=user_agent,
-                    min_interval=float(
-                        settings.get("NOMINATIM_MIN_INTERVAL", NOMINATIM_MIN_INTERVAL_SECONDS)
-                    ),
-                )
-            )
+            providers.append(NominatimProvider(settings.get("NOMINATIM_URL") or None,
+                                               min_interval=_seconds(settings.get("NOMINATIM_MIN_INTERVAL")),
+                                               **web))
         elif name in {"offline", "communes"}:
             providers.append(OfflineProvider())
         elif name:

@@ -113,23 +113,39 @@ BAN_PRECISION: dict[str, Precision] = {
 }
 
 
-class BanProvider:
-    """Base Adresse Nationale (France only): https://adresse.data.gouv.fr/outils/api-doc/adresse."""
+class _WebProvider:
+    """A provider answering over HTTP through a geopy geocoder, paced by a throttle shared per origin
+    (every worker and every chain calling the same server waits its turn)."""
 
-    name = "ban"
+    name: str
+    geocoder_class: type
+    default_url: str
+    default_min_interval: float
 
     def __init__(
         self,
-        url: str = DEFAULT_BAN_URL,
+        url: str | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         user_agent: str = DEFAULT_USER_AGENT,
-        min_score: float = BAN_MIN_SCORE,
-        min_interval: float = BAN_MIN_INTERVAL_SECONDS,
+        min_interval: float | None = None,
     ) -> None:
-        self.geocoder, origin = _geopy_client(BANFrance, url, timeout, user_agent)
+        self.geocoder, origin = _geopy_client(self.geocoder_class, url or self.default_url, timeout, user_agent)
+        interval = self.default_min_interval if min_interval is None else min_interval
+        self.throttle = shared_throttle(f"{self.name} {origin}", interval)
+
+
+class BanProvider(_WebProvider):
+    """Base Adresse Nationale (France only): https://adresse.data.gouv.fr/outils/api-doc/adresse."""
+
+    name = "ban"
+    geocoder_class = BANFrance
+    default_url = DEFAULT_BAN_URL
+    default_min_interval = BAN_MIN_INTERVAL_SECONDS
+
+    def __init__(self, url: str | None = None, *, min_score: float = BAN_MIN_SCORE, **options) -> None:
+        super().__init__(url, **options)
         self.min_score = min_score
-        self.throttle = shared_throttle(f"ban {origin}", min_interval)
 
     def accepts(self, address: Address) -> bool:
         return address.country == "FR" and bool(address.street or address.city or address.postal_code)
@@ -175,21 +191,13 @@ def nominatim_precision(place: Mapping) -> Precision:
     return "street" if rank >= 26 else "city"
 
 
-class NominatimProvider:
+class NominatimProvider(_WebProvider):
     """OpenStreetMap's Nominatim (public or self-hosted), structured query, any country."""
 
     name = "nominatim"
-
-    def __init__(
-        self,
-        url: str = DEFAULT_NOMINATIM_URL,
-        *,
-        timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        user_agent: str = DEFAULT_USER_AGENT,
-        min_interval: float = NOMINATIM_MIN_INTERVAL_SECONDS,
-    ) -> None:
-        self.geocoder, origin = _geopy_client(Nominatim, url, timeout, user_agent)
-        self.throttle = shared_throttle(f"nominatim {origin}", min_interval)
+    geocoder_class = Nominatim
+    default_url = DEFAULT_NOMINATIM_URL
+    default_min_interval = NOMINATIM_MIN_INTERVAL_SECONDS
 
     def accepts(self, address: Address) -> bool:
         return bool(address.street or address.city or address.postal_code)

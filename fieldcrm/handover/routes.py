@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from fieldcrm.db import get_session
 from fieldcrm.handover import forms, queries, services
 from fieldcrm.web.boundary import id_arg
+from fieldcrm.web.guards import with_handover
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("handover", __name__, url_prefix="/handover")
@@ -83,10 +84,9 @@ def confirm():
 
 
 @bp.get("/<int:handover_id>")
-@login_required
-def detail(handover_id: int):
+@with_handover
+def detail(handover):
     db = get_session()
-    handover = queries.get_handover_or_404(db, current_user, handover_id)
     return render("handover/detail.html", "handover/_detail.html", handover=handover,
                   names=queries.people(db, handover.actor_id, handover.from_user_id, handover.to_user_id,
                                        handover.undone_by_id),
@@ -94,12 +94,10 @@ def detail(handover_id: int):
 
 
 @bp.post("/<int:handover_id>/undo")
-@login_required
-def undo(handover_id: int):
-    db = get_session()
-    handover = queries.get_handover_or_404(db, current_user, handover_id)
+@with_handover
+def undo(handover):
     try:
-        left = services.undo(db, current_user, handover)
+        left = services.undo(get_session(), current_user, handover)
     except services.HandOverError as error:
         flash(str(error), "error")
         return redirect(url_for("handover.detail", handover_id=handover.id), 303)

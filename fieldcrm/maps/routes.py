@@ -23,7 +23,7 @@ from fieldcrm.segments.colours import pin_colouring
 from fieldcrm.segments.queries import get_segment_or_404
 from fieldcrm.web.boundary import safe_next
 from fieldcrm.web.downloads import html_download
-from fieldcrm.web.guards import admin_required, with_client
+from fieldcrm.web.guards import admin_required, with_client, with_segment
 from fieldcrm.web.htmx import is_htmx, render
 from fieldcrm.web.quicklog import quick_log_url
 
@@ -70,11 +70,10 @@ def pins():
 
 
 @bp.get("/segments/<int:segment_id>/map.html")
-@login_required
-def segment_download(segment_id: int):
+@with_segment  # in reach as for filtering the map by it
+def segment_download(segment):
     """A saved segment's clients on one HTML map file, coloured by status (a download: the same for htmx)."""
     db = get_session()
-    segment = get_segment_or_404(db, current_user, segment_id)  # as the map filtered by it
     today = timeutil.local_now().date()
     found = queries.map_pins(db, current_user, MapFilters(saved_segment=segment.id), today)
     legend = pin_colouring(db, current_user, found.pins, "status", segment, today).legend

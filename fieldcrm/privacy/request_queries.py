@@ -35,8 +35,4 @@ def register(db: Session, actor: User, on: date | None = None) -> list[RegisterR
 
 def get_request_or_404(db: Session, actor: User, request_id: int) -> PrivacyRequest:
     """A request of the register: admins only; anyone else, or no such request, is NotVisible (404)."""
-    access.require_admin(actor)
-    request = db.get(PrivacyRequest, request_id)
-    if request is None:
-        raise access.NotVisible()
-    return request
+    return access.get_for_admin(db, actor, PrivacyRequest, request_id)

@@ -34,7 +34,7 @@ from fieldcrm.timeutil import today
 from fieldcrm.visits.forms import kind_labels as interaction_kinds
 from fieldcrm.visits.forms import outcome_labels
 from fieldcrm.web.boundary import id_arg
-from fieldcrm.web.guards import admin_required, with_client
+from fieldcrm.web.guards import admin_required, with_client, with_privacy_request
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("privacy_requests", __name__)
@@ -123,31 +123,27 @@ def _detail_context(db, item) -> dict:
 
 
 @bp.get("/privacy/requests/<int:request_id>")
-@admin_required
-def detail(request_id: int):
-    db = get_session()
-    item = request_queries.get_request_or_404(db, current_user, request_id)
-    form = StatusForm(obj=item)
-    return render("privacy/requests/detail.html", "privacy/requests/_detail.html", form=form,
-                  **_detail_context(db, item))
+@with_privacy_request
+def detail(privacy_request):
+    return render("privacy/requests/detail.html", "privacy/requests/_detail.html",
+                  form=StatusForm(obj=privacy_request), **_detail_context(get_session(), privacy_request))
 
 
 @bp.post("/privacy/requests/<int:request_id>/status")
-@admin_required
-def set_status(request_id: int):
+@with_privacy_request
+def set_status(privacy_request):
     db = get_session()
-    item = request_queries.get_request_or_404(db, current_user, request_id)
     form = StatusForm()
     if form.validate_on_submit():
         try:
-            requests.set_status(db, current_user, item, form.status.data, form.refusal_reason.data)
+            requests.set_status(db, current_user, privacy_request, form.status.data, form.refusal_reason.data)
         except requests.RequestError as exc:
             form.refusal_reason.errors = [*form.refusal_reason.errors, _(exc.args[0])]
         else:
             flash(_("Status saved."), "success")
-            return redirect(url_for("privacy_requests.detail", request_id=item.id), 303)
+            return redirect(url_for("privacy_requests.detail", request_id=privacy_request.id), 303)
     return render("privacy/requests/detail.html", "privacy/requests/_detail.html", status=422, form=form,
-                  **_detail_context(db, item))
+                  **_detail_context(db, privacy_request))
 
 
 def _export_target(client):

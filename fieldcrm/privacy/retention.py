@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.privacy.retention_models import RetentionRule, RetentionRun
 from fieldcrm.privacy.retention_rules import RULES, Rule, default_days
@@ -98,6 +99,14 @@ def next_run(now: datetime | None = None) -> datetime:
     now = now or utcnow()
     today = datetime.combine(now.astimezone(UTC).date(), DAILY_AT, tzinfo=UTC)
     return today if today > now else today + timedelta(days=1)
+
+
+def get_run_or_404(db: Session, actor: User, run_id: int) -> RetentionRun:
+    """A batch of a known rule, for an admin only (anyone else, or no such batch, is NotVisible: 404)."""
+    run = access.get_for_admin(db, actor, RetentionRun, run_id)
+    if run.rule not in RULES:
+        raise access.NotVisible()
+    return run
 
 
 def last_runs(db: Session) -> dict[str, RetentionRun]:

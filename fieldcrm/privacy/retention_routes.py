@@ -9,10 +9,9 @@ from flask_login import current_user
 
 from fieldcrm.db import get_session
 from fieldcrm.privacy import retention
-from fieldcrm.privacy.retention_models import RetentionRun
 from fieldcrm.privacy.retention_rules import RULES
 from fieldcrm.web.boundary import to_int
-from fieldcrm.web.guards import admin_required
+from fieldcrm.web.guards import admin_required, with_retention_run
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("retention", __name__)
@@ -32,13 +31,6 @@ def _rule_or_404(rule_key: str):
     if rule_key not in RULES:
         abort(404)
     return rule_key
-
-
-def _run_or_404(run_id: int) -> RetentionRun:
-    run = get_session().get(RetentionRun, run_id)
-    if run is None or run.rule not in RULES:
-        abort(404)
-    return run
 
 
 @bp.get("/admin/retention")
@@ -89,20 +81,18 @@ def run_now(rule_key: str):
 
 
 @bp.get("/admin/retention/batches/<int:run_id>")
-@admin_required
-def batch(run_id: int):
+@with_retention_run
+def batch(run):
     db = get_session()
-    run = _run_or_404(run_id)
     return render("privacy/retention/batch.html", "privacy/retention/_batch.html", run=run,
                   settings=retention.settings_of(db, run.rule), lines=retention.batch_lines(db, run),
                   **_labels())
 
 
 @bp.post("/admin/retention/batches/<int:run_id>/apply")
-@admin_required
-def apply(run_id: int):
+@with_retention_run
+def apply(run):
     db = get_session()
-    run = _run_or_404(run_id)
     if request.form.get("confirm") != "yes":
         flash(_("Tick the box to confirm: this cannot be undone."), "error")
         return redirect(url_for("retention.batch", run_id=run.id), 303)
@@ -117,9 +107,8 @@ def apply(run_id: int):
 
 
 @bp.post("/admin/retention/batches/<int:run_id>/dismiss")
-@admin_required
-def dismiss(run_id: int):
-    run = _run_or_404(run_id)
+@with_retention_run
+def dismiss(run):
     try:
         retention.dismiss_batch(get_session(), current_user, run)
     except retention.RetentionError as refused:

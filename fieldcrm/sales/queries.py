@@ -18,7 +18,7 @@ from fieldcrm import access
 from fieldcrm.accounts.models import User
 from fieldcrm.clients import registry as client_registry
 from fieldcrm.clients.models import Client
-from fieldcrm.clients.queries import scope
+from fieldcrm.clients.queries import get_of_client_or_404, scope
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.segments import filters as segment_filters
 
@@ -119,6 +119,11 @@ def visible_campaigns(stmt: Select, actor: User) -> Select:
 
 def get_campaign_or_404(db: Session, actor: User, campaign_id: int) -> Campaign:
     return access.first_visible(db, visible_campaigns(select(Campaign).where(Campaign.id == campaign_id), actor))
+
+
+def get_purchase_or_404(db: Session, actor: User, client: Client, purchase_id: int) -> Purchase:
+    """A purchase of `client` (already loaded in reach)."""
+    return get_of_client_or_404(db, Purchase, client, purchase_id)
 
 
 def purchase_conditions(stmt, f: dict, today: date):

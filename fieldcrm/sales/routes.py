@@ -9,10 +9,9 @@ from flask_login import current_user, login_required
 from fieldcrm.db import get_session
 from fieldcrm.sales import queries, services
 from fieldcrm.sales.forms import CampaignForm, PurchaseForm, channel_choices, response_labels
-from fieldcrm.sales.models import RESPONSES, Purchase
-from fieldcrm.sales.queries import get_campaign_or_404
+from fieldcrm.sales.models import RESPONSES
 from fieldcrm.segments.queries import get_segment_or_404, segments_for
-from fieldcrm.web.guards import with_client
+from fieldcrm.web.guards import with_campaign, with_client, with_purchase
 from fieldcrm.web.htmx import is_htmx, render
 
 bp = Blueprint("sales", __name__)
@@ -40,13 +39,9 @@ def purchase_new(client):
 
 
 @bp.post("/clients/<int:client_id>/purchases/<int:purchase_id>/delete")
-@with_client
-def purchase_delete(client, purchase_id: int):
-    db = get_session()
-    purchase = db.get(Purchase, purchase_id)
-    if purchase is None or purchase.client_id != client.id:
-        abort(404)
-    services.delete_purchase(db, current_user, purchase)
+@with_purchase
+def purchase_delete(client, purchase):
+    services.delete_purchase(get_session(), current_user, purchase)
     flash(_("Purchase deleted."), "success")
     return redirect(url_for("clients.detail", client_id=client.id), 303)
 
@@ -81,28 +76,26 @@ def campaign_new():
 
 
 @bp.get("/campaigns/<int:campaign_id>")
-@login_required
-def campaign(campaign_id: int):
+@with_campaign
+def campaign(campaign):
     db = get_session()
-    item = get_campaign_or_404(db, current_user, campaign_id)
-    return render("sales/campaign.html", "sales/_campaign.html", campaign=item,
-                  recipients=queries.recipients(db, current_user, item),
-                  counts=queries.response_counts(db, current_user, item), responses=response_labels(),
+    return render("sales/campaign.html", "sales/_campaign.html", campaign=campaign,
+                  recipients=queries.recipients(db, current_user, campaign),
+                  counts=queries.response_counts(db, current_user, campaign), responses=response_labels(),
                   channels=dict(channel_choices()))
 
 
 @bp.post("/campaigns/<int:campaign_id>/responses/<int:client_id>")
+@with_campaign
 @with_client
-def respond(client, campaign_id: int):
-    db = get_session()
-    item = get_campaign_or_404(db, current_user, campaign_id)
-    row = services.record_response(db, current_user, item, client, request.form.get("response", ""))
+def respond(client, campaign):
+    row = services.record_response(get_session(), current_user, campaign, client, request.form.get("response", ""))
     if row is None:
         abort(404)
     if is_htmx():
-        return render("sales/_recipient.html", "sales/_recipient.html", campaign=item, client=client,
+        return render("sales/_recipient.html", "sales/_recipient.html", campaign=campaign, client=client,
                       recipient=row, responses=response_labels())
-    return redirect(url_for("sales.campaign", campaign_id=item.id), 303)
+    return redirect(url_for("sales.campaign", campaign_id=campaign.id), 303)
 
 
 __all__ = ["bp", "RESPONSES"]

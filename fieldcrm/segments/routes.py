@@ -16,7 +16,7 @@ from fieldcrm.segments import filters as segment_filters
 from fieldcrm.segments import queries, services
 from fieldcrm.segments.colours import colour_class, colour_labels
 from fieldcrm.segments.models import COLOURS
-from fieldcrm.segments.queries import get_segment_or_404
+from fieldcrm.web.guards import with_segment
 from fieldcrm.web.htmx import render
 from fieldcrm.web.templating import N_
 
@@ -74,17 +74,16 @@ def new():
 
 
 @bp.route("/segments/<int:segment_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(segment_id: int):
-    return _builder(get_segment_or_404(get_session(), current_user, segment_id, for_edit=True))
+@with_segment(for_edit=True)
+def edit(segment):
+    return _builder(segment)
 
 
 @bp.route("/segments/<int:segment_id>/delete", methods=["GET", "POST"])
-@login_required
-def delete(segment_id: int):
+@with_segment(for_edit=True)
+def delete(segment):
     """Asks first: the segment goes only with the confirmation's own button (a POST saying so)."""
     db = get_session()
-    segment = get_segment_or_404(db, current_user, segment_id, for_edit=True)
     if request.method == "POST" and request.form.get("confirm") == "yes":
         services.delete_segment(db, current_user, segment)
         flash(_("Segment “%(name)s” deleted.", name=segment.name), "success")

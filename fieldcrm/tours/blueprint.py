@@ -1,5 +1,5 @@
-"""The tours blueprint and what its route modules share: loading a tour in the actor's scope,
-the owner-only guard, the tour's day, and the flash messages of planning.
+"""The tours blueprint and what its route modules share: the owner-only guard, the tour's day, and
+the flash messages of planning (loading a tour in reach is web.guards.with_tour).
 
 The views are split by purpose, all on this one blueprint (endpoint names stay ``tours.*``):
 ``day_routes`` (the day's page, optimise, start here), ``stop_routes`` (one stop; adding stops from
@@ -10,12 +10,11 @@ the agenda, a segment, the map or the list; fill my day), ``week_routes`` (plan 
 from __future__ import annotations
 
 from datetime import date
-from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from fieldcrm import timeutil
 from fieldcrm.db import get_session
@@ -25,7 +24,7 @@ from fieldcrm.tours.messages import (
     too_many_message,
 )
 from fieldcrm.tours.problem import TooManyStops
-from fieldcrm.tours.queries import can_edit_tour, get_tour_or_404, get_tour_stop_or_404
+from fieldcrm.tours.queries import can_edit_tour
 
 bp = Blueprint("tours", __name__)
 
@@ -57,25 +56,6 @@ def _hhmm(value):
 @bp.app_template_filter("drive")
 def _drive(value):
     return duration_text(value)
-
-
-def with_tour(fn=None, *, allow_gone: bool = False):
-    """Load `tour_id` (and `stop_id`) in the actor's scope, or 404. A stop whose client left the
-    tour's scope is 404 too, unless `allow_gone` (removing it)."""
-    if fn is None:
-        return lambda f: with_tour(f, allow_gone=allow_gone)
-
-    @wraps(fn)
-    @login_required
-    def wrapper(*args, tour_id: int, **kwargs):
-        db = get_session()
-        tour = get_tour_or_404(db, current_user, tour_id)
-        if "stop_id" in kwargs:
-            kwargs["stop"] = get_tour_stop_or_404(db, current_user, tour, kwargs.pop("stop_id"),
-                                                  allow_gone=allow_gone)
-        return fn(*args, tour=tour, **kwargs)
-
-    return wrapper
 
 
 def owner_only(tour) -> None:

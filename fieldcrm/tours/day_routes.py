@@ -23,11 +23,11 @@ from fieldcrm.tours.blueprint import (
     owner_only,
     position_from_form,
     tour_today,
-    with_tour,
 )
 from fieldcrm.tours.messages import LATE, conflict_text, reason_labels
 from fieldcrm.tours.queries import can_edit_tour
 from fieldcrm.web.downloads import html_download
+from fieldcrm.web.guards import with_tour
 from fieldcrm.web.htmx import render
 from fieldcrm.web.quicklog import quick_log_url
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,8 +15,9 @@ from flask_login import current_user, login_required
 from fieldcrm import timeutil
 from fieldcrm.db import get_session
 from fieldcrm.tours import mileage, mileage_queries, mileage_services
-from fieldcrm.tours.queries import can_edit_tour, get_tour_or_404
+from fieldcrm.tours.blueprint import owner_only
 from fieldcrm.web.boundary import int_arg
+from fieldcrm.web.guards import with_tour
 from fieldcrm.web.htmx import is_partial, render
 
 bp = Blueprint("mileage", __name__)
@@ -78,13 +79,11 @@ def _reading(raw: str | None) -> int | None:
 
 
 @bp.post("/tours/<int:tour_id>/odometer")
-@login_required
-def odometer(tour_id: int):
+@with_tour
+def odometer(tour):
     """The car's odometer at the start and end of the day (either may come later)."""
     db = get_session()
-    tour = get_tour_or_404(db, current_user, tour_id)
-    if not can_edit_tour(current_user, tour):
-        abort(403)  # the actor sees this tour (scope checked): refusing says nothing new
+    owner_only(tour)
     typed = {"start_km": request.form.get("start_km", ""), "end_km": request.form.get("end_km", "")}
     try:
         mileage_services.record_odometer(db, tour, _reading(typed["start_km"]), _reading(typed["end_km"]))

@@ -15,10 +15,10 @@ from fieldcrm.tours import services
 from fieldcrm.tours.blueprint import (
     bp,
     owner_only,
-    with_tour,
 )
 from fieldcrm.tours.forms import TourSettingsForm
 from fieldcrm.tours.queries import can_edit_tour
+from fieldcrm.web.guards import with_tour
 from fieldcrm.web.htmx import render
 
 

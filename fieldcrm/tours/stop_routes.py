@@ -24,7 +24,6 @@ from fieldcrm.tours.blueprint import (
     bp,
     owner_only,
     tour_today,
-    with_tour,
 )
 from fieldcrm.tours.forms import StopForm
 from fieldcrm.tours.messages import (
@@ -32,6 +31,7 @@ from fieldcrm.tours.messages import (
 )
 from fieldcrm.tours.queries import can_edit_tour
 from fieldcrm.web.boundary import id_arg, int_arg, safe_next, to_id
+from fieldcrm.web.guards import with_tour
 from fieldcrm.web.htmx import is_partial, render
 from fieldcrm.web.quicklog import quick_log_url
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from fieldcrm import timeutil, workdays
 from fieldcrm.accounts.models import User
@@ -19,12 +19,11 @@ from fieldcrm.followups.services import overlapping
 from fieldcrm.visits import forms, queries, services
 from fieldcrm.visits.queries import (
     can_correct_interaction,
-    get_deleted_interaction_or_404,
 )
 from fieldcrm.visits.sensitive import find_sensitive_terms, load_terms
 from fieldcrm.web.boundary import id_arg, page_arg, safe_next
 from fieldcrm.web.forms import field_messages
-from fieldcrm.web.guards import admin_required, with_client, with_interaction
+from fieldcrm.web.guards import admin_required, with_client, with_deleted_interaction, with_interaction
 from fieldcrm.web.htmx import is_partial, render, wants_json
 
 bp = Blueprint("visits", __name__)
@@ -242,19 +241,17 @@ def interaction_delete(interaction, client):
 
 
 @bp.post("/interactions/deleted/<int:deletion_id>/restore")
-@login_required
-def interaction_restore(deletion_id: int):
+@with_deleted_interaction
+def interaction_restore(deletion):
     """Undo a deletion: the log comes back as it was (same uid; same id unless SQLite reused it)."""
-    db = get_session()
-    event = get_deleted_interaction_or_404(db, current_user, deletion_id)
     limit = timeutil.now() - timedelta(days=current_app.config["UNDO_DELETE_DAYS"])
     try:
-        services.restore_interaction(db, current_user, event, not_before=limit)
+        services.restore_interaction(get_session(), current_user, deletion, not_before=limit)
     except services.CorrectionError as error:
         flash(_(str(error)), "error")
     else:
         flash(_("The log is back in the history."), "success")
-    return redirect(url_for("clients.detail", client_id=event.subject_id), 303)
+    return redirect(url_for("clients.detail", client_id=deletion.subject_id), 303)
 
 
 @bp.route("/admin/quick-phrases", methods=["GET", "POST"])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from flask import current_app, make_response, render_template, session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -35,6 +37,27 @@ def unexpected_error_page():
     )
 
 
+# Errors answered with a page that says the same whatever the request: (what triggers it, status, title,
+# message), translated when the page is drawn.
+_FIXED_PAGES = (
+    # outside the actor's reach: the same 404 as a record that does not exist
+    ((404, NotVisible), 404, _l("Not found"), _l("This page does not exist or is not in your client file.")),
+    ((414,), 414, _l("Address too long"),
+     _l("This address is too long to be handled. Shorten the search or remove some filters, then try again.")),
+    ((431,), 431, _l("Request too large"),
+     _l("Your browser sent too much information with this request (often too many cookies). "
+        "Clear this site's cookies, then try again.")),
+    ((NulByteRefused,), 400, _l("Invalid character"),
+     _l("What you sent contains an invalid character (a null character, often pasted from another program). "
+        "Remove it, then try again. Nothing was saved.")),
+    ((429,), 429, _l("Too many requests"), _l("Too many attempts from your connection. Wait a minute, then try again.")),
+)
+
+
+def _fixed_page(status: int, title, message, _err):
+    return _page(status, str(title), str(message))
+
+
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_err):
@@ -52,10 +75,9 @@ def init_app(app) -> None:
             session.modified = False
         return response
 
-    @app.errorhandler(404)
-    @app.errorhandler(NotVisible)  # outside the actor's reach: the same 404 as a record that does not exist
-    def not_found(_err):
-        return _page(404, _("Not found"), _("This page does not exist or is not in your client file."))
+    for triggers, status, title, message in _FIXED_PAGES:
+        for trigger in triggers:
+            app.register_error_handler(trigger, partial(_fixed_page, status, title, message))
 
     @app.errorhandler(413)
     def too_large(_err):
@@ -63,29 +85,6 @@ def init_app(app) -> None:
         return _page(413, _("File too large"),
                      _("What you sent is larger than %(mb)s MB, the most this server accepts. Nothing was "
                        "saved: send a smaller file.", mb=limit_mb))
-
-    @app.errorhandler(414)
-    def url_too_long(_err):
-        return _page(414, _("Address too long"),
-                     _("This address is too long to be handled. Shorten the search or remove some filters, "
-                       "then try again."))
-
-    @app.errorhandler(431)
-    def headers_too_large(_err):
-        return _page(431, _("Request too large"),
-                     _("Your browser sent too much information with this request (often too many cookies). "
-                       "Clear this site's cookies, then try again."))
-
-    @app.errorhandler(NulByteRefused)
-    def nul_byte(_err):
-        return _page(400, _("Invalid character"),
-                     _("What you sent contains an invalid character (a null character, often pasted from "
-                       "another program). Remove it, then try again. Nothing was saved."))
-
-    @app.errorhandler(429)
-    def too_many_requests(_err):
-        return _page(429, _("Too many requests"),
-                     _("Too many attempts from your connection. Wait a minute, then try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(err):
