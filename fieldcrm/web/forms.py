@@ -50,6 +50,28 @@ def submitted_formdata():
     return None
 
 
+def posted(name: str, default: str = "") -> str:
+    """The one value a "do this" button sends (`next`, `confirm`, `action`…), as submitted."""
+    formdata = submitted_formdata()
+    value = formdata.get(name) if formdata is not None else None
+    return default if value is None else str(value)
+
+
+def picked(rule: Callable[[object], object], field, missing=None):
+    """`field`'s value read by a picker rule of fieldrules (day, time, moment), for a value that is read
+    only in some cases (a call-back date only when the outcome is "call back"): None when empty, or
+    ValidationError(`missing`) when it is required; ValidationError with the rule's message when refused."""
+    text = "" if field.data is None else str(field.data).strip()
+    if not text:
+        if missing:
+            raise ValidationError(str(missing))
+        return None
+    try:
+        return rule(text)
+    except InvalidField as exc:
+        raise ValidationError(rule_message(exc)) from None
+
+
 def rule_message(exc: InvalidField) -> str:
     """The user's-language message of a refused value."""
     return _(exc.message, **exc.params)
