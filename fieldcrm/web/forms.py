@@ -29,6 +29,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 from fieldcrm.fieldrules import InvalidField, parse_date, picked_day, picked_moment, picked_time
+from fieldcrm.web.boundary import to_id
 
 SUBMIT_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # The default of a form's `formdata` when the form reads its dynamic fields itself: what the request
@@ -132,6 +133,18 @@ class PickedMomentField(PickedField):
     """Naive (the user's zone) unless the value carried its offset; the form makes it UTC."""
 
     rule = staticmethod(picked_moment)
+
+
+class IdsField(Field):
+    """The records ticked in a list: every checkbox carries the same name and a record's id. `data` is
+    the set of the readable ids (anything else is dropped, as a stale or forged tick); the form's
+    caller loads them in the actor's reach."""
+
+    def process_formdata(self, valuelist):
+        self.data = {to_id(str(value)) for value in valuelist} - {None}
+
+    def process_data(self, value):
+        self.data = set(value or ())
 
 
 def typed_values(form) -> dict[str, str]:
