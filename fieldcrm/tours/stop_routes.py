@@ -14,9 +14,8 @@ from fieldcrm.clients.models import Client
 from fieldcrm.clients.queries import get_client_or_404
 from fieldcrm.db import get_session
 from fieldcrm.followups.queries import open_followup_due_by
+from fieldcrm.maps.forms import ZoneForm
 from fieldcrm.maps.queries import MapFilters
-from fieldcrm.maps.zone import ZoneError
-from fieldcrm.maps.zoneform import read_zone_form, zone_error_message
 from fieldcrm.tours import fill as fill_day
 from fieldcrm.tours import services, stop_sources
 from fieldcrm.tours.blueprint import (
@@ -252,11 +251,11 @@ def add_in_view():
 def add_zone():
     """From the map: the clients inside a drawn zone (decided here, same filters) join the day's tour."""
     db = get_session()
-    try:
-        polygon, filters, day = read_zone_form(request.form, tour_today())
-    except ZoneError as error:
-        flash(zone_error_message(error.code), "error")
-        return redirect(url_for("maps.index", **MapFilters.from_args(request.form).as_args()), 303)
+    form = ZoneForm(today=tour_today())
+    if not form.validate():
+        flash(form.message(), "error")
+        return redirect(url_for("maps.index", **form.filters.as_args()), 303)
+    polygon, filters, day = form.polygon, form.filters, form.picked_day
     try:
         clients = stop_sources.clients_in_zone(db, current_user, filters, polygon, tour_today())
         tour = services.tour_for_day(db, current_user, day)
