@@ -39,7 +39,7 @@ class MergeForm(FlaskForm):
         """The picks for tags, consents and custom fields; what is missing keeps the default."""
         tags = None
         if self.tags_shown.data:
-            tags = self.tag.data & {tag_id for tag_id, *_rest in sides.tags}
+            tags = set(self.tag.data) & {tag_id for tag_id, *_rest in sides.tags}
         consents = {c["channel"]: side for c in sides.consents if (side := self._side(f"c-{c['channel']}"))}
         custom = {c["field"].id: side for c in sides.custom if (side := self._side(f"cf-{c['field'].id}"))}
         return MergeChoices(tags=tags, consents=consents, custom=custom)

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from fieldcrm import timeutil
 from fieldcrm.db import get_session
 from fieldcrm.tours import mileage, mileage_queries, mileage_services
+from fieldcrm.tours.forms import OdometerForm
 from fieldcrm.tours.queries import can_edit_tour, get_tour_or_404
 from fieldcrm.web.boundary import int_arg
 from fieldcrm.web.htmx import is_partial, render
@@ -85,7 +86,7 @@ def odometer(tour_id: int):
     tour = get_tour_or_404(db, current_user, tour_id)
     if not can_edit_tour(current_user, tour):
         abort(403)  # the actor sees this tour (scope checked): refusing says nothing new
-    typed = {"start_km": request.form.get("start_km", ""), "end_km": request.form.get("end_km", "")}
+    typed = OdometerForm().typed()
     try:
         mileage_services.record_odometer(db, tour, _reading(typed["start_km"]), _reading(typed["end_km"]))
     except mileage_services.OdometerError as exc:

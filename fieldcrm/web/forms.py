@@ -137,14 +137,14 @@ class PickedMomentField(PickedField):
 
 class IdsField(Field):
     """The records ticked in a list: every checkbox carries the same name and a record's id. `data` is
-    the set of the readable ids (anything else is dropped, as a stale or forged tick); the form's
-    caller loads them in the actor's reach."""
+    the list of the readable ids, once each, in the order sent (anything else is dropped, as a stale or
+    forged tick); the form's caller loads them in the actor's reach."""
 
     def process_formdata(self, valuelist):
-        self.data = {to_id(str(value)) for value in valuelist} - {None}
+        self.data = list(dict.fromkeys(i for i in (to_id(str(value)) for value in valuelist) if i is not None))
 
     def process_data(self, value):
-        self.data = set(value or ())
+        self.data = list(value or ())
 
 
 def typed_values(form) -> dict[str, str]:
