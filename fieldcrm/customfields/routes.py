@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from fieldcrm.clients.models import CustomFieldDef
 from fieldcrm.customfields import services
 from fieldcrm.db import get_session
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import admin_required
 
 bp = Blueprint("customfields", __name__, url_prefix="/admin/custom-fields")
@@ -54,5 +55,5 @@ def toggle(field_id: int):
     field = db.get(CustomFieldDef, field_id)
     if field is None:
         abort(404)
-    services.set_active(db, field, request.form.get("active") == "1")
+    services.set_active(db, field, posted("active") == "1")
     return redirect(url_for("customfields.index"), 303)

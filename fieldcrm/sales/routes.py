@@ -12,6 +12,7 @@ from fieldcrm.sales.forms import CampaignForm, PurchaseForm, channel_choices, re
 from fieldcrm.sales.models import RESPONSES, Purchase
 from fieldcrm.sales.queries import get_campaign_or_404
 from fieldcrm.segments.queries import get_segment_or_404, segments_for
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import is_htmx, render
 
@@ -96,7 +97,7 @@ def campaign(campaign_id: int):
 def respond(client, campaign_id: int):
     db = get_session()
     item = get_campaign_or_404(db, current_user, campaign_id)
-    row = services.record_response(db, current_user, item, client, request.form.get("response", ""))
+    row = services.record_response(db, current_user, item, client, posted("response"))
     if row is None:
         abort(404)
     if is_htmx():

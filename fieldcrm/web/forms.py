@@ -8,13 +8,18 @@
   live in `fieldcrm.fieldrules`, pure and shared with the import and the demo data; a form applies
   them through `apply_rule` or the field classes below, which translate the rule's message.
 - Fields a form cannot declare in advance (opening hours per weekday, custom fields, consents per
-  channel) are read from `submitted_formdata()` by the form itself, never by the route.
-- A button that only says "do this" (undo, cancel, done) carries no form class: the route reads its
-  one value; its markup is the `post_button` macro of templates/_forms.html.
-
-A few older readers still parse by hand (the log sheet, which also reads the phone's offline queue
-as JSON; segment filters; bulk actions on dormant clients; the merge screen; the map's zone): they
-take this idiom when next changed; their day and time rules already come from fieldrules.
+  channel, a segment's filter set, the merge screen's picks, the map's filters) are read from
+  `submitted_formdata()` by the form itself, never by the route. A list of ticked records (checkboxes
+  sharing one name) is an `IdsField`. A value read only in some cases (the call-back date, only for
+  "call back") is read in the field's validator with `picked()`.
+- A form read from the query string (a preview, a GET that reloads itself) is given `request.args`
+  and `meta={"csrf": False}`: a GET carries no token and writes nothing.
+- A button that only says "do this" (undo, cancel, done, confirm, a stop's state) carries no form
+  class: the route reads its one value with `posted(name)`; its markup is the `post_button` macro of
+  templates/_forms.html.
+- Nothing else reads `request.form`, `request.values`, `request.files` or the JSON body:
+  tests/test_form_idiom.py keeps it so, with its short allow-list of what is not converted yet.
+- The phone's offline queue posts the same fields, form-encoded; a JSON body is read as form data.
 """
 
 from __future__ import annotations
