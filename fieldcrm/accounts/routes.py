@@ -22,6 +22,7 @@ from fieldcrm.accounts.forms import (
 from fieldcrm.accounts.models import Team, User
 from fieldcrm.db import get_session
 from fieldcrm.web.boundary import safe_next
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import admin_required, with_user
 from fieldcrm.web.rate_limits import rate_limited
 
@@ -78,12 +79,12 @@ def account():
                             working_days=sorted(str(d) for d in workdays.parse_days(current_user.working_days)))
     password_form = ChangePasswordForm(prefix="pw")
     error = None
-    if request.method == "POST" and "prefs-locale" in request.form and prefs.validate_on_submit():
+    if request.method == "POST" and prefs.locale.raw_data and prefs.validate_on_submit():
         services.set_preferences(get_session(), current_user._get_current_object(), prefs.locale.data or None,
                                  {int(d) for d in prefs.working_days.data})
         flash(_("Preferences saved."), "success")
         return redirect(url_for("accounts.account"), 303)
-    if request.method == "POST" and "pw-current" in request.form and password_form.validate_on_submit():
+    if request.method == "POST" and password_form.current.raw_data and password_form.validate_on_submit():
         db = get_session()
         user = current_user._get_current_object()
         try:
@@ -179,7 +180,7 @@ def _user_action(user, action, success: str):
 @bp.post("/admin/users/<int:user_id>/active")
 @with_user
 def user_active(user):
-    active = request.form.get("active") == "1"
+    active = posted("active") == "1"
     return _user_action(user, lambda: services.set_active(get_session(), user, active, current_user),
                         _("User activated.") if active else _("User deactivated; their sessions are closed."))
 

@@ -17,7 +17,7 @@ from fieldcrm.clients import links
 from fieldcrm.clients.forms import status_labels
 from fieldcrm.db import get_session
 from fieldcrm.web.boundary import id_arg
-from fieldcrm.web.forms import field_messages, typed_values
+from fieldcrm.web.forms import field_messages, posted, typed_values
 from fieldcrm.web.guards import admin_required
 from fieldcrm.web.htmx import render
 from fieldcrm.web.rate_limits import rate_limited
@@ -91,7 +91,7 @@ def calendar():
     db = get_session()
     token = None
     if request.method == "POST":
-        if request.form.get("action") == "revoke":
+        if posted("action") == "revoke":
             services.revoke_feeds(db, current_user)
             flash(_("Your calendar link no longer works."), "success")
             return redirect(url_for("agenda.calendar"), 303)

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import format_date, ngettext
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from fieldcrm import timeutil
 from fieldcrm.analyses import queries, services
+from fieldcrm.analyses.forms import DORMANT_LISTS, DormantFollowUpsForm, DormantTourForm, dormant_thresholds
 from fieldcrm.clients.queries import get_clients_or_404
 from fieldcrm.db import get_session
-from fieldcrm.followups.models import REASON_MAX
 from fieldcrm.tours.day_problem import TourError
 from fieldcrm.tours.messages import error_message
-from fieldcrm.web.boundary import int_arg, to_id
+from fieldcrm.web.forms import field_messages
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("analyses", __name__)
@@ -66,15 +65,6 @@ def rfm():
     return render("analyses/rfm.html", "analyses/_rfm.html", groups=groups, labels=RFM_LABELS)
 
 
-DORMANT_LISTS = ("no_purchase", "no_contact")
-MAX_BULK = 200  # the dormant lists show at most this many clients each
-
-
-def _dormant_args(source) -> tuple[int, int]:
-    return (int_arg(source, "months", 6, minimum=1, maximum=120),
-            int_arg(source, "days", 90, minimum=1, maximum=3650))
-
-
 def default_reason(which: str, months: int, days: int) -> str:
     """The follow-up reason prefilled for a dormant list (the user may rewrite it)."""
     if which == "no_purchase":
@@ -102,41 +92,18 @@ def _dormant_page(months: int, days: int, status: int = 200, posted: dict | None
 @bp.get("/analyses/dormant")
 @login_required
 def dormant():
-    months, days = _dormant_args(request.args)
+    months, days = dormant_thresholds(request.args)
     return _dormant_page(months, days)
 
 
-def _ticked_clients():
-    """The list the form came from and its ticked clients (all in the actor's reach, or 404)."""
-    which = request.form.get("list")
-    which = which if which in DORMANT_LISTS else "no_purchase"
-    ids = {to_id(i) for i in request.form.getlist("client_id")} - {None}
-    clients = get_clients_or_404(get_session(), current_user, ids) if len(ids) <= MAX_BULK else None
-    return which, ids, clients
+def _ticked_clients(form):
+    """The ticked clients, all in the actor's reach (or 404); None when there are too many to load."""
+    return get_clients_or_404(get_session(), current_user, form.client_id.data) if form.within_limit() else None
 
 
-def _parse_day(raw: str | None):
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
-
-
-def _checked(clients, day, day_field: str, missing: str, past: str) -> dict:
-    """What is wrong with a bulk action's ticked clients and its day (today or later)."""
-    errors = {}
-    if not clients:
-        errors["client_id"] = _("Tick at least one client.") if clients is not None else \
-            _("Choose at most %(max)s clients at a time.", max=MAX_BULK)
-    if day is None:
-        errors[day_field] = missing
-    elif day < _today():
-        errors[day_field] = past
-    return errors
-
-
-def _refused(which, ids, months, days, errors: dict, **typed):
-    posted = {"list": which, "ticked": ids, "errors": errors, **typed}
+def _refused(form, errors: dict, **typed):
+    months, days = form.thresholds()
+    posted = {"list": form.which(), "ticked": form.client_id.data, "errors": errors, **typed}
     return _dormant_page(months, days, status=422, posted=posted)
 
 
@@ -144,16 +111,12 @@ def _refused(which, ids, months, days, errors: dict, **typed):
 @login_required
 def dormant_followups():
     """One tap: a follow-up for each ticked dormant client, given to its owner, due on the chosen day."""
-    months, days = _dormant_args(request.form)
-    which, ids, clients = _ticked_clients()
-    due, reason = _parse_day(request.form.get("due_date")), (request.form.get("reason") or "").strip()
-    errors = _checked(clients, due, "due_date", _("Enter the due date."), _("The due date cannot be in the past."))
-    if not reason:
-        errors["reason"] = _("Say why the client is to be followed up.")
-    elif len(reason) > REASON_MAX:
-        errors["reason"] = _("Keep the reason under %(max)s characters.", max=REASON_MAX)
-    if errors:
-        return _refused(which, ids, months, days, errors, due_date=request.form.get("due_date", ""), reason=reason)
+    form = DormantFollowUpsForm()
+    clients = _ticked_clients(form)
+    if not form.validate():
+        return _refused(form, field_messages(form), due_date=form.due_date.data or "", reason=form.reason_text())
+    months, days = form.thresholds()
+    due, reason = form.due(), form.reason_text()
     made = services.followups_for(get_session(), current_user, clients, due_date=due, reason=reason)
     flash(ngettext("%(num)d follow-up created, due %(day)s.", "%(num)d follow-ups created, due %(day)s.",
                    made.created, day=format_date(due)), "success")
@@ -168,10 +131,10 @@ def dormant_followups():
 @login_required
 def dormant_to_tour():
     """One tap: the ticked dormant clients added to the actor's tour of the chosen day."""
-    months, days = _dormant_args(request.form)
-    which, ids, clients = _ticked_clients()
-    day = _parse_day(request.form.get("day"))
-    errors = _checked(clients, day, "day", _("Enter the day of the tour."), _("Choose today or a later day."))
+    form = DormantTourForm()
+    clients = _ticked_clients(form)
+    errors = {} if form.validate() else field_messages(form)
+    day = form.picked_day()
     if not errors:
         try:
             added = services.add_to_tour(get_session(), current_user, clients, day)
@@ -179,7 +142,7 @@ def dormant_to_tour():
             get_session().rollback()
             errors["day"] = error_message(error)
     if errors:
-        return _refused(which, ids, months, days, errors, day=request.form.get("day", ""))
+        return _refused(form, errors, day=form.day.data or "")
     flash(ngettext("%(num)d client added to the tour of %(day)s.", "%(num)d clients added to the tour of %(day)s.",
                    added.added, day=format_date(day, "full")), "success")
     if added.already_there:

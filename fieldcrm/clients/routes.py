@@ -31,6 +31,7 @@ from fieldcrm.customfields import services as customfields
 from fieldcrm.db import get_session
 from fieldcrm.timeutil import utcnow
 from fieldcrm.web.boundary import MAX_DB_INTEGER, last_page, to_int
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import with_client, with_contact
 from fieldcrm.web.htmx import render
 
@@ -111,7 +112,7 @@ def create():
         form.owner_id.data = current_user.id
     if form.validate_on_submit():
         # Warn before saving a card that looks like an existing one (dedupe); "create anyway" confirms.
-        similar = [] if request.form.get("confirm_duplicate") else registry.similar_clients(
+        similar = [] if posted("confirm_duplicate") else registry.similar_clients(
             get_session(), current_user, _owned(form.client_data()))
         if similar:
             return render("clients/form.html", "clients/_form.html", status=409, duplicate_warning=similar,
@@ -225,7 +226,7 @@ def delete(client):
 def erase(client):
     """An erasure request (RGPD): admin only, after a page naming what goes, with a ticked confirmation."""
     access.require_admin(current_user)
-    if request.method == "POST" and request.form.get("confirm") == "yes":
+    if request.method == "POST" and posted("confirm") == "yes":
         name = client.display_name
         if services.erase_client(get_session(), current_user, client):
             flash(_("%(name)s was erased, with everything recorded about them.", name=name), "success")

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from fieldcrm.customfields import services
 from fieldcrm.db import get_session
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import admin_required, with_custom_field
 
 bp = Blueprint("customfields", __name__, url_prefix="/admin/custom-fields")
@@ -49,5 +50,5 @@ def index():
 @bp.post("/<int:field_id>/active")
 @with_custom_field
 def toggle(field):
-    services.set_active(get_session(), field, request.form.get("active") == "1")
+    services.set_active(get_session(), field, posted("active") == "1")
     return redirect(url_for("customfields.index"), 303)

@@ -15,7 +15,7 @@ from fieldcrm.clients.normalise import format_phone
 from fieldcrm.clients.queries import get_client_or_404
 from fieldcrm.db import get_session
 from fieldcrm.dedupe import queries, services
-from fieldcrm.dedupe.choices import MINE, OTHER, MergeChoices
+from fieldcrm.dedupe.forms import MergeForm
 from fieldcrm.web.guards import with_client, with_merge
 from fieldcrm.web.htmx import render
 
@@ -77,14 +77,14 @@ def merge(client, other_id: int):
                          "take_other": take})
     sides = queries.merge_sides(db, client, other)
     if request.method == "POST":
-        if request.form.get("action") == "dismiss":
+        form = MergeForm()
+        if form.dismissed():
             services.dismiss_pair(db, current_user, client, other)
             flash(_("Marked as different clients."), "success")
             return redirect(url_for("dedupe.index"), 303)
-        take_other = {r["name"] for r in rows
-                      if request.form.get(f"f-{r['name']}", OTHER if r["take_other"] else MINE) == OTHER}
+        take_other, choices = form.fields_taken_from_other(rows), form.choices(sides)
         try:
-            services.merge_clients(db, current_user, client, other, take_other, _choices(sides))
+            services.merge_clients(db, current_user, client, other, take_other, choices)
         except services.MergeError as exc:
             db.rollback()
             flash(_(str(exc)), "error")
@@ -94,20 +94,6 @@ def merge(client, other_id: int):
         return redirect(url_for("clients.detail", client_id=client.id), 303)
     return render("dedupe/merge.html", "dedupe/_merge.html", client=client, other=other, rows=rows, sides=sides,
                   channels=channel_labels())
-
-
-def _choices(sides) -> MergeChoices:
-    """The merge form's picks for tags, consents and custom fields; what is missing keeps the default."""
-    form = request.form
-    tags = None
-    if form.get("tags_shown"):  # unticked boxes are not sent: the marker says the choice was offered
-        offered = {tag_id for tag_id, *_rest in sides.tags}
-        tags = {int(v) for v in form.getlist("tag") if v.isdigit() and int(v) in offered}
-    consents = {c["channel"]: form[f"c-{c['channel']}"] for c in sides.consents
-                if form.get(f"c-{c['channel']}") in (MINE, OTHER)}
-    custom = {c["field"].id: form[f"cf-{c['field'].id}"] for c in sides.custom
-              if form.get(f"cf-{c['field'].id}") in (MINE, OTHER)}
-    return MergeChoices(tags=tags, consents=consents, custom=custom)
 
 
 @bp.post("/merges/<int:merge_id>/undo")

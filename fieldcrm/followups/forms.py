@@ -1,12 +1,11 @@
-"""The follow-up and appointment forms (WTForms, see fieldcrm.web.forms): messages by the field, the
-typed values kept. The date and time readers here also serve the log sheet, which still reads its
-fields by hand (visits build on follow-ups, never the reverse)."""
+"""The follow-up, snooze and appointment forms (WTForms, see fieldcrm.web.forms): messages by the
+field, the typed values kept. `as_utc` and `at_most` also serve the log sheet (visits build on
+follow-ups, never the reverse)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,17 +16,8 @@ from wtforms.validators import StopValidation, ValidationError
 from fieldcrm import fieldrules, timeutil
 from fieldcrm.followups.models import NOTES_MAX, PLACE_MAX, REASON_MAX
 from fieldcrm.timeutil import UTC
-from fieldcrm.web.forms import PickedDayField, PickedMomentField, PickedTimeField, rule_message
-
-
-@dataclass
-class Parsed:
-    data: dict = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+from fieldcrm.web.boundary import to_int
+from fieldcrm.web.forms import PickedDayField, PickedMomentField, PickedTimeField, picked
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -35,33 +25,6 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is not None:
         return moment.astimezone(UTC)
     return timeutil.local_datetime(moment.date(), moment.time())
-
-
-def _read(rule, raw: str | None, errors: dict, key: str, missing: str | None):
-    text = (raw or "").strip()
-    if not text:
-        if missing:
-            errors[key] = missing
-        return None
-    try:
-        return rule(text)
-    except fieldrules.InvalidField as exc:
-        errors[key] = rule_message(exc)
-        return None
-
-
-def parse_date(raw: str | None, errors: dict, key: str, *, required: bool = False) -> date | None:
-    return _read(fieldrules.picked_day, raw, errors, key, _("Choose a date.") if required else None)
-
-
-def parse_time(raw: str | None, errors: dict, key: str) -> time | None:
-    return _read(fieldrules.picked_time, raw, errors, key, None)
-
-
-def parse_local_datetime(raw: str | None, errors: dict, key: str, *, required: bool = False):
-    """'2026-11-23T14:30' typed in the user's zone -> aware UTC."""
-    moment = _read(fieldrules.picked_moment, raw, errors, key, _("Choose a date and a time.") if required else None)
-    return None if moment is None else as_utc(moment)
 
 
 def required(message):
@@ -141,3 +104,26 @@ class AppointmentForm(_AssignedForm):
         return {"starts_at": as_utc(self.starts_at.data), "ends_at": as_utc(self.ends_at.data),
                 "place": (self.place.data or "").strip(), "notes": (self.notes.data or "").strip(),
                 "owner": self.assignee()}
+
+
+class SnoozeForm(FlaskForm):
+    """Move a follow-up by a number of days (a one-tap button sends 1 to 366) or to a picked day."""
+
+    days = StringField()
+    until = StringField()
+    next = HiddenField()
+
+    def day_count(self) -> int | None:
+        count = to_int(self.days.data)
+        return count if count is not None and 0 < count <= 366 else None
+
+    def validate_until(self, field):
+        if self.day_count() is not None:
+            return
+        if picked(fieldrules.picked_day, field, _l("Choose a date.")) < timeutil.today():
+            raise ValidationError(_("The date is already past."))
+
+    def moved_to(self) -> dict:
+        """What services.snooze_followup takes: `days`, or `until` a day."""
+        days = self.day_count()
+        return {"days": days} if days is not None else {"until": fieldrules.picked_day(self.until.data.strip())}

@@ -15,10 +15,10 @@ from fieldcrm.accounts.queries import followed_people, get_followed_person_or_40
 from fieldcrm.clients.queries import assignable_assignees
 from fieldcrm.db import get_session
 from fieldcrm.followups import services
-from fieldcrm.followups.forms import AppointmentForm, FollowUpForm, parse_date
+from fieldcrm.followups.forms import AppointmentForm, FollowUpForm, SnoozeForm
 from fieldcrm.followups.queries import open_followups
-from fieldcrm.web.boundary import id_arg, int_arg, last_page, page_arg, safe_next
-from fieldcrm.web.forms import field_messages, typed_values
+from fieldcrm.web.boundary import id_arg, last_page, page_arg, safe_next
+from fieldcrm.web.forms import field_messages, posted, typed_values
 from fieldcrm.web.guards import with_appointment, with_client, with_followup
 from fieldcrm.web.htmx import render
 
@@ -31,7 +31,7 @@ def _people(client):
 
 
 def _back(client):
-    return safe_next(request.values.get("next")) or url_for("clients.detail", client_id=client.id)
+    return safe_next(request.args.get("next") or posted("next")) or url_for("clients.detail", client_id=client.id)
 
 
 def _local(moment):
@@ -126,7 +126,7 @@ def done(followup, client):
     services.complete_followup(get_session(), current_user, followup)
     flash(_("Follow-up done. How did it go?"), "success")
     return redirect(url_for("visits.log", client_id=client.id, kind="phone",
-                            next=safe_next(request.form.get("next"))), 303)
+                            next=safe_next(posted("next"))), 303)
 
 
 @bp.post("/followups/<int:followup_id>/cancel")
@@ -140,19 +140,11 @@ def cancel(followup, client):
 @bp.post("/followups/<int:followup_id>/snooze")
 @with_followup
 def snooze(followup, client):
-    errors: dict = {}
-    days = int_arg(request.form, "days")
-    until = None
-    if days is not None and 0 < days <= 366:
-        services.snooze_followup(get_session(), current_user, followup, days=days)
-    else:
-        until = parse_date(request.form.get("until"), errors, "until", required=True)
-        if until is not None and until < timeutil.today():
-            errors["until"] = _("The date is already past.")
-        if errors:
-            flash(errors["until"], "error")
-            return redirect(_back(client), 303)
-        services.snooze_followup(get_session(), current_user, followup, until=until)
+    form = SnoozeForm()
+    if not form.validate():
+        flash(field_messages(form)["until"], "error")
+        return redirect(_back(client), 303)
+    services.snooze_followup(get_session(), current_user, followup, **form.moved_to())
     flash(_("Follow-up moved to %(day)s.", day=format_date(followup.due_date, "full")), "success")
     return redirect(_back(client), 303)
 

@@ -1,20 +1,23 @@
-"""Reading the hand-over form (the same fields from the query string of the preview and from the
-confirmation's POST), with messages in the user's language."""
+"""The hand-over form (WTForms, see fieldcrm.web.forms; the same fields from the query string of the
+preview and from the confirmation's POST), with messages in the user's language."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlmodel import Session
+from wtforms import HiddenField, StringField
+from wtforms.validators import ValidationError
 
 from fieldcrm.accounts.models import User
 from fieldcrm.handover import queries
 from fieldcrm.handover.models import CARRIED
 from fieldcrm.segments.queries import segments_for, visible_segment
-from fieldcrm.web.boundary import id_arg, to_id
+from fieldcrm.web.boundary import to_id
+from fieldcrm.web.forms import SUBMITTED, IdsField, field_messages, submitted_formdata
 
 _SPLIT = re.compile(r"[,;\n]+")
 MAX_CHOSEN = 2000
@@ -58,58 +61,111 @@ def carry_labels() -> dict[str, str]:
             "tour_stop": _("Tour stops still to do")}
 
 
-def parse(db: Session, actor: User, data: Mapping, *, submitted: bool) -> HandOverRequest:
-    """The request behind the form. Before the form is first sent every carry box is ticked; after,
-    a box not sent is a box the user unticked. Anyone or anything out of reach is simply not offered,
-    and an id forged to point at them is refused like an unknown one."""
-    values = {"source": data.get("source", ""), "target": data.get("target", ""),
-              "mode": data.get("mode", "all") if data.get("mode") in queries.MODES else "all",
-              "segment": data.get("segment", ""), "places": (data.get("places") or "")[:2000],
-              "clients": [cid for cid in (to_id(v) for v in _getlist(data, "client")) if cid][:MAX_CHOSEN]}
-    carry = {kind for kind in CARRIED if not data.get("sent") or data.get(f"carry_{kind}")}
-    values["carry"] = carry
-    request = HandOverRequest(values, carry=carry)
-    if not submitted:
-        return request
-    errors = request.errors
-    sources = {u.id: u for u in queries.sources(db, actor)}
-    source = sources.get(id_arg(values, "source") or 0)
-    if source is None:
-        errors["source"] = _("Choose whose clients to hand over.")
-    targets = {u.id: u for u in queries.targets(db, actor, source)}
-    target = targets.get(id_arg(values, "target") or 0)
-    if target is None:
-        errors["target"] = _("Choose who receives the clients (someone other than their current owner).")
-    selection = queries.Selection(source) if source is not None else None
-    if values["mode"] == "clients":
-        if not values["clients"]:
-            errors["clients"] = _("Tick at least one client.")
-        elif selection is not None:
-            selection.client_ids = tuple(values["clients"])
-    elif values["mode"] == "segment":
-        segment_id = id_arg(values, "segment")
-        segment = visible_segment(db, actor, segment_id) if segment_id else None
+class HandOverForm(FlaskForm):
+    """The hand-over form: whose clients (`source`), to whom (`target`), which ones (`mode`: all, ticked
+    `client`s, a `segment`, some `places`) and what goes along (`carry_<kind>`). The preview reads it
+    from the query string, the confirmation from its POST, which also sends back the preview's figures
+    (`expected_<count>`). Anyone or anything out of reach is simply not offered, and an id forged to
+    point at them is refused like an unknown one."""
+
+    source = StringField()
+    target = StringField()
+    mode = StringField()
+    segment = StringField()
+    places = StringField()
+    client = IdsField()
+    sent = HiddenField()  # before the form is first sent every carry box is ticked; after, a box not sent was unticked
+    carry_followup = HiddenField()
+    carry_appointment = HiddenField()
+    carry_tour_stop = HiddenField()
+    expected_clients = HiddenField()
+    expected_followups = HiddenField()
+    expected_appointments = HiddenField()
+    expected_tour_stops = HiddenField()
+
+    def __init__(self, formdata=SUBMITTED, *, db: Session, actor: User, **kwargs):
+        if formdata is SUBMITTED:
+            formdata = submitted_formdata()
+        super().__init__(formdata, **kwargs)
+        self.db, self.actor = db, actor
+        self.selection: queries.Selection | None = None
+        self.chosen_target: User | None = None
+
+    def values(self) -> dict:
+        """The form as sent, for the page (what was typed and ticked is shown again)."""
+        mode = self.mode.data if self.mode.data in queries.MODES else "all"
+        return {"source": self.source.data or "", "target": self.target.data or "", "mode": mode,
+                "segment": self.segment.data or "", "places": (self.places.data or "")[:2000],
+                "clients": self.client.data[:MAX_CHOSEN], "carry": self.carried()}
+
+    def carried(self) -> set[str]:
+        return {kind for kind in CARRIED if not self.sent.data or self[f"carry_{kind}"].data}
+
+    def validate_source(self, field):
+        sources = {u.id: u for u in queries.sources(self.db, self.actor)}
+        source = sources.get(to_id(field.data) or 0)
+        if source is None:
+            raise ValidationError(_("Choose whose clients to hand over."))
+        self.selection = queries.Selection(source)
+
+    def validate_target(self, field):
+        source = self.selection.source if self.selection is not None else None
+        targets = {u.id: u for u in queries.targets(self.db, self.actor, source)}
+        self.chosen_target = targets.get(to_id(field.data) or 0)
+        if self.chosen_target is None:
+            raise ValidationError(_("Choose who receives the clients (someone other than their current owner)."))
+
+    def validate_mode(self, field):
+        if self.selection is not None:
+            self.selection.mode = self.values()["mode"]
+
+    def validate_client(self, field):
+        if self.values()["mode"] != "clients":
+            return
+        if not field.data:
+            raise ValidationError(_("Tick at least one client."))
+        if self.selection is not None:
+            self.selection.client_ids = tuple(self.values()["clients"])
+
+    def validate_segment(self, field):
+        if self.values()["mode"] != "segment":
+            return
+        segment_id = to_id(field.data)
+        segment = visible_segment(self.db, self.actor, segment_id) if segment_id else None
         if segment is None:
-            errors["segment"] = _("Choose a segment.")
-        elif selection is not None:
-            selection.segment = segment
-    elif values["mode"] == "places":
-        places = tuple(dict.fromkeys(p.strip() for p in _SPLIT.split(values["places"]) if p.strip()))
+            raise ValidationError(_("Choose a segment."))
+        if self.selection is not None:
+            self.selection.segment = segment
+
+    def validate_places(self, field):
+        if self.values()["mode"] != "places":
+            return
+        places = tuple(dict.fromkeys(p.strip() for p in _SPLIT.split(self.values()["places"]) if p.strip()))
         if not places:
-            errors["places"] = _("Write at least one commune or postal code, separated by commas.")
-        elif len(places) > queries.MAX_PLACES:
-            errors["places"] = _("At most %(max)d communes or postal codes at a time.", max=queries.MAX_PLACES)
-        elif selection is not None:
-            selection.places = places
-    if selection is not None:
-        selection.mode = values["mode"]
-    if not errors:
-        request.selection, request.target = selection, target
-    return request
+            raise ValidationError(_("Write at least one commune or postal code, separated by commas."))
+        if len(places) > queries.MAX_PLACES:
+            raise ValidationError(_("At most %(max)d communes or postal codes at a time.", max=queries.MAX_PLACES))
+        if self.selection is not None:
+            self.selection.places = places
 
+    def request(self, *, checked: bool) -> HandOverRequest:
+        """The request behind the form; `checked`: validated, its selection and target set when valid."""
+        request = HandOverRequest(self.values(), carry=self.carried())
+        if checked and not self.validate():
+            request.errors.update(field_messages(self))
+        elif checked:
+            request.selection, request.target = self.selection, self.chosen_target
+        return request
 
-def _getlist(data: Mapping, name: str) -> list[str]:
-    return data.getlist(name) if hasattr(data, "getlist") else list(data.get(name) or [])
+    def expected_counts(self) -> dict[str, int] | None:
+        """The preview's figures the user confirmed (sent back with the confirmation)."""
+        counts = {}
+        for key in ("clients", "followups", "appointments", "tour_stops"):
+            raw = self[f"expected_{key}"].data or ""
+            if not raw.isdigit():
+                return None
+            counts[key] = int(raw)
+        return counts
 
 
 def choices(db: Session, actor: User, source_id: int | None) -> dict:
@@ -121,14 +177,3 @@ def choices(db: Session, actor: User, source_id: int | None) -> dict:
         clients = queries.portfolio(db, actor, source)
     return {"sources": sources, "targets": queries.targets(db, actor, source), "segments": segments_for(db, actor),
             "source_clients": clients, "carry_labels": carry_labels()}
-
-
-def expected_counts(data: Mapping) -> dict[str, int] | None:
-    """The preview's figures the user confirmed (sent back with the confirmation)."""
-    counts = {}
-    for key in ("clients", "followups", "appointments", "tour_stops"):
-        raw = data.get(f"expected_{key}", "")
-        if not raw.isdigit():
-            return None
-        counts[key] = int(raw)
-    return counts

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from fieldcrm.db import get_session
 from fieldcrm.handover import forms, queries, services
 from fieldcrm.web.boundary import id_arg
+from fieldcrm.web.forms import SUBMITTED
 from fieldcrm.web.guards import with_handover
 from fieldcrm.web.htmx import render
 
@@ -36,35 +37,38 @@ def _preview(req: forms.HandOverRequest, moves: queries.Moves, status: int = 200
                   names=queries.client_names(get_session(), moves.clients))
 
 
+def _sent(formdata=SUBMITTED) -> forms.HandOverForm:
+    """The hand-over form as sent (the preview's query string without a CSRF token, the confirmation's POST)."""
+    queries.require_hand_over(current_user)
+    meta = {} if formdata is SUBMITTED else {"csrf": False}
+    return forms.HandOverForm(formdata, db=get_session(), actor=current_user, meta=meta)
+
+
 @bp.get("/")
 @login_required
 def index():
     """The form; it reloads itself (htmx) when the source changes, to list that person's clients."""
-    queries.require_hand_over(current_user)
-    return _form(forms.parse(get_session(), current_user, request.args, submitted=False))
+    return _form(_sent(request.args).request(checked=False))
 
 
 @bp.get("/preview")
 @login_required
 def preview():
     """What would move, counted by the queries the move runs. Writes nothing."""
-    queries.require_hand_over(current_user)
-    db = get_session()
-    req = forms.parse(db, current_user, request.args, submitted=True)
+    req = _sent(request.args).request(checked=True)
     if req.errors:
         return _form(req, 422)
-    return _preview(req, queries.moves(db, current_user, req.selection, req.target, req.carry))
+    return _preview(req, queries.moves(get_session(), current_user, req.selection, req.target, req.carry))
 
 
 @bp.post("/")
 @login_required
 def confirm():
-    queries.require_hand_over(current_user)
-    db = get_session()
-    req = forms.parse(db, current_user, request.form, submitted=True)
+    db, form = get_session(), _sent()
+    req = form.request(checked=True)
     if req.errors:
         return _form(req, 422)
-    expected = forms.expected_counts(request.form)
+    expected = form.expected_counts()
     try:
         if expected is None:
             raise services.PortfolioChanged(queries.moves(db, current_user, req.selection, req.target, req.carry))

@@ -15,14 +15,15 @@ from fieldcrm.audit import services as audit
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
 from fieldcrm.geo.geocoding import geocode_address
-from fieldcrm.maps import queries, segment_file, services, zone
+from fieldcrm.maps import queries, segment_file, services
 from fieldcrm.maps.assets import map_assets
+from fieldcrm.maps.forms import PlaceForm, ZoneForm, position_refused
 from fieldcrm.maps.queries import MapFilters
-from fieldcrm.maps.zoneform import read_zone_form, zone_error_message
 from fieldcrm.segments.colours import pin_colouring
 from fieldcrm.segments.queries import get_segment_or_404
 from fieldcrm.web.boundary import safe_next
 from fieldcrm.web.downloads import html_download
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import admin_required, with_client, with_segment
 from fieldcrm.web.htmx import is_htmx, render
 from fieldcrm.web.quicklog import quick_log_url
@@ -102,10 +103,10 @@ def _saved_segment(filters: MapFilters):
 def zone_preview():
     """How many of the actor's clients (map filters) the drawn zone holds, and the button to add them."""
     today = timeutil.local_now().date()
-    try:
-        polygon, filters, day = read_zone_form(request.form, today)
-    except zone.ZoneError as error:
-        return render("maps/zone_page.html", "maps/_zone.html", status=422, error=zone_error_message(error.code))
+    form = ZoneForm(today=today)
+    if not form.validate():
+        return render("maps/zone_page.html", "maps/_zone.html", status=422, error=form.message())
+    polygon, filters, day = form.polygon, form.filters, form.picked_day
     pins = queries.pins_in_zone(get_session(), current_user, filters, polygon, today)
     # The template compares the pins with tour_stop_cap, which tours gives every template.
     return render("maps/zone_page.html", "maps/_zone.html", error=None, pins=pins, day=day, filters=filters,
@@ -139,16 +140,16 @@ def nearby():
 @with_client
 def place(client):
     """Place the client's pin by hand (drag it, or tap where it belongs)."""
-    error = None
-    if request.method == "POST":
+    form = PlaceForm()
+    if form.validate_on_submit():
         try:
-            lat, lon = float(request.form["lat"]), float(request.form["lon"])
-            services.place_by_hand(get_session(), current_user, client, lat, lon)
-        except (KeyError, ValueError):
-            error = _("This position is not in the client's country. Drag the pin onto the right place.")
+            services.place_by_hand(get_session(), current_user, client, *form.position())
+        except services.PositionRejected:
+            pass
         else:
             flash(_("Position saved. It will be kept until the address changes."), "success")
             return redirect(url_for("clients.detail", client_id=client.id), 303)
+    error = position_refused() if form.is_submitted() else None
     return render("maps/place.html", "maps/_place.html", status=422 if error else 200, client=client,
                   error=error, start=_start_point(client))
 
@@ -172,7 +173,7 @@ def geocode_now(client):
         flash(_("Position found."), "success")
     else:
         flash(_("This address could not be located. Place the pin by hand."), "error")
-    return redirect(safe_next(request.form.get("next")) or url_for("clients.detail", client_id=client.id), 303)
+    return redirect(safe_next(posted("next")) or url_for("clients.detail", client_id=client.id), 303)
 
 
 # --- admin: bulk geocoding -----------------------------------------------------------------------
@@ -196,7 +197,7 @@ def _geocoding_state() -> dict:
 @admin_required
 def admin_geocoding_action():
     db = get_session()
-    action = request.form.get("action")
+    action = posted("action")
     run = services.unfinished_run(db)
     if action == "stop" and run is not None:
         services.stop_run(db, run)
@@ -209,7 +210,7 @@ def admin_geocoding_action():
         if run is not None and run.status in ("queued", "running"):
             flash(_("A geocoding run is already in progress."), "info")
         else:
-            run = services.start_run(db, current_user, scope_all=request.form.get("scope") == "all")
+            run = services.start_run(db, current_user, scope_all=posted("scope") == "all")
             jobs.enqueue(services.GEOCODE_RUN, run.id)
             flash(_("Geocoding started."), "success")
     else:

@@ -11,6 +11,7 @@ from fieldcrm.sales import queries, services
 from fieldcrm.sales.forms import CampaignForm, PurchaseForm, channel_choices, response_labels
 from fieldcrm.sales.models import RESPONSES
 from fieldcrm.segments.queries import get_segment_or_404, segments_for
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import with_campaign, with_client, with_purchase
 from fieldcrm.web.htmx import is_htmx, render
 
@@ -89,7 +90,7 @@ def campaign(campaign):
 @with_campaign
 @with_client
 def respond(client, campaign):
-    row = services.record_response(get_session(), current_user, campaign, client, request.form.get("response", ""))
+    row = services.record_response(get_session(), current_user, campaign, client, posted("response"))
     if row is None:
         abort(404)
     if is_htmx():

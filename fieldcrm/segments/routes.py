@@ -15,10 +15,11 @@ from fieldcrm.db import get_session
 from fieldcrm.segments import filters as segment_filters
 from fieldcrm.segments import queries, services
 from fieldcrm.segments.colours import colour_class, colour_labels
+from fieldcrm.segments.forms import FiltersForm, SegmentForm
 from fieldcrm.segments.models import COLOURS
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import with_segment
 from fieldcrm.web.htmx import render
-from fieldcrm.web.templating import N_
 
 bp = Blueprint("segments", __name__)
 
@@ -51,17 +52,14 @@ def _builder(segment=None):
                                      colour=segment.colour))
         filters, errors = segment_filters.clean(request.args)
         return render("segments/form.html", "segments/_form.html", **_context(filters, errors))
-    filters, errors = segment_filters.clean(request.form)
-    name = request.form.get("name", "").strip()
-    shared, colour = request.form.get("shared") == "1", request.form.get("colour", COLOURS[0])
-    if not name:
-        errors["name"] = N_("Give the segment a name.")
-    if colour not in COLOURS:  # only the palette: each colour has its CSS class and its name
-        errors["colour"] = N_("Choose one of the colours offered.")
-        colour = segment.colour if segment is not None else COLOURS[0]
-    if errors:
+    form = SegmentForm()
+    name, shared, colour = form.name_text(), form.is_shared(), form.colour.data
+    if not form.validate() or form.filter_errors:
+        if form.colour.errors:
+            colour = segment.colour if segment is not None else COLOURS[0]
         return render("segments/form.html", "segments/_form.html",
-                      **_context(filters, errors, segment, name, shared, colour, status=422))
+                      **_context(form.filters, form.messages(), segment, name, shared, colour, status=422))
+    filters = form.filters
     saved = services.save_segment(db, current_user, filters, name, shared, colour, segment)
     flash(_("Segment “%(name)s” saved.", name=saved.name), "success")
     return redirect(url_for("clients.index", segment=saved.id), 303)
@@ -84,7 +82,7 @@ def edit(segment):
 def delete(segment):
     """Asks first: the segment goes only with the confirmation's own button (a POST saying so)."""
     db = get_session()
-    if request.method == "POST" and request.form.get("confirm") == "yes":
+    if request.method == "POST" and posted("confirm") == "yes":
         services.delete_segment(db, current_user, segment)
         flash(_("Segment “%(name)s” deleted.", name=segment.name), "success")
         return redirect(url_for("segments.index"), 303)
@@ -97,8 +95,9 @@ def delete(segment):
 @login_required
 def count():
     """The live count while the filters are being built (a fragment)."""
-    filters, errors = segment_filters.clean(request.form)
-    value = None if errors else queries.count(get_session(), current_user, filters)
+    form = FiltersForm()
+    errors = form.messages()
+    value = None if errors else queries.count(get_session(), current_user, form.filters)
     return render("segments/_count.html", "segments/_count.html", count=value, errors=errors)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, request
+from flask import Blueprint, abort, current_app, flash
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -19,6 +19,7 @@ from flask_login import current_user
 from fieldcrm import timeutil
 from fieldcrm.db import get_session
 from fieldcrm.tours import services
+from fieldcrm.tours.forms import PositionForm
 from fieldcrm.tours.messages import (
     error_message,
     too_many_message,
@@ -69,13 +70,7 @@ def tour_today() -> date:
 
 def position_from_form():
     """The phone's position, when the rep chose to share it (lat/lon fields), else None."""
-    try:
-        lat, lon = float(request.form["lat"]), float(request.form["lon"])
-    except (KeyError, ValueError):
-        return None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    return lat, lon
+    return PositionForm().position()
 
 
 def flash_plan(tour, **kwargs):

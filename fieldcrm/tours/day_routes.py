@@ -4,9 +4,8 @@ under way), start from here."""
 from __future__ import annotations
 
 import json
-from datetime import date
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,6 +23,7 @@ from fieldcrm.tours.blueprint import (
     position_from_form,
     tour_today,
 )
+from fieldcrm.tours.forms import OpenDayForm
 from fieldcrm.tours.messages import LATE, conflict_text, reason_labels
 from fieldcrm.tours.queries import can_edit_tour
 from fieldcrm.web.downloads import html_download
@@ -59,13 +59,13 @@ DAY_PAGES = {"settings": "tours.settings", "fill": "tours.fill"}
 @bp.post("/tours/day")
 @login_required
 def open_day():
-    try:
-        day = date.fromisoformat(request.form.get("day", ""))
-    except ValueError:
+    form = OpenDayForm()
+    day = form.picked_day()
+    if day is None:
         flash(_("Pick a date."), "error")
         return redirect(url_for("tours.index"), 303)
     tour = services.tour_for_day(get_session(), current_user, day)
-    then = request.form.get("then")
+    then = form.then.data
     if then == "agenda":
         return stop_routes.add_days_agenda(tour)
     if then == "segment":

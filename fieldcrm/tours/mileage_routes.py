@@ -16,6 +16,7 @@ from fieldcrm import timeutil
 from fieldcrm.db import get_session
 from fieldcrm.tours import mileage, mileage_queries, mileage_services
 from fieldcrm.tours.blueprint import owner_only
+from fieldcrm.tours.forms import OdometerForm
 from fieldcrm.web.boundary import int_arg
 from fieldcrm.web.guards import with_tour
 from fieldcrm.web.htmx import is_partial, render
@@ -84,7 +85,7 @@ def odometer(tour):
     """The car's odometer at the start and end of the day (either may come later)."""
     db = get_session()
     owner_only(tour)
-    typed = {"start_km": request.form.get("start_km", ""), "end_km": request.form.get("end_km", "")}
+    typed = OdometerForm().typed()
     try:
         mileage_services.record_odometer(db, tour, _reading(typed["start_km"]), _reading(typed["end_km"]))
     except mileage_services.OdometerError as exc:

@@ -14,9 +14,7 @@ from fieldcrm.clients.models import Client
 from fieldcrm.clients.queries import get_client_or_404
 from fieldcrm.db import get_session
 from fieldcrm.followups.queries import open_followup_due_by
-from fieldcrm.maps.queries import MapFilters
-from fieldcrm.maps.zone import ZoneError
-from fieldcrm.maps.zoneform import read_zone_form, zone_error_message
+from fieldcrm.maps.forms import ZoneForm
 from fieldcrm.tours import fill as fill_day
 from fieldcrm.tours import services, stop_sources
 from fieldcrm.tours.blueprint import (
@@ -25,12 +23,13 @@ from fieldcrm.tours.blueprint import (
     owner_only,
     tour_today,
 )
-from fieldcrm.tours.forms import StopForm
+from fieldcrm.tours.forms import ClientsForm, InViewForm, MoveForm, StopForm
 from fieldcrm.tours.messages import (
     error_message,
 )
 from fieldcrm.tours.queries import can_edit_tour
-from fieldcrm.web.boundary import id_arg, int_arg, safe_next, to_id
+from fieldcrm.web.boundary import safe_next, to_id
+from fieldcrm.web.forms import posted, submitted_formdata
 from fieldcrm.web.guards import with_tour
 from fieldcrm.web.htmx import is_partial, render
 from fieldcrm.web.quicklog import quick_log_url
@@ -70,13 +69,9 @@ def stop_move(tour, stop):
     owner_only(tour)
     rows = services.stops_of(get_session(), tour)
     current = next(i for i, (s, _c) in enumerate(rows) if s.id == stop.id)
-    direction = request.form.get("direction")
-    if direction in ("up", "down"):
-        target = current + (-1 if direction == "up" else 1)
-    else:
-        target = int_arg(request.form, "index", minimum=0, maximum=len(rows))
-        if target is None:
-            abort(400)
+    target = MoveForm().target(current, len(rows))
+    if target is None:
+        abort(400)
     try:
         services.move_stop(get_session(), tour, stop, target, current_app.config)
     except services.TourError as error:
@@ -90,7 +85,7 @@ def stop_state(tour, stop):
     """Done (then the quick visit log opens, answering the client's follow-up due that day if any),
     skipped, or back to planned."""
     owner_only(tour)
-    state = request.form.get("state")
+    state = posted("state")
     if state not in ("done", "skipped", "planned"):
         abort(400)
     services.set_state(get_session(), tour, stop, state)
@@ -106,7 +101,7 @@ def stop_state(tour, stop):
 def add_today():
     """Add a client (from the map's mini card, the card or the list) to today's tour."""
     db = get_session()
-    client_id = id_arg(request.form, "client_id")
+    client_id = to_id(posted("client_id"))
     if client_id is None:
         abort(400)
     client = get_client_or_404(db, current_user, client_id)
@@ -125,7 +120,7 @@ def add_today():
         return render("tours/_added.html", "tours/_added.html", message=message, category=category, tour=tour,
                       count=len(services.stops_of(db, tour)))
     flash(message, category)
-    return redirect(safe_next(request.form.get("next")) or url_for("tours.detail", tour_id=tour.id), 303)
+    return redirect(safe_next(posted("next")) or url_for("tours.detail", tour_id=tour.id), 303)
 
 
 @bp.post("/tours/<int:tour_id>/stops")
@@ -134,8 +129,7 @@ def add_stops(tour):
     """Add several clients at once (fill my day, a filter of the map)."""
     owner_only(tour)
     db = get_session()
-    ids = [to_id(value) for value in request.form.getlist("client_id")]
-    clients = [get_client_or_404(db, current_user, i) for i in ids if i is not None]
+    clients = [get_client_or_404(db, current_user, i) for i in ClientsForm().client_id.data]
     return _add_and_show(db, tour, clients)
 
 
@@ -182,7 +176,7 @@ def add_segment(tour):
 
 def add_segment_stops(tour):
     db = get_session()
-    segment_id = id_arg(request.form, "segment_id")
+    segment_id = to_id(posted("segment_id"))
     if segment_id is None:
         abort(400)
     clients = stop_sources.segment_clients(db, current_user, segment_id, tour.day)
@@ -206,7 +200,7 @@ def _add_and_show(db, tour, clients):
 def add_from_list():
     """From the client list: every client it shows (same search and filters, all pages) joins today's tour."""
     db = get_session()
-    args = list_args(request.form)
+    args = list_args(submitted_formdata() or {})
     back = url_for("clients.index", **{k: v for k, v in (("q", args["q"]), ("status", args["status"]),
                                                           ("sort", args["sort"]), ("stale", args["stale"]),
                                                           ("segment", args["segment"].id if args["segment"] else None))
@@ -231,18 +225,18 @@ def add_from_list():
 def add_in_view():
     """From the map: the clients shown (same filters) inside the visible area join today's tour."""
     db = get_session()
-    try:
-        bounds = tuple(float(request.form[k]) for k in ("south", "west", "north", "east"))
-    except (KeyError, ValueError):
+    form = InViewForm()
+    bounds = form.bounds()
+    if bounds is None:
         flash(_("Zoom the map onto the clients to add, then try again."), "error")
         return redirect(url_for("maps.index"), 303)
     tour = services.tour_for_day(db, current_user, tour_today())
     try:
-        clients = stop_sources.clients_in_view(db, current_user, MapFilters.from_args(request.form), bounds, tour_today())
+        clients = stop_sources.clients_in_view(db, current_user, form.filters, bounds, tour_today())
         added = services.add_stops(db, current_user, tour, clients)
     except services.TourError as error:
         flash(error_message(error), "error")
-        return redirect(url_for("maps.index", **MapFilters.from_args(request.form).as_args()), 303)
+        return redirect(url_for("maps.index", **form.filters.as_args()), 303)
     flash(*added_message(added, len(clients)))
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)
 
@@ -252,11 +246,11 @@ def add_in_view():
 def add_zone():
     """From the map: the clients inside a drawn zone (decided here, same filters) join the day's tour."""
     db = get_session()
-    try:
-        polygon, filters, day = read_zone_form(request.form, tour_today())
-    except ZoneError as error:
-        flash(zone_error_message(error.code), "error")
-        return redirect(url_for("maps.index", **MapFilters.from_args(request.form).as_args()), 303)
+    form = ZoneForm(today=tour_today())
+    if not form.validate():
+        flash(form.message(), "error")
+        return redirect(url_for("maps.index", **form.filters.as_args()), 303)
+    polygon, filters, day = form.polygon, form.filters, form.picked_day
     try:
         clients = stop_sources.clients_in_zone(db, current_user, filters, polygon, tour_today())
         tour = services.tour_for_day(db, current_user, day)

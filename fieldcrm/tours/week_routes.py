@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import current_app, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from fieldcrm import workdays
 from fieldcrm.db import get_session
-from fieldcrm.maps.queries import MapFilters
 from fieldcrm.tours import services, week_plan
 from fieldcrm.tours.blueprint import (
     bp,
     tour_today,
 )
+from fieldcrm.tours.forms import WeekForm
 from fieldcrm.tours.messages import (
     error_message,
     reason_labels,
 )
 from fieldcrm.tours.problem import TooManyStops
-from fieldcrm.web.boundary import int_arg
+from fieldcrm.web.forms import SUBMITTED
 from fieldcrm.web.htmx import render
 
 
@@ -31,14 +29,11 @@ def week():
     """Plan a week: spread the due clients (or a filter's) over several days, least total driving."""
     db = get_session()
     result = error = None
-    args = request.form if request.method == "POST" else request.args
-    filters = MapFilters.from_args(args)
-    try:
-        first = date.fromisoformat(args.get("first") or "")
-    except ValueError:
-        first = workdays.next_working_day(tour_today(), current_user.working_days)
-    days = int_arg(args, "days", 5, minimum=1, maximum=6)
-    max_per_day = int_arg(args, "max_per_day", 0, minimum=0, maximum=services.MAX_TOUR_STOPS) or None
+    form = WeekForm(request.args if request.method == "GET" else SUBMITTED)
+    filters = form.filters
+    first = form.first_day(workdays.next_working_day(tour_today(), current_user.working_days))
+    days = form.day_count()
+    max_per_day = form.most_per_day(services.MAX_TOUR_STOPS)
     if request.method == "POST":
         try:
             result = week_plan.plan_week(db, current_user, first, days, filters, current_app.config,

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from fieldcrm import fieldrules, timeutil
-from fieldcrm.followups.forms import Parsed, parse_date, parse_local_datetime, parse_time
+from fieldcrm.followups.forms import as_utc, at_most
 from fieldcrm.visits.models import KINDS, NOTE_MAX, OUTCOMES
 from fieldcrm.web.boundary import to_id
-from fieldcrm.web.forms import rule_message
+from fieldcrm.web.forms import picked, rule_message
 
 UID = re.compile(r"^[0-9a-fA-F-]{8,36}$")
 DURATION_MAX = 24 * 60
@@ -39,80 +38,115 @@ def new_uid() -> str:
     return str(uuid.uuid4())
 
 
-def _parse_what_happened(form: Mapping, contact_ids: set[int], result: Parsed, *,
-                         occurred_required: bool = False) -> None:
-    """The fields a log and its later correction share: type, outcome, when, note, person, duration."""
-    errors, data = result.errors, result.data
-    kind = form.get("kind") or "visit"
-    if kind not in KINDS:
-        errors["kind"] = _("Choose a type of contact.")
-    data["kind"] = kind
-    outcome = form.get("outcome") or ""
-    if outcome not in OUTCOMES:
-        errors["outcome"] = _("Choose how it went.")
-    data["outcome"] = outcome
+class _WhatHappenedForm(FlaskForm):
+    """The fields a log and its later correction share: type, outcome, when, note, person, duration.
+    `contact_ids` are the client's contact people; `occurred_required` when the date must be given."""
 
-    occurred = parse_local_datetime(form.get("occurred_at"), errors, "occurred_at", required=occurred_required)
-    now = timeutil.now()
-    if occurred is not None and occurred > now + timedelta(hours=1):
-        errors["occurred_at"] = _("A contact cannot be logged in the future. Set a follow-up instead.")
-    data["occurred_at"] = occurred or now
+    occurred_required = False
 
-    note = (form.get("note") or "").strip()
-    if len(note) > NOTE_MAX:
-        errors["note"] = _("The note is too long: %(count)d characters, %(max)d at most.",
-                           count=len(note), max=NOTE_MAX)
-    data["note"] = note or None
+    kind = StringField()
+    outcome = StringField()
+    occurred_at = StringField()
+    note = TextAreaField(validators=[at_most(NOTE_MAX, note=True)])
+    contact_id = StringField()
+    duration_minutes = StringField()
+    next = HiddenField()
 
-    contact = (form.get("contact_id") or "").strip()
-    data["contact_id"] = None
-    if contact:
-        if not contact.isdigit() or int(contact) not in contact_ids:
-            errors["contact_id"] = _("Choose one of this client's contact people.")
-        else:
-            data["contact_id"] = int(contact)
+    def __init__(self, *args, contact_ids: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contact_ids = contact_ids
+        self.occurred = None
 
-    duration = str(form.get("duration_minutes") or "").strip()
-    data["duration_minutes"] = None
-    if duration:
-        if not duration.isdigit() or not 0 < int(duration) <= DURATION_MAX:
-            errors["duration_minutes"] = _("Duration: a number of minutes between 1 and %(max)d.",
-                                           max=DURATION_MAX)
-        else:
-            data["duration_minutes"] = int(duration)
+    def validate_kind(self, field):
+        if (field.data or "visit") not in KINDS:
+            raise ValidationError(_("Choose a type of contact."))
 
+    def validate_outcome(self, field):
+        if (field.data or "") not in OUTCOMES:
+            raise ValidationError(_("Choose how it went."))
 
-def parse_log(form: Mapping, contact_ids: set[int]) -> Parsed:
-    """The interaction a log sheet (or a queued JSON log) describes."""
-    result = Parsed()
-    errors, data = result.errors, result.data
-    uid = (form.get("uid") or "").strip()
-    if not UID.match(uid):
-        errors["uid"] = _("This form is incomplete. Reload the page and try again.")
-    data["uid"] = uid.lower()
-    data["followup_id"] = to_id(form.get("followup_id"))  # the follow-up this log answers, if any
-    _parse_what_happened(form, contact_ids, result)
-    outcome, now = data["outcome"], timeutil.now()
+    def validate_occurred_at(self, field):
+        missing = _l("Choose a date and a time.") if self.occurred_required else None
+        moment = picked(fieldrules.picked_moment, field, missing)
+        self.occurred = None if moment is None else as_utc(moment)
+        if self.occurred is not None and self.occurred > timeutil.now() + timedelta(hours=1):
+            raise ValidationError(_("A contact cannot be logged in the future. Set a follow-up instead."))
 
-    if outcome == "call_back":
-        data["follow_up_on"] = parse_date(form.get("follow_up_on"), errors, "follow_up_on", required=True)
-        data["follow_up_time"] = parse_time(form.get("follow_up_time"), errors, "follow_up_time")
-        if data["follow_up_on"] and data["follow_up_on"] < timeutil.today():
-            errors["follow_up_on"] = _("The call-back date is already past.")
-    if outcome == "appointment_set":
-        start = parse_local_datetime(form.get("appointment_at"), errors, "appointment_at", required=True)
-        data["appointment_at"] = start
-        if start is not None and start < now - timedelta(hours=1):
-            errors["appointment_at"] = _("The appointment is already past.")
-    return result
+    def validate_contact_id(self, field):
+        text = _text(field)
+        if text and (not text.isdigit() or int(text) not in self.contact_ids):
+            raise ValidationError(_("Choose one of this client's contact people."))
+
+    def validate_duration_minutes(self, field):
+        text = _text(field)
+        if text and (not text.isdigit() or not 0 < int(text) <= DURATION_MAX):
+            raise ValidationError(_("Duration: a number of minutes between 1 and %(max)d.", max=DURATION_MAX))
+
+    def what_happened(self) -> dict:
+        """The clean values, once the form validated."""
+        contact, duration, note = _text(self.contact_id), _text(self.duration_minutes), _text(self.note)
+        return {"kind": self.kind.data or "visit", "outcome": self.outcome.data,
+                "occurred_at": self.occurred or timeutil.now(), "note": note or None,
+                "contact_id": int(contact) if contact else None,
+                "duration_minutes": int(duration) if duration else None}
 
 
-def parse_correction(form: Mapping, contact_ids: set[int]) -> Parsed:
+def _text(field) -> str:
+    return "" if field.data is None else str(field.data).strip()
+
+
+class LogForm(_WhatHappenedForm):
+    """The log sheet, or a log the phone queued offline. The uid makes a repeated submit harmless;
+    `followup_id` is the follow-up this log answers, if any. The next step (a call-back, an
+    appointment) is read only for the outcome that asks for it."""
+
+    uid = HiddenField()
+    followup_id = HiddenField()
+    follow_up_on = StringField()
+    follow_up_time = StringField()
+    appointment_at = StringField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.next_step: dict = {}
+
+    def validate_uid(self, field):
+        if not UID.match(_text(field)):
+            raise ValidationError(_("This form is incomplete. Reload the page and try again."))
+
+    def validate_follow_up_on(self, field):
+        if self.outcome.data != "call_back":
+            return
+        day = picked(fieldrules.picked_day, field, _l("Choose a date."))
+        self.next_step["follow_up_on"] = day
+        if day < timeutil.today():
+            raise ValidationError(_("The call-back date is already past."))
+
+    def validate_follow_up_time(self, field):
+        if self.outcome.data == "call_back":
+            self.next_step["follow_up_time"] = picked(fieldrules.picked_time, field)
+
+    def validate_appointment_at(self, field):
+        if self.outcome.data != "appointment_set":
+            return
+        start = as_utc(picked(fieldrules.picked_moment, field, _l("Choose a date and a time.")))
+        self.next_step["appointment_at"] = start
+        if start < timeutil.now() - timedelta(hours=1):
+            raise ValidationError(_("The appointment is already past."))
+
+    def log_data(self) -> dict:
+        """What services.log_interaction takes, once the form validated."""
+        return {"uid": _text(self.uid).lower(), "followup_id": to_id(self.followup_id.data),
+                **self.what_happened(), **self.next_step}
+
+
+class CorrectionForm(_WhatHappenedForm):
     """A logged interaction corrected afterwards: the same rules and messages as the quick log, but
-    the date and time are required (the form shows the saved ones) and no next step is created."""
-    result = Parsed()
-    _parse_what_happened(form, contact_ids, result, occurred_required=True)
-    return result
+    the date and time are required (the form shows the saved ones) and no next step is created.
+    `version` is the token of the interaction as it was when the form was opened."""
+
+    occurred_required = True
+    version = HiddenField()
 
 
 def local_input(moment: datetime) -> str:
@@ -126,6 +160,7 @@ class NextStepForm(FlaskForm):
     when = StringField()
     date = StringField()
     reason = StringField()
+    next = HiddenField()
 
     def __init__(self, *args, choices: dict[str, date], **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,3 +184,12 @@ class NextStepForm(FlaskForm):
 
     def reason_text(self) -> str:
         return (self.reason.data or "")[:200]
+
+
+class PhrasesForm(FlaskForm):
+    """The shared quick phrases, one a line (the first 50 lines are kept)."""
+
+    phrases = TextAreaField()
+
+    def lines(self) -> list[str]:
+        return (self.phrases.data or "").splitlines()[:50]

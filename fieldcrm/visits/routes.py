@@ -22,7 +22,7 @@ from fieldcrm.visits.queries import (
 )
 from fieldcrm.visits.sensitive import find_sensitive_terms, load_terms
 from fieldcrm.web.boundary import id_arg, page_arg, safe_next
-from fieldcrm.web.forms import field_messages
+from fieldcrm.web.forms import field_messages, posted, typed_values
 from fieldcrm.web.guards import admin_required, with_client, with_deleted_interaction, with_interaction
 from fieldcrm.web.htmx import is_partial, render, wants_json
 
@@ -93,18 +93,17 @@ def log(client):
         values = {"uid": forms.new_uid(), "kind": request.args.get("kind", "visit"),
                   "next": request.args.get("next", ""), "followup_id": followup_id or ""}
         return render("visits/log.html", "visits/_sheet.html", **_sheet_context(client, values))
-    values = request.form.to_dict()
     # No 404 here for the follow-up: a log queued offline is kept even if its follow-up has left the
     # rep's reach since; the closing UPDATE itself only touches a reachable one on this client.
-    contact_ids = {c.id for c in queries.contacts_for_log(db, client)}
-    parsed = forms.parse_log(values, contact_ids)
-    if not parsed.ok:
+    form = forms.LogForm(contact_ids={c.id for c in queries.contacts_for_log(db, client)})
+    values = typed_values(form)
+    if not form.validate():
         if wants_json():
-            return jsonify(errors=parsed.errors), 422
+            return jsonify(errors=field_messages(form)), 422
         return render("visits/log.html", "visits/_sheet.html", status=422,
-                      **_sheet_context(client, values, parsed.errors))
+                      **_sheet_context(client, values, field_messages(form)))
     try:
-        result = services.log_interaction(db, current_user, client, parsed.data)
+        result = services.log_interaction(db, current_user, client, form.log_data())
     except services.UidTaken:
         if wants_json():
             return jsonify(errors={"uid": "taken"}), 409
@@ -140,12 +139,12 @@ def _logged_context(client, interaction, result=None, next_url=None, chosen=None
 def next_step(interaction, client):
     """Right after a log: the follow-up in one tap (tomorrow, 1 week, 2 weeks, 1 month, or a date)."""
     db = get_session()
-    next_url = request.values.get("next")
     if request.method == "GET":
         return render("visits/next.html", "visits/_logged.html",
-                      **_logged_context(client, interaction, next_url=next_url))
+                      **_logged_context(client, interaction, next_url=request.args.get("next")))
     choices = {key: due for key, _label, due in services.next_step_choices(timeutil.today(), current_user.working_days)}
     form = forms.NextStepForm(choices=choices)
+    next_url = form.next.data
     if not form.validate():
         context = _logged_context(client, interaction, next_url=next_url)
         return render("visits/next.html", "visits/_logged.html", status=422, errors=field_messages(form),
@@ -204,19 +203,18 @@ def interaction_edit(interaction, client):
                   "duration_minutes": str(interaction.duration_minutes or ""),
                   "version": services.version_token(interaction), "next": request.args.get("next", "")}
         return render("visits/edit.html", "visits/_edit.html", **_edit_context(client, interaction, values))
-    values = request.form.to_dict()
-    contact_ids = {c.id for c in queries.contacts_for_log(db, client)}
-    parsed = forms.parse_correction(values, contact_ids)
-    if not parsed.ok:
+    form = forms.CorrectionForm(contact_ids={c.id for c in queries.contacts_for_log(db, client)})
+    values = typed_values(form)
+    if not form.validate():
         return render("visits/edit.html", "visits/_edit.html", status=422,
-                      **_edit_context(client, interaction, values, parsed.errors))
+                      **_edit_context(client, interaction, values, field_messages(form)))
     if values.get("version") != services.version_token(interaction):
         # Corrected by someone else since this form was opened: show it again, the typing kept.
         values["version"] = services.version_token(interaction)
         return render("visits/edit.html", "visits/_edit.html", status=409, **_edit_context(
             client, interaction, values,
             {"version": _("Someone corrected this log while you were typing. Check it and save again.")}))
-    data = parsed.data
+    data = form.what_happened()
     if values.get("occurred_at", "").strip() == forms.local_input(interaction.occurred_at):
         data["occurred_at"] = interaction.occurred_at  # untouched: keep the seconds it was logged at
     changed = services.correct_interaction(db, current_user, interaction, data)
@@ -237,7 +235,7 @@ def interaction_delete(interaction, client):
                       next=safe_next(request.args.get("next")))
     event = services.delete_interaction(get_session(), current_user, interaction)
     flash(_("The log was deleted."), f"undo-log:{event.id}")
-    return redirect(_back_to(client, request.form.get("next")), 303)
+    return redirect(_back_to(client, posted("next")), 303)
 
 
 @bp.post("/interactions/deleted/<int:deletion_id>/restore")
@@ -258,8 +256,9 @@ def interaction_restore(deletion):
 @admin_required
 def phrases():
     db = get_session()
-    if request.method == "POST":
-        services.set_shared_phrases(db, request.form.get("phrases", "").splitlines()[:50])
+    form = forms.PhrasesForm()
+    if form.validate_on_submit():
+        services.set_shared_phrases(db, form.lines())
         flash(_("Quick phrases saved."), "success")
         return redirect(url_for("visits.phrases"), 303)
     text = "\n".join(queries.shared_phrases(db))

@@ -8,13 +8,18 @@
   live in `fieldcrm.fieldrules`, pure and shared with the import and the demo data; a form applies
   them through `apply_rule` or the field classes below, which translate the rule's message.
 - Fields a form cannot declare in advance (opening hours per weekday, custom fields, consents per
-  channel) are read from `submitted_formdata()` by the form itself, never by the route.
-- A button that only says "do this" (undo, cancel, done) carries no form class: the route reads its
-  one value; its markup is the `post_button` macro of templates/_forms.html.
-
-A few older readers still parse by hand (the log sheet, which also reads the phone's offline queue
-as JSON; segment filters; bulk actions on dormant clients; the merge screen; the map's zone): they
-take this idiom when next changed; their day and time rules already come from fieldrules.
+  channel, a segment's filter set, the merge screen's picks, the map's filters) are read from
+  `submitted_formdata()` by the form itself, never by the route. A list of ticked records (checkboxes
+  sharing one name) is an `IdsField`. A value read only in some cases (the call-back date, only for
+  "call back") is read in the field's validator with `picked()`.
+- A form read from the query string (a preview, a GET that reloads itself) is given `request.args`
+  and `meta={"csrf": False}`: a GET carries no token and writes nothing.
+- A button that only says "do this" (undo, cancel, done, confirm, a stop's state) carries no form
+  class: the route reads its one value with `posted(name)`; its markup is the `post_button` macro of
+  templates/_forms.html.
+- Nothing else reads `request.form`, `request.values`, `request.files` or the JSON body:
+  tests/test_form_idiom.py keeps it so, with its short allow-list of what is not converted yet.
+- The phone's offline queue posts the same fields, form-encoded; a JSON body is read as form data.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
 from fieldcrm.fieldrules import InvalidField, parse_date, picked_day, picked_moment, picked_time
+from fieldcrm.web.boundary import to_id
 
 SUBMIT_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # The default of a form's `formdata` when the form reads its dynamic fields itself: what the request
@@ -48,6 +54,28 @@ def submitted_formdata():
     if request.is_json:
         return ImmutableMultiDict(request.get_json())
     return None
+
+
+def posted(name: str, default: str = "") -> str:
+    """The one value a "do this" button sends (`next`, `confirm`, `action`…), as submitted."""
+    formdata = submitted_formdata()
+    value = formdata.get(name) if formdata is not None else None
+    return default if value is None else str(value)
+
+
+def picked(rule: Callable[[object], object], field, missing=None):
+    """`field`'s value read by a picker rule of fieldrules (day, time, moment), for a value that is read
+    only in some cases (a call-back date only when the outcome is "call back"): None when empty, or
+    ValidationError(`missing`) when it is required; ValidationError with the rule's message when refused."""
+    text = "" if field.data is None else str(field.data).strip()
+    if not text:
+        if missing:
+            raise ValidationError(str(missing))
+        return None
+    try:
+        return rule(text)
+    except InvalidField as exc:
+        raise ValidationError(rule_message(exc)) from None
 
 
 def rule_message(exc: InvalidField) -> str:
@@ -110,6 +138,18 @@ class PickedMomentField(PickedField):
     """Naive (the user's zone) unless the value carried its offset; the form makes it UTC."""
 
     rule = staticmethod(picked_moment)
+
+
+class IdsField(Field):
+    """The records ticked in a list: every checkbox carries the same name and a record's id. `data` is
+    the list of the readable ids, once each, in the order sent (anything else is dropped, as a stale or
+    forged tick); the form's caller loads them in the actor's reach."""
+
+    def process_formdata(self, valuelist):
+        self.data = list(dict.fromkeys(i for i in (to_id(str(value)) for value in valuelist) if i is not None))
+
+    def process_data(self, value):
+        self.data = list(value or ())
 
 
 def typed_values(form) -> dict[str, str]:
