@@ -48,7 +48,9 @@ async function keptCopy(request) {
 
 async function fromPhone(copy) {
   const keptAt = copy.headers.get("X-FieldCRM-Kept-At") || "";
-  const html = (await copy.text()).replace('data-served="network"',
+  const packed = copy.headers.get("X-FieldCRM-Packed") === "gzip";
+  const page = packed ? new Response(copy.body.pipeThrough(new DecompressionStream("gzip"))) : copy;
+  const html = (await page.text()).replace('data-served="network"',
     'data-served="phone" data-kept-at="' + keptAt.replace(/[^0-9TZ:.\-]/g, "") + '"');
   return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8", "X-FieldCRM-Kept-At": keptAt } });
 }
@@ -73,8 +75,10 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       caches.match(request).then((hit) => hit || fetch(request).then((response) => {
         if (response.ok) {
+          // Into this release's shell only while it exists: a worker being replaced must not bring
+          // back the shell its successor just deleted.
           const copy = response.clone();
-          caches.open(SHELL).then((cache) => cache.put(request, copy));
+          event.waitUntil(caches.has(SHELL).then((kept) => kept && caches.open(SHELL).then((cache) => cache.put(request, copy))));
         }
         return response;
       }))

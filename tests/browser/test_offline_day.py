@@ -125,3 +125,32 @@ def test_after_logout_the_next_person_finds_nothing_of_the_first(page: Page, con
         screenshot(page, "01-second-person-offline")
     finally:
         context.set_offline(False)
+
+
+def test_a_new_release_takes_over_and_keeps_the_day_and_the_queue(page: Page, live_app, live_url, live_db, log_in):
+    rep, first, _second = rep_with_a_day(live_db)
+    log_in(page, rep, PASSWORD)
+    keep_the_day(page)
+    page.evaluate("""user => localStorage.setItem('fieldcrm.queue', JSON.stringify([{uid: 'u-1', user: user,
+        url: '/clients/1/log', body: 'uid=u-1', name: 'Épicerie Noël'}]))""", str(rep.id))
+    old_shell = [n for n in page.evaluate("caches.keys()") if n.startswith("fieldcrm-shell-")]
+
+    # A release: a static file changed, so the worker names another shell (its script differs).
+    hashes = live_app.extensions["fieldcrm.asset_hashes"]
+    hashes["js/app.js"] = "0123456789ab"
+    page.evaluate("""() => navigator.serviceWorker.getRegistration().then(r => r.update()).then(() =>
+        new Promise(resolve => {
+            navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true});
+            setTimeout(() => resolve(false), 10000);
+        }))""")
+
+    names = page.evaluate("""old => new Promise(resolve => {
+        const check = (left) => caches.keys().then(names => names.includes(old) && left
+            ? setTimeout(() => check(left - 1), 100) : resolve(names));
+        check(30);
+    })""", old_shell[0])
+    assert f"fieldcrm-day-{rep.id}" in names, "the new worker dropped the day"
+    assert not set(old_shell) & set(names), "the old shell is still kept"
+    assert any(n.startswith("fieldcrm-shell-") for n in names)
+    assert f"/clients/{first.id}" in page.evaluate(KEPT_URLS, f"fieldcrm-day-{rep.id}")
+    assert page.evaluate("JSON.parse(localStorage.getItem('fieldcrm.queue')).map(e => e.uid)") == ["u-1"]
