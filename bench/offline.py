@@ -123,6 +123,7 @@ def run(args) -> None:
             page.evaluate("window.FieldCRMOffline.refresh(true)")  # the one started on opening, if any
             page.evaluate("ids => localStorage.setItem('fieldcrm.recent', JSON.stringify({user: "
                           "document.body.dataset.user, ids: ids}))", opened)
+            page.evaluate("localStorage.removeItem('fieldcrm.kept')")  # a first keeping: every page
             start = time.perf_counter()
             page.evaluate("window.FieldCRMOffline.refresh(true)")
             keep_s = time.perf_counter() - start

@@ -5,7 +5,11 @@
 (function () {
   "use strict";
   var DAY_PREFIX = "fieldcrm-day-", KEPT_KEY = "fieldcrm.kept", RECENT_KEY = "fieldcrm.recent";
-  var REFRESH_AFTER = 10 * 60000, REFRESH_EVERY = 15 * 60000, PARALLEL = 4;
+  // The day's pages (Today, the tours, the week) are fetched again every quarter of an hour; the cards,
+  // which change far less, every hour (a card new to the day at once): a few hundred cards per rep
+  // every 15 minutes would be most of the server's work.
+  var REFRESH_AFTER = 10 * 60000, REFRESH_EVERY = 15 * 60000, CARDS_EVERY = 60 * 60000, PARALLEL = 3;
+  var CARD = /\/clients\/\d+$/;
   var body = document.body, user = body.dataset.user || "";
   var fromPhone = body.dataset.served === "phone";
   var words = document.getElementById("offline-phrases");
@@ -84,36 +88,48 @@
     for (var i = 0; i < PARALLEL; i += 1) workers.push(next());
     return Promise.all(workers).then(function () { return signedOut ? -1 : kept; });
   }
-  function refresh(force) {
+  function keepDay(day, at, cardsDue) {
+    var dayUrl = words.dataset.dayUrl;
+    return caches.open(DAY_PREFIX + user).then(function (cache) {
+      return cache.keys().then(function (requests) {
+        var have = requests.map(function (r) { return r.url; });
+        return keepAll(cache, day.pages.filter(function (u) {
+          return cardsDue || !CARD.test(u) || have.indexOf(new URL(u, location.href).href) < 0;
+        }), at);
+      }).then(function (count) {
+        if (count < 0) throw new Error("signed out");
+        var list = new Response(JSON.stringify(day), { headers: { "Content-Type": "application/json",
+                                                                  "X-FieldCRM-Kept-At": at } });
+        var wanted = day.pages.map(function (u) { return new URL(u, location.href).href; });
+        return cache.put(dayUrl, list).then(function () { return cache.keys(); }).then(function (requests) {
+          return Promise.all(requests.filter(function (r) {
+            return wanted.indexOf(r.url) < 0 && new URL(r.url).pathname !== dayUrl;
+          }).map(function (r) { return cache.delete(r); }));
+        });
+      });
+    });
+  }
+  // `now`: whatever the time since the last one (the periodic refresh, or asked for).
+  function refresh(now) {
     if (refreshing || !user || !window.caches || !words || !navigator.onLine) return refreshing || Promise.resolve();
     var kept = mine(load(KEPT_KEY));
-    if (!force && kept && Date.now() - Date.parse(kept.at) < REFRESH_AFTER) return Promise.resolve();
-    var recent = (mine(load(RECENT_KEY)) || { ids: [] }).ids;
-    var dayUrl = words.dataset.dayUrl, at = new Date().toISOString(), name = DAY_PREFIX + user;
-    refreshing = fetch(dayUrl + "?recent=" + recent.join(","), { credentials: "same-origin",
-                                                                  headers: { Accept: "application/json" } })
+    if (!now && kept && Date.now() - Date.parse(kept.at) < REFRESH_AFTER) return Promise.resolve();
+    var cardsDue = !kept || !kept.cardsAt || Date.now() - Date.parse(kept.cardsAt) >= CARDS_EVERY;
+    var recent = (mine(load(RECENT_KEY)) || { ids: [] }).ids, at = new Date().toISOString();
+    refreshing = fetch(words.dataset.dayUrl + "?recent=" + recent.join(","),
+                       { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok || response.redirected) throw new Error("not now");
         return response.json();
       })
       .then(function (day) {
         if (String(day.user) !== user) throw new Error("someone else");
-        return caches.open(name).then(function (cache) {
-          return keepAll(cache, day.pages, at).then(function (count) {
-            if (count < 0) throw new Error("signed out");
-            var list = new Response(JSON.stringify(day), { headers: { "Content-Type": "application/json",
-                                                                      "X-FieldCRM-Kept-At": at } });
-            var wanted = day.pages.map(function (u) { return new URL(u, location.href).href; });
-            return cache.put(dayUrl, list).then(function () { return cache.keys(); }).then(function (requests) {
-              return Promise.all(requests.filter(function (r) {
-                return wanted.indexOf(r.url) < 0 && new URL(r.url).pathname !== dayUrl;
-              }).map(function (r) { return cache.delete(r); }));
-            });
-          });
-        });
+        return keepDay(day, at, cardsDue);
       })
-      .then(function () { save(KEPT_KEY, { user: user, at: at }); mark(); },
-            function () { /* kept as it was; tried again later */ })
+      .then(function () {
+        save(KEPT_KEY, { user: user, at: at, cardsAt: cardsDue ? at : kept.cardsAt });
+        mark();
+      }, function () { /* kept as it was; tried again later */ })
       .then(function () { refreshing = null; });
     return refreshing;
   }
