@@ -136,24 +136,14 @@
 
   // --- Saying so: the page came from the phone (and since when), or the day is ready for offline.
   function mark() {
-    if (!user || !words) return;
-    var main = document.getElementById("main");
-    if (!main) return;
     var node = document.getElementById("offline-marker");
-    var kept = mine(load(KEPT_KEY));
-    var at = fromPhone ? (body.dataset.keptAt || (kept && kept.at)) : (kept && kept.at);
-    var offline = fromPhone || !navigator.onLine;
-    var onToday = location.pathname === "/";
-    if (!offline && !(onToday && at)) { if (node) node.remove(); return; }
-    if (!node) {
-      node = document.createElement("p");
-      node.id = "offline-marker";
-      node.setAttribute("role", "status");
-      main.insertBefore(node, main.firstChild);
-    }
-    node.className = "offline-marker" + (offline ? " is-offline" : "");
+    if (!node || fromPhone) return; // a page from the phone carries its marker, drawn with it
+    var kept = mine(load(KEPT_KEY)), at = kept && kept.at;
+    var offline = !navigator.onLine, onToday = location.pathname === "/";
+    node.classList.toggle("is-shown", offline || Boolean(onToday && at));
+    node.classList.toggle("is-offline", offline);
     node.textContent = offline ? (at ? phrase("offlineAt", { time: clock(at) }) : phrase("offlineNever"))
-      : phrase("keptAt", { time: clock(at) });
+      : (at ? phrase("keptAt", { time: clock(at) }) : "");
   }
 
   // --- Searching the kept clients, folded as the server folds (clients/normalise.py search_tokens):

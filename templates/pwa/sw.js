@@ -46,12 +46,21 @@ async function keptCopy(request) {
   return new URL(request.url).pathname === CLIENTS_URL ? cache.match(SEARCH_URL, { ignoreVary: true }) : undefined;
 }
 
+function clock(iso, html) {
+  // The kept time in the page's language, as "08:12" (the marker is drawn with the page).
+  const lang = (/<html lang="([a-zA-Z-]+)"/.exec(html) || [])[1] || "fr";
+  try { return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" }).format(new Date(iso)); }
+  catch (e) { return "--:--"; }
+}
+
 async function fromPhone(copy) {
   const keptAt = copy.headers.get("X-FieldCRM-Kept-At") || "";
   const packed = copy.headers.get("X-FieldCRM-Packed") === "gzip";
   const page = packed ? new Response(copy.body.pipeThrough(new DecompressionStream("gzip"))) : copy;
-  const html = (await page.text()).replace('data-served="network"',
-    'data-served="phone" data-kept-at="' + keptAt.replace(/[^0-9TZ:.\-]/g, "") + '"');
+  const text = await page.text();
+  const html = text.replace('data-served="network"',
+    'data-served="phone" data-kept-at="' + keptAt.replace(/[^0-9TZ:.\-]/g, "") + '"')
+    .replace("<span data-kept-clock>--:--</span>", "<span data-kept-clock>" + clock(keptAt, text) + "</span>");
   return new Response(html, { headers: { "Content-Type": "text/html; charset=utf-8", "X-FieldCRM-Kept-At": keptAt } });
 }
 

@@ -4,6 +4,8 @@ with the rep at logout — a second person on the same phone sees nothing of it.
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from fieldcrm import timeutil
@@ -14,6 +16,7 @@ WAIT_FOR_CONTROL = """() => navigator.serviceWorker.ready.then(() => navigator.s
         navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true});
         setTimeout(() => resolve(navigator.serviceWorker.controller !== null), 10000);
     }))"""
+OFFLINE_SINCE = re.compile(r"^Hors ligne\s·\sà jour à \d\d:\d\d$")
 NARROW_PHONE = {"width": 360, "height": 780}
 DAY_CACHES = "caches.keys().then(names => names.filter(n => n.startsWith('fieldcrm-day-')))"
 KEPT_URLS = """name => caches.open(name).then(c => c.keys()).then(rs => rs.map(r => new URL(r.url).pathname))"""
@@ -43,13 +46,13 @@ def test_the_day_loaded_online_is_readable_offline(page: Page, context, live_url
     page.goto(live_url("agenda.today"))
     keep_the_day(page)
     page.reload()
-    expect(page.locator("#offline-marker")).to_contain_text("Disponible hors ligne · à jour à")
+    expect(page.locator("#offline-marker")).to_have_text(re.compile(r"^Disponible hors ligne\s·\sà jour à \d\d:\d\d$"))
 
     context.set_offline(True)
     try:
         response = page.goto(live_url("agenda.today"))
         assert response.from_service_worker
-        expect(page.locator("#offline-marker")).to_contain_text("Hors ligne · à jour à")
+        expect(page.locator("#offline-marker")).to_have_text(OFFLINE_SINCE)
         screenshot(page, "01-today-offline")
 
         page.locator(".bottom-nav a[href='/tours']").click()
@@ -83,7 +86,7 @@ def test_the_day_loaded_online_is_readable_offline(page: Page, context, live_url
         expect(page.locator("h1")).to_contain_text("Fromagerie Lou")
         page.reload()  # a reload without network: still the card, still said to come from the phone
         expect(page.locator("h1")).to_contain_text("Fromagerie Lou")
-        expect(page.locator("#offline-marker")).to_contain_text("Hors ligne · à jour à")
+        expect(page.locator("#offline-marker")).to_have_text(OFFLINE_SINCE)
         screenshot(page, "05-card-reloaded-offline")
     finally:
         context.set_offline(False)
