@@ -15,7 +15,7 @@ from fieldcrm.accounts import services as accounts
 from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.clients.normalise import build_search_text, fold
 from fieldcrm.clients.services import display_name
-from fieldcrm.demo import REPS, client_data, communes_for
+from fieldcrm.demo.people import REPS, client_data, communes_for
 from fieldcrm.migrate import upgrade
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -54,6 +54,7 @@ BLUEPRINTS = (
     "fieldcrm.privacy.register_routes",
     "fieldcrm.privacy.minimisation_routes",
     "fieldcrm.handover.routes",
+    "fieldcrm.offline.routes",
 )
 # Every capability's background tasks (declared with fieldcrm.jobs; enqueued by name).
 TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.privacy.tasks",

@@ -72,6 +72,9 @@ def from_environment(instance_path: str) -> dict:
         "BAN_MIN_INTERVAL": float(env.get("BAN_MIN_INTERVAL", "0.025")),
         "ROUTING_URL": env.get("ROUTING_URL", ""),
         "ROUTING_TIMEOUT": float(env.get("ROUTING_TIMEOUT", "5")),
+        # How many of the clients a rep opened last stay on the phone for offline reading (besides the
+        # clients of today's and tomorrow's tours and of the week's follow-ups and appointments).
+        "OFFLINE_RECENT_CLIENTS": int(env.get("FIELDCRM_OFFLINE_RECENT_CLIENTS", "200")),
         "TOUR_VISIT_MINUTES": int(env.get("FIELDCRM_TOUR_VISIT_MINUTES", "30")),
         "SENSITIVE_TERMS_FILE": env.get("FIELDCRM_SENSITIVE_TERMS_FILE") or None,
         "TILE_URL": env.get("FIELDCRM_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),

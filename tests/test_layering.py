@@ -41,6 +41,7 @@ FLOORS: dict[str, int] = {
     # 6. capabilities combining several
     "fieldcrm.agenda": 6, "fieldcrm.tours": 6, "fieldcrm.imports": 6, "fieldcrm.exports": 6,
     "fieldcrm.analyses": 6, "fieldcrm.privacy": 6, "fieldcrm.handover": 6,
+    "fieldcrm.offline": 6,  # the day a phone keeps: agenda and tours -> offline
     # The routes' load-and-check decorators: they call the queries of the capabilities whose records
     # come by id, so they sit high; only routes modules use them (see ROUTES_MAY_USE).
     "fieldcrm.web.guards": 6,

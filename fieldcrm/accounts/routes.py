@@ -65,9 +65,11 @@ def logout():
     session.clear()
     flash(_("You are logged out."), "info")
     response = redirect(url_for("accounts.login"), 303)
-    # The browser forgets the pages it cached for this person. "cache" only: "storage" would also wipe
-    # the phone's outbox (localStorage), where the unsent logs of another person may be waiting.
-    response.headers["Clear-Site-Data"] = '"cache"'
+    # The browser forgets the pages it cached for this person; the page after this one clears what the
+    # app keeps for offline use. "storage" (every storage of the site, the service worker too) only when
+    # the phone's outbox said it holds no unsent work of anyone else: wiping it would lose that work.
+    alone = request.form.get("outbox_holds_no_other_work") == "1"
+    response.headers["Clear-Site-Data"] = '"cache", "storage"' if alone else '"cache"'
     return response
 
 

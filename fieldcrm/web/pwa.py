@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from fieldcrm.web.templating import ASSET_VERSION
+from fieldcrm.web.templating import assets_version
 
 bp = Blueprint("pwa", __name__)
 
@@ -42,7 +42,7 @@ def manifest():
 @bp.get("/sw.js")
 def service_worker():
     """Rendered so the cached shell always names the current asset versions."""
-    body = render_template("pwa/sw.js", asset_version=ASSET_VERSION)
+    body = render_template("pwa/sw.js", asset_version=assets_version())
     response = current_app.response_class(body, mimetype="application/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"

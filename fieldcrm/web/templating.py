@@ -1,15 +1,20 @@
-"""Template helpers shared by every capability."""
+"""Template helpers shared by every capability, and the content-hashed URLs of static files."""
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+import hashlib
+from pathlib import Path
+
+from flask import current_app, request, url_for
 from flask_babel import gettext
 
 
 def N_(message: str) -> str:  # noqa: N802 - marks a string for extraction, translated at use
     return message
 
-ASSET_VERSION = "1"
+# A static URL carries the hash of the file's content (?v=…): a release that changes a file changes its
+# URL, so the browser may keep a file for a year and never serves last week's JavaScript.
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def field_attrs(field, type=None, autocomplete=None, inputmode=None) -> dict:
@@ -27,15 +32,43 @@ def field_attrs(field, type=None, autocomplete=None, inputmode=None) -> dict:
     return attrs
 
 
+def content_hashes(folder: str | Path) -> dict[str, str]:
+    """Every file under `folder` (by its path relative to it, with /) -> the start of its SHA-256."""
+    root = Path(folder)
+    return {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def asset_hashes() -> dict[str, str]:
+    return current_app.extensions["fieldcrm.asset_hashes"]
+
+
 def asset(path: str) -> str:
-    """A static URL that changes with each release, so it can be cached for long."""
-    return url_for("static", filename=path, v=ASSET_VERSION)
+    """The URL of a static file, named by its content so it can be cached for good."""
+    return url_for("static", filename=path, v=asset_hashes().get(path, "0"))
+
+
+def assets_version() -> str:
+    """One hash for all static files together: the service worker's shell cache changes with any of them."""
+    return hashlib.sha256("".join(f"{k}={v};" for k, v in asset_hashes().items()).encode()).hexdigest()[:12]
+
+
+def _cache_static(response):
+    """A static file asked for by its current hash is kept for good; any other (an old hash, no hash) is
+    checked again each time, so a stale URL never pins a file that has changed since."""
+    if request.endpoint == "static" and response.status_code in (200, 304):
+        path = (request.view_args or {}).get("filename", "")
+        current = asset_hashes().get(path)
+        response.headers["Cache-Control"] = (IMMUTABLE if current and request.args.get("v") == current
+                                             else "no-cache")
+    return response
 
 
 def init_app(app) -> None:
     app.jinja_env.globals.update(field_attrs=field_attrs, asset=asset, main_menu=main_menu)
-    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
-        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 7 * 24 * 3600
+    # Computed once when the app starts: the files do not change while it runs.
+    app.extensions["fieldcrm.asset_hashes"] = content_hashes(app.static_folder) if app.static_folder else {}
+    app.after_request(_cache_static)
 
 
 # The bottom navigation: (endpoint, label, icon). A capability's entry shows once its blueprint exists.

@@ -85,6 +85,15 @@ def test_logout_clears_the_browsers_cached_pages_but_not_the_phones_outbox(db, c
     assert "data-user=" not in client.get("/login").get_data(as_text=True)
 
 
+def test_logout_clears_all_the_sites_storage_when_the_outbox_holds_no_one_elses_work(db, client, login):
+    login(make_user(db))
+    page = client.get("/account").get_data(as_text=True)
+    assert 'name="outbox_holds_no_other_work" value=""' in page  # the outbox sets it, the server never guesses
+    response = client.post("/logout", data={"outbox_holds_no_other_work": "1"})
+    assert response.status_code == 303
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
 def test_deactivation_ends_the_session_at_once(app, db, client, login, in_app):
     admin = make_user(db, "admin")
     rep = make_user(db)
