@@ -68,7 +68,7 @@ def logout():
     # The browser forgets the pages it cached for this person; the page after this one clears what the
     # app keeps for offline use. "storage" (every storage of the site, the service worker too) only when
     # the phone's outbox said it holds no unsent work of anyone else: wiping it would lose that work.
-    alone = request.form.get("outbox_holds_no_other_work") == "1"
+    alone = posted("outbox_holds_no_other_work") == "1"
     response.headers["Clear-Site-Data"] = '"cache", "storage"' if alone else '"cache"'
     return response
 
