@@ -21,6 +21,7 @@ from fieldcrm.geo.models import ProviderPace
 from fieldcrm.handover.models import HandOver, HandOverItem
 from fieldcrm.imports.models import ImportJob, ImportRow, ImportValueMap
 from fieldcrm.maps.models import GeocodeRun
+from fieldcrm.outbox.models import QueuedAction
 from fieldcrm.privacy.request_models import OppositionFingerprint, PrivacyRequest
 from fieldcrm.privacy.retention_models import ClientAnonymisation, RetentionRule, RetentionRun
 from fieldcrm.privacy.review_models import RegisterEntry, TextReviewDismissal
@@ -36,7 +37,7 @@ __all__ = [
     "CampaignRecipient", "ChannelConsent", "Client", "ClientAnonymisation", "ClientTag", "ContactPerson",
     "CustomFieldDef", "CustomFieldValue", "FollowUp", "GeocodeRun", "HandOver", "HandOverItem", "ImportJob", "ImportRow", "ImportValueMap",
     "Interaction", "LoginThrottle", "OpeningHours", "OppositionFingerprint", "OrgSettings", "PrivacyRequest",
-    "ProviderPace", "Purchase", "QuickPhrase", "RegisterEntry", "RetentionRule", "RetentionRun", "Segment",
+    "ProviderPace", "Purchase", "QueuedAction", "QuickPhrase", "RegisterEntry", "RetentionRule", "RetentionRun", "Segment",
     "Tag", "Team", "TextReviewDismissal",
     "Tour", "TourStop", "User", "UserSession", "metadata",
 ]
