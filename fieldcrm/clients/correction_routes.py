@@ -75,13 +75,19 @@ def correct(client_id: int):
     values = {name: form.get(name, "") for name in form if name != "csrf_token"}
     changes, errors = _clean(form, client.country)
     version = to_int(form.get("version"), -1, minimum=-1)
-    if errors or not changes or version < 0:
-        if not changes and not errors:
-            errors = {"phone": _("Nothing to correct: change the phone, the e-mail or the notes.")}
+    if version < 0:
+        errors.setdefault("phone", _("This form is incomplete. Reload the page and try again."))
+    if errors:
         if request.accept_mimetypes.best == "application/json":
             return jsonify(errors=errors), 422
         return _page(client, values, errors, status=422)
     seen = {name: form.get(f"seen_{name}", "") for name in changes}
+    # A field sent as it was shown is not a correction: someone else's change to it must stand.
+    changes = {name: value for name, value in changes.items()
+               if f"seen_{name}" not in form or (value or "") != seen[name]}
+    if not changes:
+        flash(_("Nothing was changed."), "success")
+        return redirect(url_for("clients.detail", client_id=client.id), 303)
     try:
         correct_details(get_session(), current_user, client, Correction(changes, seen, version))
     except CorrectionConflict as conflict:

@@ -36,9 +36,19 @@ ANSWER_POLL_SECONDS = 0.05
 
 
 def init_app(app, endpoints: Iterable[str]) -> None:
-    """Make the views of `endpoints` replayable (their routes must already be registered)."""
+    """Make the views of `endpoints` replayable (their routes must already be registered), and tell the
+    pages which form addresses the phone may queue (`replayable_paths`: regular expressions)."""
+    endpoints = tuple(endpoints)
     for endpoint in endpoints:
         app.view_functions[endpoint] = replayable(app.view_functions[endpoint])
+    paths = [path_pattern(rule.rule) for endpoint in endpoints for rule in app.url_map.iter_rules(endpoint)]
+    app.jinja_env.globals["replayable_paths"] = paths  # every template, the error pages too
+
+
+def path_pattern(rule: str) -> str:
+    """A route's rule as a regular expression JavaScript reads too: /followups/<int:followup_id>/done ->
+    ^/followups/\\d+/done$ (every converter of these routes is an integer)."""
+    return "^" + re.sub(r"<int:\w+>", r"\\d+", re.escape(rule)) + "$"
 
 
 def _claim(db: Session, user_id: int, action_id: str, endpoint: str) -> bool:

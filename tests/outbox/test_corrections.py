@@ -112,3 +112,14 @@ def test_another_reps_card_is_not_found(app, db):
     assert http.get(f"/clients/{garage.id}/correct").status_code == 404
     assert send(http, garage, correction(garage, phone="0612345678")).status_code == 404
     assert card(db, garage).phone == "+33478000001"
+
+
+def test_fields_sent_as_they_were_shown_are_not_corrections(app, db):
+    rep, manager = make_user(db), make_user(db, "admin")
+    shop = make_client(db, rep, phone="+33478000001", email="old@boulangerie.fr")
+    form = correction(shop, phone="06 12 34 56 78", email="old@boulangerie.fr", notes="")  # the whole form
+    edit_elsewhere(db, manager, shop, email="new@boulangerie.fr")
+    answer = send(logged_in_http(app, rep), shop, form)
+    assert answer.status_code == 200  # the e-mail the rep did not touch is no clash…
+    saved = card(db, shop)
+    assert (saved.phone, saved.email) == ("+33612345678", "new@boulangerie.fr")  # …and the new one stands
