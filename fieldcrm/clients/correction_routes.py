@@ -45,7 +45,7 @@ def _clean(form, country: str | None) -> tuple[dict, dict]:
             elif name == "email":
                 changes[name] = fieldrules.email(text)
             elif len(text) > NOTES_MAX:
-                errors[name] = _("At most %(max)s characters.", max=NOTES_MAX)
+                errors[name] = _("At most %(max)d characters.", max=NOTES_MAX)
             else:
                 changes[name] = text
         except fieldrules.InvalidField as exc:

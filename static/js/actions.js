@@ -33,17 +33,31 @@
     if (!named) {
       var holder = form.closest("[data-outbox-name]");
       if (holder) return holder.dataset.outboxName;
-      var item = form.closest("li, article, section");
+      var item = form.closest("li, article");
       named = item && item.querySelector(".client-name, .stop-name, h1, h2");
+      var page = !named && form.closest("section, main");
+      named = page && page.querySelector("a.back"); // a form page leads back to its client: "← Name"
     }
-    return ((named ? named.textContent : document.title) || "").trim().slice(0, 120);
+    return ((named ? named.textContent : document.title) || "").replace(/^\s*←\s*/, "").trim().slice(0, 120);
   }
   function buttons(form, disabled) {
     form.querySelectorAll("button").forEach(function (b) { b.disabled = disabled; });
   }
-  function showQueued(form, submitter) {
-    buttons(form, true);
+  function label(button) { // as read aloud: without its decorative icon
+    if (!button) return "";
+    var copy = button.cloneNode(true);
+    copy.querySelectorAll("[aria-hidden=true]").forEach(function (n) { n.remove(); });
+    return copy.textContent.trim();
+  }
+  // What was done, in the person's words: the button on a line ("Done"), the page's title for a whole form.
+  function whatOf(form, submitter) {
+    var heading = !form.closest("li") && form.closest("section, main");
+    var title = heading && heading.querySelector("h1");
+    return (title ? title.textContent.trim() : label(submitter)).slice(0, 80);
+  }
+  function showQueued(form, entry) {
     var holder = form.closest("li") || form;
+    buttons(holder, true); // the line's other actions wait for this one
     holder.classList.add("is-queued");
     var note = holder.querySelector(".queued-note");
     if (!note) {
@@ -52,8 +66,7 @@
       note.setAttribute("role", "status");
       holder.appendChild(note);
     }
-    var what = (submitter && submitter.textContent.trim()) || "";
-    note.textContent = outbox.phrase("queuedHere", { what: what });
+    note.textContent = outbox.phrase("queuedHere", { what: entry.what });
   }
   // Refused as typed: the form goes as a plain one, for the server's page with its messages by the fields.
   function postPlainly(form, submitter) {
@@ -77,15 +90,15 @@
     if (submitter && submitter.name) data.set(submitter.name, submitter.value);
     data.delete("csrf_token"); // the token of the page that sends it is used (it may be a later page)
     var entry = { uid: newId(), action: true, url: form.action, body: new URLSearchParams(data).toString(),
-                  name: nameOf(form, submitter), at: Date.now() };
+                  name: nameOf(form, submitter), what: whatOf(form, submitter), at: Date.now() };
     outbox.put(entry);
     buttons(form, true);
-    if (outbox.size() > 1) { showQueued(form, submitter); outbox.flush(); return; } // after what waits
+    if (outbox.size() > 1) { showQueued(form, entry); outbox.flush(); return; } // after what waits
     outbox.send(entry, false).then(function (response) {
       var verdict = outbox.verdict(response);
       if (verdict === "later") {
         outbox.postpone(entry, response);
-        showQueued(form, submitter);
+        showQueued(form, entry);
         outbox.flush(); // schedules the retry the server asked for
         return;
       }
@@ -97,7 +110,7 @@
       }, function () { window.location.reload(); });
     }, function () {
       outbox.postpone(entry, null);
-      showQueued(form, submitter);
+      showQueued(form, entry);
     });
   });
 
@@ -136,7 +149,7 @@
     var left = ["phone", "email", "notes"].some(function (n) { return body.has(n); });
     if (left) {
       outbox.put({ uid: newId(), action: true, url: pending.entry.url, body: body.toString(),
-                   name: pending.entry.name, at: Date.now() });
+                   name: pending.entry.name, what: pending.entry.what, at: Date.now() });
       outbox.flush(true);
     }
   }

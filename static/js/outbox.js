@@ -250,8 +250,17 @@
     var count = form.querySelector("[data-outbox-count]");
     var sendFirst = form.querySelector("[data-outbox-send]");
     var stillWaiting = form.querySelector("[data-outbox-still]");
+    var list = form.querySelector("[data-outbox-list]");
     function warn(left) {
       count.textContent = words("unsent", left);
+      if (list) {
+        list.textContent = "";
+        mine().forEach(function (e) {
+          var item = document.createElement("li");
+          item.textContent = e.what ? e.what + " · " + e.name : e.name;
+          list.appendChild(item);
+        });
+      }
       warning.hidden = false;
       warning.scrollIntoView({ block: "center" });
     }
