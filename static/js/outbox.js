@@ -170,13 +170,23 @@
   function flush(now) {
     if (flushing) return flushing;
     if (!user || !csrfToken() || (now !== true && !navigator.onLine)) return Promise.resolve(mine().length);
-    var at = Date.now(), waiting = mine();
-    var blocked = waiting.findIndex(function (e) { return now !== true && e.notBefore && e.notBefore > at; });
-    var due = blocked < 0 ? waiting : waiting.slice(0, blocked);
+    function run() {
+      var at = Date.now(), waiting = mine();
+      var blocked = waiting.findIndex(function (e) { return now !== true && e.notBefore && e.notBefore > at; });
+      var due = blocked < 0 ? waiting : waiting.slice(0, blocked);
+      return due.reduce(function (chain, entry) {
+        return chain.then(function (outcome) {
+          var still = mine().some(function (e) { return e.uid === entry.uid; }); // not sent by another tab
+          return outcome === "later" || !still ? outcome : deliver(entry);
+        });
+      }, Promise.resolve());
+    }
     function done() { flushing = null; banner(); scheduleRetry(); return mine().length; }
-    flushing = due.reduce(function (chain, entry) {
-      return chain.then(function (outcome) { return outcome === "later" ? "later" : deliver(entry); });
-    }, Promise.resolve()).then(done, done);
+    // One tab sends at a time (the others find the queue emptied); a replay would be harmless, only slower.
+    var sending = navigator.locks ? navigator.locks.request("fieldcrm-outbox", { ifAvailable: true }, function (lock) {
+      return lock ? run() : null;
+    }) : run();
+    flushing = sending.then(done, done);
     return flushing;
   }
 

@@ -1,6 +1,6 @@
 """A day without network, on a 360 px phone: a follow-up created and another one done, a tour stop done,
-all while offline; back online, each is saved exactly once (the pages stay open in several tabs, which
-all send the queue at once). A card corrected offline that the office changed meanwhile: the rep sees
+all while offline; back online, each is saved exactly once (the pages stay open in four tabs, which
+all hear the network return). A card corrected offline that the office changed meanwhile: the rep sees
 both values and chooses. Logging out with unsent actions; a second person on the same phone."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fieldcrm.followups.models import FollowUp
 from fieldcrm.outbox.models import QueuedAction
 from fieldcrm.tours.models import TourStop
 from tests.browser.conftest import assert_tappable
-from tests.factories import PASSWORD, make_followup, make_tour
+from tests.factories import PASSWORD, make_client, make_followup, make_tour, portfolio_world
 
 SMALL_PHONE = {"width": 360, "height": 740}
 QUEUED_POST = re.compile(r"/(followups/\d+/(done|snooze)|clients/\d+/(followups/new|correct)|tours/\d+/stops/\d+/state)$")
@@ -64,12 +64,8 @@ class Busy:
 
 def test_offline_follow_ups_and_a_stop_are_saved_once_when_the_network_returns(
         page: Page, context, live_app, live_url, live_db, log_in, screenshot):
-    from tests.factories import portfolio_world
-
     world = portfolio_world(live_db)
     rep, helene = world["rep_a"], world["client_a"]
-    from tests.factories import make_client
-
     garage = make_client(live_db, rep, company_name="Garage Martin", city="Lyon")
     due = make_followup(live_db, rep, garage, timeutil.today(), reason="Rappeler pour le devis")
     tour, stops = make_tour(live_db, rep, [helene, garage], day=timeutil.today())
@@ -102,7 +98,7 @@ def test_offline_follow_ups_and_a_stop_are_saved_once_when_the_network_returns(
     assert len(queue(day_tour)) == 3
     assert fresh(live_app, QueuedAction) == []  # nothing reached the server
 
-    context.set_offline(False)  # three tabs send the same queue at once
+    context.set_offline(False)  # every tab hears it; one sends, the others find the queue emptied
     assert wait_for(lambda: len(fresh(live_app, QueuedAction)) == 3)
     assert wait_for(lambda: queue(day_tour) == [])
     made = fresh(live_app, FollowUp, FollowUp.client_id == helene.id)
@@ -116,8 +112,6 @@ def test_offline_follow_ups_and_a_stop_are_saved_once_when_the_network_returns(
 
 def test_a_correction_that_meets_a_changed_card_lets_the_rep_choose(page: Page, context, live_app, live_url,
                                                                     live_db, log_in, screenshot):
-    from tests.factories import portfolio_world
-
     world = portfolio_world(live_db)
     rep, helene = world["rep_a"], world["client_a"]
     page.set_viewport_size(SMALL_PHONE)
@@ -157,8 +151,6 @@ def test_a_correction_that_meets_a_changed_card_lets_the_rep_choose(page: Page, 
 
 def test_logging_out_with_unsent_actions_offers_to_send_them_first(page: Page, context, live_app, live_url,
                                                                    live_db, log_in, screenshot):
-    from tests.factories import portfolio_world
-
     world = portfolio_world(live_db)
     rep, helene = world["rep_a"], world["client_a"]
     page.set_viewport_size(SMALL_PHONE)
@@ -186,8 +178,6 @@ def test_logging_out_with_unsent_actions_offers_to_send_them_first(page: Page, c
 
 def test_the_next_person_on_the_phone_never_sends_the_first_ones_actions(page: Page, context, live_app, live_url,
                                                                           live_db, log_in, screenshot):
-    from tests.factories import portfolio_world
-
     world = portfolio_world(live_db)
     rep, manager, helene = world["rep_a"], world["manager_a"], world["client_a"]
     tour, stops = make_tour(live_db, rep, [helene], day=timeutil.today())
