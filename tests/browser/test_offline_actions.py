@@ -36,6 +36,14 @@ def wait_for(check, seconds: float = 20):
     return check()
 
 
+def rep_on_a_small_phone(page: Page, live_db, log_in) -> dict:
+    """The portfolio world, with Rémi (rep_a) signed in on a 360 px phone."""
+    world = portfolio_world(live_db)
+    page.set_viewport_size(SMALL_PHONE)
+    log_in(page, world["rep_a"], PASSWORD)
+    return world
+
+
 def tab(context: BrowserContext, url: str) -> Page:
     page = context.new_page()
     page.set_viewport_size(SMALL_PHONE)
@@ -112,10 +120,8 @@ def test_offline_follow_ups_and_a_stop_are_saved_once_when_the_network_returns(
 
 def test_a_correction_that_meets_a_changed_card_lets_the_rep_choose(page: Page, context, live_app, live_url,
                                                                     live_db, log_in, screenshot):
-    world = portfolio_world(live_db)
-    rep, helene = world["rep_a"], world["client_a"]
-    page.set_viewport_size(SMALL_PHONE)
-    log_in(page, rep, PASSWORD)
+    world = rep_on_a_small_phone(page, live_db, log_in)
+    helene = world["client_a"]
     page.goto(live_url("clients.detail", client_id=helene.id))
     page.get_by_role("link", name="Corriger").click()
     expect(page.locator("#phone")).to_have_value("04 78 00 00 01")
@@ -151,10 +157,8 @@ def test_a_correction_that_meets_a_changed_card_lets_the_rep_choose(page: Page, 
 
 def test_logging_out_with_unsent_actions_offers_to_send_them_first(page: Page, context, live_app, live_url,
                                                                    live_db, log_in, screenshot):
-    world = portfolio_world(live_db)
-    rep, helene = world["rep_a"], world["client_a"]
-    page.set_viewport_size(SMALL_PHONE)
-    log_in(page, rep, PASSWORD)
+    world = rep_on_a_small_phone(page, live_db, log_in)
+    helene = world["client_a"]
     page.goto(live_url("followups.new", client_id=helene.id))
     context.set_offline(True)
     page.locator("#reason").fill("Relancer la commande")
@@ -178,11 +182,9 @@ def test_logging_out_with_unsent_actions_offers_to_send_them_first(page: Page, c
 
 def test_the_next_person_on_the_phone_never_sends_the_first_ones_actions(page: Page, context, live_app, live_url,
                                                                           live_db, log_in, screenshot):
-    world = portfolio_world(live_db)
+    world = rep_on_a_small_phone(page, live_db, log_in)
     rep, manager, helene = world["rep_a"], world["manager_a"], world["client_a"]
     tour, stops = make_tour(live_db, rep, [helene], day=timeutil.today())
-    page.set_viewport_size(SMALL_PHONE)
-    log_in(page, rep, PASSWORD)
     page.goto(live_url("tours.detail", tour_id=tour.id))
     context.set_offline(True)
     page.locator(f"#stop-{stops[0].id} button[value=skipped]").click()
