@@ -123,7 +123,11 @@ def test_a_correction_that_meets_a_changed_card_lets_the_rep_choose(page: Page, 
     world = rep_on_a_small_phone(page, live_db, log_in)
     helene = world["client_a"]
     page.goto(live_url("clients.detail", client_id=helene.id))
-    page.get_by_role("link", name="Corriger").click()
+    correct = page.get_by_role("link", name="Corriger le téléphone, l’e-mail ou les notes")
+    assert_tappable(correct)
+    correct.scroll_into_view_if_needed()
+    screenshot(page, "00-card", full_page=False)
+    correct.click()
     expect(page.locator("#phone")).to_have_value("04 78 00 00 01")
     context.set_offline(True)
     page.locator("#phone").fill("06 12 34 56 78")
