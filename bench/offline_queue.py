@@ -5,7 +5,9 @@ sent a second time (the phone did not hear the answers) and by two tabs at once.
 
 Target: 50 actions sent in ≤ 5 s, zero lost, zero duplicated.
 
-    .venv/bin/python bench/offline_queue.py [--actions 50] [--database-url sqlite:///…]
+    .venv/bin/python bench/offline_queue.py [--actions 50] [--tabs 2] [--database-url postgresql://…/own_db]
+
+A PostgreSQL database given is emptied first: give one of its own, never a shared one.
 
 The app is served by gunicorn (2 workers × 4 threads) as in production; the phone is headless Chromium
 at 360 px.
@@ -50,6 +52,9 @@ def prepare(database_url: str, count: int):
     app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": database_url,
                       "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
     engine = app.extensions["fieldcrm.engine"]
+    if engine.dialect.name == "postgresql":  # a database of its own, emptied first (as bench/common.py does)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     upgrade(engine)
     with app.test_request_context(), Session(engine, expire_on_commit=False) as db:
         rep = accounts.create_user(db, email="bench@example.fr", name="Bench Rep", password=PASSWORD)
