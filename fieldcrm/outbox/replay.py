@@ -17,13 +17,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 from functools import wraps
 
 from flask import abort, current_app, jsonify, request
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlmodel import Session, select
 
+from fieldcrm import timeutil
 from fieldcrm.db import dialect_insert, get_session
 from fieldcrm.outbox.models import QueuedAction
 
@@ -33,6 +35,9 @@ ACTION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 # for that answer; past it (the first process died in between), it is told "done" without the details.
 ANSWER_WAIT_SECONDS = 5.0
 ANSWER_POLL_SECONDS = 0.05
+# How long an action's record is kept: far longer than a phone stays offline with a queue (it is sent at
+# the next sign-in), short enough that the table stays the size of a few weeks of actions.
+KEPT_DAYS = 90
 
 
 def init_app(app, endpoints: Iterable[str]) -> None:
@@ -70,6 +75,8 @@ def _record(db: Session, user_id: int, action_id: str, endpoint: str, status: in
                  .values(user_id=user_id, action_id=action_id, endpoint=endpoint[:80], **values)
                  .on_conflict_do_update(index_elements=["user_id", "action_id"], set_=values))
     db.execute(statement)
+    db.execute(delete(QueuedAction).where(QueuedAction.user_id == user_id,
+                                          QueuedAction.created_at < timeutil.utcnow() - timedelta(days=KEPT_DAYS)))
     db.commit()
 
 

@@ -9,7 +9,9 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.followups.models import Appointment, FollowUp
+from fieldcrm.outbox import replay
 from fieldcrm.outbox.models import QueuedAction
 from fieldcrm.tours.models import TourStop
 from tests.factories import logged_in_http, make_client, make_followup, make_tour, make_user
@@ -119,3 +121,21 @@ def test_signed_out_the_action_waits_for_the_login_and_nothing_is_remembered(cli
     answer = queued(client, f"/clients/{shop.id}/followups/new", {"due_date": date.today().isoformat()})
     assert answer.status_code in (302, 303, 401) and "/login" in answer.headers.get("Location", "/login")
     assert followups_of(db, shop) == [] and db.exec(select(QueuedAction)).all() == []
+
+
+def test_an_authors_records_older_than_the_keeping_time_go_when_they_act_again(app, db):
+    rep, other = make_user(db), make_user(db)
+    shop = make_client(db, rep)
+    long_ago = timeutil.utcnow() - timedelta(days=replay.KEPT_DAYS + 1)
+    old_ids = [str(uuid.uuid4()), str(uuid.uuid4())]
+    db.add(QueuedAction(user_id=rep.id, action_id=old_ids[0], endpoint="followups.new", status=303,
+                        created_at=long_ago))
+    db.add(QueuedAction(user_id=other.id, action_id=old_ids[1], endpoint="followups.new", status=303,
+                        created_at=long_ago))
+    db.commit()
+    answer = queued(logged_in_http(app, rep), f"/clients/{shop.id}/followups/new",
+                    {"due_date": date.today().isoformat(), "reason": "x", "assignee_id": str(rep.id)})
+    assert answer.status_code == 200
+    db.expire_all()
+    kept = {(q.user_id, q.action_id) for q in db.exec(select(QueuedAction)).all()}
+    assert (rep.id, old_ids[0]) not in kept and (other.id, old_ids[1]) in kept and len(kept) == 2
