@@ -14,6 +14,7 @@ from fieldcrm.accounts import auth
 from fieldcrm.dedupe import queries as dedupe_queries
 from fieldcrm.extensions import babel, csrf, htmx, login_manager
 from fieldcrm.maps import services as map_services
+from fieldcrm.outbox import replay
 from fieldcrm.privacy import opposition as privacy_opposition
 from fieldcrm.sales import queries as sales_queries
 from fieldcrm.segments import queries as segment_queries
@@ -32,6 +33,7 @@ from fieldcrm.web import (
 BLUEPRINTS = (
     "fieldcrm.accounts.routes",
     "fieldcrm.clients.routes",
+    "fieldcrm.clients.correction_routes",
     "fieldcrm.customfields.routes",
     "fieldcrm.web.pwa",
     "fieldcrm.visits.routes",
@@ -61,6 +63,9 @@ TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.priva
                 "fieldcrm.privacy.opposition_tasks")
 # Capabilities built on the client file plug into its hooks (clients/registry.py): sorts and filters of
 # the list, the look-alike warning, what happens after a card is saved. clients/ imports none of them.
+# What a phone may queue without network and send later: done once per action id (outbox/replay.py).
+REPLAYABLE = ("followups.new", "followups.done", "followups.snooze", "followups.appointment_new",
+              "tours.stop_state", "corrections.correct")
 CLIENT_PLUG_INS = (sales_queries, segment_queries, dedupe_queries, map_services, privacy_opposition)
 
 
@@ -118,6 +123,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)
     rate_limits.init_app(app)  # after the blueprints: it wraps the views they marked
+    replay.init_app(app, REPLAYABLE)
     for module in TASK_MODULES:
         importlib.import_module(module)
     for plug_in in CLIENT_PLUG_INS:

@@ -13,6 +13,7 @@ import fieldcrm.geo.models
 import fieldcrm.handover.models
 import fieldcrm.imports.models
 import fieldcrm.maps.models
+import fieldcrm.outbox.models
 import fieldcrm.privacy.request_models
 import fieldcrm.privacy.retention_models
 import fieldcrm.privacy.review_models

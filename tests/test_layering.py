@@ -27,6 +27,7 @@ FLOORS: dict[str, int] = {
     "fieldcrm.migrate": 1, "fieldcrm.jobs": 1, "fieldcrm.paging": 1, "fieldcrm.geo": 1, "fieldcrm.web": 1,
     "fieldcrm.audit": 1,  # the audit trail table every capability writes to (knows no client model)
     "fieldcrm.workdays": 1,  # working days and French public holidays (pure)
+    "fieldcrm.outbox": 1,  # actions a phone queued, done once per action id (knows no capability)
     # 2. the actor's reach: visible owners, scope_owned, require_*, the NotVisible error
     "fieldcrm.access": 2,
     # the request-wide error answers: NotVisible becomes the same 404 as a missing page

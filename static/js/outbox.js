@@ -1,11 +1,12 @@
-// FieldCRM outbox: what this phone keeps for the person signed in — visit logs waiting for the network and
-// the log sheet's drafts — each tagged with that person's id (data-user on <body>, from the server).
-// A log is sent only under its author's session; signing out offers to send what is left; someone else
-// signing in on the same phone never sees nor sends another person's items.
+// FieldCRM outbox: what this phone keeps for the person signed in — visit logs and other actions (actions.js)
+// waiting for the network, the log sheet's drafts, corrections waiting for a choice — each tagged with that
+// person's id (data-user on <body>, from the server). An item is sent only under its author's session, in
+// the order it was made; signing out offers to send what is left; someone else signing in on the same
+// phone never sees nor sends another person's items.
 (function () {
   "use strict";
   var QUEUE_KEY = "fieldcrm.queue", REFUSED_KEY = "fieldcrm.refused", USER_KEY = "fieldcrm.user";
-  var DRAFT_PREFIX = "fieldcrm.draft.";
+  var DRAFT_PREFIX = "fieldcrm.draft.", CONFLICTS_KEY = "fieldcrm.conflicts";
   var RETRY_EVERY = 30000, LONGEST_WAIT = 600000, CACHE_CLEAR_TIMEOUT = 1500;
   var user = document.body.dataset.user || "";
   var phrases = document.getElementById("outbox-phrases");
@@ -110,6 +111,7 @@
     var headers = { "X-CSRFToken": csrfToken(), "Content-Type": "application/x-www-form-urlencoded" };
     if (wantHtml) { headers["HX-Request"] = "true"; headers.Accept = "text/html"; }
     else headers.Accept = "application/json";
+    if (entry.action) headers["X-Action-Id"] = entry.uid; // the server does it once per id (outbox/replay.py)
     // a redirect here is the login page (session ended): not followed, so it is never taken for success
     return fetch(entry.url, { method: "POST", body: entry.body, headers: headers, credentials: "same-origin",
                               redirect: "manual" });
@@ -126,20 +128,34 @@
       saveDraft(entry.draft, fields);
     }
     var notices = load(REFUSED_KEY, []);
-    notices.push({ user: user, name: entry.name || "", status: response.status });
+    notices.push({ user: user, name: entry.name || "", status: response.status, action: Boolean(entry.action) });
     save(REFUSED_KEY, notices);
     showRefused();
+  }
+  // A correction made on a card someone changed meanwhile: kept, with both values, until its author chooses.
+  function keepConflict(entry, response) {
+    return response.json().then(function (answer) {
+      var kept = load(CONFLICTS_KEY, []);
+      kept.push({ user: user, entry: entry, conflict: answer.conflict });
+      save(CONFLICTS_KEY, kept);
+      document.dispatchEvent(new CustomEvent("outbox:conflict"));
+    }, function () { refuse(entry, response); });
+  }
+  function conflicts() { return load(CONFLICTS_KEY, []).filter(function (c) { return c.user === user; }); }
+  function settleConflict(uid) {
+    save(CONFLICTS_KEY, load(CONFLICTS_KEY, []).filter(function (c) { return !(c.user === user && c.entry.uid === uid); }));
   }
   function deliver(entry) {
     return send(entry, false).then(function (response) {
       var outcome = verdict(response);
-      if (outcome === "later") { postpone(entry, response); return; }
+      if (outcome === "later") { postpone(entry, response); return "later"; }
       take(entry.uid);
+      if (response.status === 409 && entry.action) return keepConflict(entry, response);
       if (outcome === "refused") { refuse(entry, response); return; }
       return response.json().then(function (saved) {
         document.dispatchEvent(new CustomEvent("outbox:sent", { detail: { entry: entry, saved: saved } }));
       }, function () { /* saved; the answer is not needed */ });
-    }, function () { postpone(entry, null); });
+    }, function () { postpone(entry, null); return "later"; });
   }
   function scheduleRetry() {
     clearTimeout(retryTimer);
@@ -148,17 +164,29 @@
     var wait = Math.min.apply(null, waits) - Date.now();
     retryTimer = setTimeout(flush, Math.max(250, Math.min(wait + 50, LONGEST_WAIT)));
   }
-  // Send this person's waiting items, oldest first; `now` ignores Retry-After (the person asked).
-  // Resolves to how many are left.
+  // Send this person's waiting items in the order they were made (a follow-up snoozed after it was moved
+  // stays snoozed), stopping at the first one that must wait; `now` ignores Retry-After (the person
+  // asked). Resolves to how many are left.
   function flush(now) {
     if (flushing) return flushing;
     if (!user || !csrfToken() || (now !== true && !navigator.onLine)) return Promise.resolve(mine().length);
-    var at = Date.now();
-    var due = mine().filter(function (e) { return now === true || !e.notBefore || e.notBefore <= at; });
+    function run() {
+      var at = Date.now(), waiting = mine();
+      var blocked = waiting.findIndex(function (e) { return now !== true && e.notBefore && e.notBefore > at; });
+      var due = blocked < 0 ? waiting : waiting.slice(0, blocked);
+      return due.reduce(function (chain, entry) {
+        return chain.then(function (outcome) {
+          var still = mine().some(function (e) { return e.uid === entry.uid; }); // not sent by another tab
+          return outcome === "later" || !still ? outcome : deliver(entry);
+        });
+      }, Promise.resolve());
+    }
     function done() { flushing = null; banner(); scheduleRetry(); return mine().length; }
-    flushing = due.reduce(function (chain, entry) {
-      return chain.then(function () { return deliver(entry); });
-    }, Promise.resolve()).then(done, done);
+    // One tab sends at a time (the others find the queue emptied); a replay would be harmless, only slower.
+    var sending = navigator.locks ? navigator.locks.request("fieldcrm-outbox", { ifAvailable: true }, function (lock) {
+      return lock ? run() : null;
+    }) : run();
+    flushing = sending.then(done, done);
     return flushing;
   }
 
@@ -174,10 +202,15 @@
     }
     return node;
   }
+  // Visit logs alone are counted as such; with other actions in the queue, everything as "actions".
+  function words(name, count) {
+    var actions = mine().some(function (e) { return e.action; });
+    return phrase(name + (actions ? "Actions" : "") + plural(count), { n: count });
+  }
   function banner() {
     var count = mine().length, node = document.getElementById("queue-banner");
     if (!count) { if (node) node.remove(); return; }
-    bar("queue-banner", "queue-banner", "status").textContent = phrase("queue" + plural(count), { n: count });
+    bar("queue-banner", "queue-banner", "status").textContent = words("queue", count);
   }
   function showRefused() {
     var notices = load(REFUSED_KEY, []).filter(function (n) { return n.user === user; });
@@ -187,8 +220,9 @@
     node.textContent = "";
     notices.forEach(function (n) {
       var line = document.createElement("p");
-      line.textContent = n.status === 422 ? phrase("refusedInvalid", { name: n.name })
-        : phrase("refused", { name: n.name, status: n.status });
+      line.textContent = n.action ? phrase("refusedAction", { name: n.name, status: n.status })
+        : n.status === 422 ? phrase("refusedInvalid", { name: n.name })
+          : phrase("refused", { name: n.name, status: n.status });
       node.appendChild(line);
     });
     var ok = document.createElement("button");
@@ -217,7 +251,11 @@
     // This person's items leave the phone with them: the logs they chose not to send, drafts, notices.
     keepOnly(function (e) { return e.user && e.user !== user; });
     forgetDrafts(function () { return false; });
+    save(CONFLICTS_KEY, load(CONFLICTS_KEY, []).filter(function (c) { return c.user !== user; }));
     save(REFUSED_KEY, load(REFUSED_KEY, []).filter(function (n) { return n.user !== user; }));
+    // Nobody else's work waits here: the server may then clear all the site's storage on logout.
+    var alone = form.querySelector("[data-outbox-alone]");
+    if (alone) alone.value = everything().length ? "" : "1";
     clearCachedPages().then(function () { form.submit(); });
   }
   function guardLogout(form) {
@@ -225,8 +263,17 @@
     var count = form.querySelector("[data-outbox-count]");
     var sendFirst = form.querySelector("[data-outbox-send]");
     var stillWaiting = form.querySelector("[data-outbox-still]");
+    var list = form.querySelector("[data-outbox-list]");
     function warn(left) {
-      count.textContent = phrase("unsent" + plural(left), { n: left });
+      count.textContent = words("unsent", left);
+      if (list) {
+        list.textContent = "";
+        mine().forEach(function (e) {
+          var item = document.createElement("li");
+          item.textContent = e.what ? e.what + " · " + e.name : e.name;
+          list.appendChild(item);
+        });
+      }
       warning.hidden = false;
       warning.scrollIntoView({ block: "center" });
     }
@@ -250,7 +297,9 @@
   }
 
   window.FieldCRMOutbox = { put: put, take: take, send: send, verdict: verdict, postpone: postpone,
-                            flush: flush, saveDraft: saveDraft, loadDraft: loadDraft, dropDraft: drop };
+                            flush: flush, saveDraft: saveDraft, loadDraft: loadDraft, dropDraft: drop,
+                            phrase: phrase, conflicts: conflicts, settleConflict: settleConflict,
+                            keepConflict: keepConflict, size: function () { return mine().length; } };
   window.FieldCRMQueue = { flush: flush, size: function () { return mine().length; } };
   document.addEventListener("DOMContentLoaded", function () {
     welcome();

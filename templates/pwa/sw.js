@@ -17,6 +17,7 @@ const SHELL_URLS = [
   "{{ asset('css/app.css') }}",
   "{{ asset('js/app.js') }}",
   "{{ asset('js/outbox.js') }}", // the logs waiting for the network (kept in the page's storage)
+  "{{ asset('js/actions.js') }}", // which forms the queue takes when the network is gone
   "{{ asset('js/offline.js') }}",
   "{{ asset('js/visits.js') }}",
   "{{ asset('js/tour.js') }}",
