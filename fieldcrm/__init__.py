@@ -19,6 +19,7 @@ from fieldcrm.sales import queries as sales_queries
 from fieldcrm.segments import queries as segment_queries
 from fieldcrm.web import (
     boundary,
+    compression,
     errors,
     i18n,
     migration_guard,
@@ -97,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Before any rule exists: every `<int:…>` of every blueprint uses the database-range converter.
     app.url_map.converters["int"] = boundary.DatabaseIntegerConverter
+    compression.init_app(app)  # first registered, last run: it sees every other hook's headers
     db.init_app(app)
     jobs.init_app(app)
     csrf.init_app(app)
