@@ -24,6 +24,7 @@ from fieldcrm.web import (
     i18n,
     migration_guard,
     rate_limits,
+    rowlinks,
     security,
     templating,
     unavailable,
@@ -115,6 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     boundary.init_app(app)
     templating.init_app(app)
+    rowlinks.init_app(app)
 
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)

@@ -1,9 +1,16 @@
-"""Locale and time zone selection, and Jinja filters formatting per locale."""
+"""Locale and time zone selection, Jinja filters formatting per locale, and the templates' gettext."""
 
 from __future__ import annotations
 
 from flask import current_app, g, request
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+)
 from flask_login import current_user
 
 LOCALES = ("fr", "en")
@@ -29,6 +36,34 @@ def euros(amount) -> str:
     return format_currency(amount or 0, "EUR")
 
 
+def request_translations():
+    """The translations of the request's locale, found once per request and locale.
+
+    flask_babel's own template gettext walks `g` about ten times per string (domain, locale, cache);
+    a page of 30 rows asks for a few hundred strings. The translations are kept beside flask_babel's
+    request state and checked against its current locale, so `force_locale` still switches them."""
+    state = g.get("_flask_babel")
+    if state is None:
+        return get_translations()
+    locale = getattr(state, "babel_locale", None)
+    kept = getattr(state, "fieldcrm_translations", None)
+    if kept is None or locale is None or kept[0] is not locale:
+        translations = get_translations()
+        kept = (getattr(state, "babel_locale", None), translations)  # get_translations settles the locale
+        state.fieldcrm_translations = kept
+    return kept[1]
+
+
+def _install_template_gettext(env) -> None:
+    env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
@@ -38,6 +73,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["decimal0"] = lambda n: format_decimal(n, "#,##0") if n is not None else ""
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    _install_template_gettext(app.jinja_env)
 
     @app.before_request
     def load_the_user_first():
