@@ -190,6 +190,8 @@
 
     // Only the answer to the latest question is drawn (a slow one for an area left behind is dropped).
     var asked = 0, pending = null, settle = null;
+    // true while the last answer held every pin matching the filters (a first look without clusters)
+    var complete = false;
     function load(fit) {
       var params = form ? new URLSearchParams(new FormData(form)) : new URLSearchParams();
       params.set("zoom", String(map.getZoom()));
@@ -207,7 +209,7 @@
         .then(function (data) {
           if (ticket !== asked || !data.pins) return;
           if (!layer) {
-            layer = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: CLUSTER_RADIUS,
+            layer = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 40, maxClusterRadius: CLUSTER_RADIUS,
                                                                   showCoverageOnHover: false, iconCreateFunction: clusterIcon })
                                          : L.featureGroup();
             layer.addTo(map);
@@ -218,7 +220,8 @@
           if (layer.addLayers) { layer.addLayers(markers); } else { markers.forEach(function (m) { layer.addLayer(m); }); }
           (data.clusters || []).forEach(function (c) { serverClusters.addLayer(clusterMarker(c)); });
           el.dataset.pinCount = String(data.count);
-          el.dataset.pinArea = fit ? "all" : "view";  // "view": the pins of the area on screen are drawn
+          complete = fit && !(data.clusters || []).length;
+          el.dataset.pinArea = fit && !complete ? "all" : "view";  // "view": the pins of the area on screen are drawn
           if (count) count.textContent = data.label;
           showLegend(data);
           if (fit && data.extent) {
@@ -232,6 +235,7 @@
     // The area moved (pan, zoom, fit to the pins): ask for its pins once it has stopped a moment.
     map.on("moveend", function () {
       window.clearTimeout(settle);
+      if (complete) return;  // every pin of the filters is drawn already: the browser clusters them
       settle = window.setTimeout(function () { load(false); }, 250);
     });
 
@@ -327,6 +331,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var el = document.getElementById("map");
     if (!el || !window.L) return;
+    // Leaflet's styles came as "print" so as not to hold the first paint (maps/_leaflet_head.html)
+    Array.prototype.forEach.call(document.querySelectorAll("link[data-map-style]"), function (link) { link.media = "all"; });
     var mode = el.dataset.mode;
     if (mode === "clients") clientsMode(el);
     else if (mode === "place") placeMode(el);
