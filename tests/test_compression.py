@@ -81,3 +81,9 @@ def test_downloads_streams_and_small_answers_are_left_alone(app, db):
     assert redirect.status_code in (302, 303) and "Content-Encoding" not in redirect.headers
     tiny = app.test_client().get("/static/js/map.js", headers={**BR, "Range": "bytes=0-10"})
     assert tiny.status_code == 206 and "Content-Encoding" not in tiny.headers
+
+
+def test_compression_can_be_left_to_the_reverse_proxy(make_app, monkeypatch):
+    monkeypatch.setenv("FIELDCRM_COMPRESS", "0")
+    response = make_app().test_client().get("/static/js/map.js", headers=BR)
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
