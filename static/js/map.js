@@ -331,11 +331,29 @@
   document.addEventListener("DOMContentLoaded", function () {
     var el = document.getElementById("map");
     if (!el || !window.L) return;
-    // Leaflet's styles came as "print" so as not to hold the first paint (maps/_leaflet_head.html)
-    Array.prototype.forEach.call(document.querySelectorAll("link[data-map-style]"), function (link) { link.media = "all"; });
     var mode = el.dataset.mode;
-    if (mode === "clients") clientsMode(el);
-    else if (mode === "place") placeMode(el);
-    else if (mode === "tour") tourMode(el);
+    whenStyled(function () {
+      if (mode === "clients") clientsMode(el);
+      else if (mode === "place") placeMode(el);
+      else if (mode === "tour") tourMode(el);
+    });
   });
+
+  // Leaflet's styles come as "print" so as not to hold the first paint (maps/_leaflet_head.html): turn
+  // them on, and build the map once they are there (its controls would jump into place otherwise).
+  function whenStyled(build) {
+    var links = Array.prototype.slice.call(document.querySelectorAll("link[data-map-style]"));
+    var waiting = 0, built = false;
+    function done() { if (!built && waiting === 0) { built = true; build(); } }
+    links.forEach(function (link) {
+      link.media = "all";
+      if (!link.sheet) {
+        waiting += 1;
+        var settle = function () { waiting -= 1; done(); };
+        link.addEventListener("load", settle, { once: true });
+        link.addEventListener("error", settle, { once: true });
+      }
+    });
+    done();
+  }
 })();
