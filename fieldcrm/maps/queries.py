@@ -146,6 +146,13 @@ def _inside(stmt, bounds: Bounds):
                       Client.longitude.between(bounds.west, bounds.east))
 
 
+def located_counts(db: Session, actor: User, filters: MapFilters) -> tuple[int, int]:
+    """(located, not located) among the actor's clients matching the filters, in one count."""
+    stmt = _filtered(actor, filters, db).with_only_columns(func.count(Client.latitude), func.count())
+    located, everyone = db.execute(stmt).one()
+    return located, everyone - located
+
+
 def count_not_located(db: Session, actor: User, filters: MapFilters) -> int:
     """How many of the actor's clients matching the filters have no position."""
     stmt = _filtered(actor, filters, db).with_only_columns(func.count())

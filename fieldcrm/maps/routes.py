@@ -43,7 +43,12 @@ def index():
     filters = MapFilters.from_args(request.args)
     _saved_segment(filters)
     choices = queries.filter_choices(get_session(), current_user)
-    return render("maps/index.html", "maps/index.html", filters=filters, choices=choices, today=timeutil.local_now().date())
+    # The count shows with the page (the pins' answer then says how many are in view); "due" and "quiet"
+    # read each client's last contact: their count waits for the pins.
+    count = None if filters.due or filters.quiet_days else pins_label(
+        *queries.located_counts(get_session(), current_user, filters))
+    return render("maps/index.html", "maps/index.html", filters=filters, choices=choices, count=count,
+                  today=timeutil.local_now().date())
 
 
 def pins_label(on_map: int, not_located: int) -> str:

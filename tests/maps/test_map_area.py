@@ -42,6 +42,8 @@ def test_the_area_holds_only_the_actors_own_clients_inside_it(app, db):
     assert data["extent"] is None  # an area was asked: the map keeps its view
     assert sum(item["count"] for item in data["legend"]) == 1
 
+    page = logged_in_http(app, rep).get("/map").get_data(as_text=True)
+    assert "2 clients on the map, 1 not located" in page  # shown with the page, before any pin comes
     everything = logged_in_http(app, rep).get("/map/pins.json").get_json()
     assert {p["n"] for p in everything["pins"]} == {"Chez moi Lyon", "Chez moi Paris"}
     assert everything["extent"] == [45.76, 2.35, 48.85, 4.83]  # where the map first looks
