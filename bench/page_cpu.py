@@ -86,7 +86,10 @@ def own_database(url: str | None):
 
 def build_app(url: str, clients_per_rep: int):
     app = create_app({"SECRET_KEY": "page-cpu-bench-secret-key-0123456789", "DATABASE_URL": url,
-                      "FIELDCRM_DEMO": True, "GEOCODER_CHAIN": "offline", "WTF_CSRF_ENABLED": False})
+                      "FIELDCRM_DEMO": True, "GEOCODER_CHAIN": "offline", "WTF_CSRF_ENABLED": False,
+                      # no job consumer in this process: it would share the CPU being measured, and
+                      # outlive the database the bench drops
+                      "JOBS_WORKER": "external"})
     logging.getLogger().setLevel(logging.WARNING)
     engine = app.extensions["fieldcrm.engine"]
     upgrade(engine)
