@@ -9,7 +9,9 @@ CLI (npm) against each page with Debian's chromium. Prints performance / accessi
 practices per page and, under the table, the failing audits of any category below its target
 (accessibility 100, the others 95). The JSON reports go to bench/out/ (git-ignored).
 
-Needs Node and the Lighthouse CLI: `npm install -g lighthouse`.
+Needs Node and the Lighthouse CLI: `npm install -g lighthouse` (or `npm install --prefix /work/tools/node
+lighthouse` and LIGHTHOUSE=/work/tools/node/node_modules/.bin/lighthouse). The map's tiles come from the
+tile server (TILE_URL); without the internet they fail fast and the map page is scored without them.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ CHROME_FLAGS = ("--headless --no-sandbox --disable-background-networking --disab
                 "--no-first-run --disable-sync --disable-gpu")
 CATEGORIES = {"performance": "Performance", "accessibility": "Accessibility", "best-practices": "Best practices"}
 TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 95}
-DEFAULT_PAGES = ["login={login}", "list={list}", "card={card}"]
+DEFAULT_PAGES = ["login={login}", "list={list}", "card={card}", "map={map}"]
 
 
 def lighthouse_command() -> list[str]:
@@ -81,7 +83,7 @@ def build_app(workdir: Path, clients_per_rep: int):
                           .order_by(Client.sort_name)).first()
     with app.test_request_context():
         places = {"login": url_for("accounts.login"), "list": url_for("clients.index"),
-                  "card": url_for("clients.detail", client_id=card_id)}
+                  "card": url_for("clients.detail", client_id=card_id), "map": url_for("maps.index")}
     return app, rep_email, places
 
 
@@ -165,8 +167,8 @@ def failing_audits(result: dict, category: str) -> list[str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", nargs="+", default=DEFAULT_PAGES, metavar="NAME=PATH",
-                        help="pages to audit; {login}, {list} and {card} (a client card of the logged-in "
-                             "rep) stand for the app's own URLs "
+                        help="pages to audit; {login}, {list}, {map} and {card} (a client card of the "
+                             "logged-in rep) stand for the app's own URLs "
                              f"(default: {' '.join(DEFAULT_PAGES)})")
     parser.add_argument("--anonymous", nargs="*", default=["login"], metavar="NAME",
                         help="pages audited without the session cookie (default: login)")

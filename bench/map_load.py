@@ -1,13 +1,17 @@
-"""Map load time with 5,000 clients: the pins endpoint (server time, payload) and the whole page in
-headless Chromium at phone size (navigation start -> every pin clustered on the map).
+"""Map load time at 20,000 clients: the pins endpoint per zoom (server time, answer size raw and
+brotli-compressed, pins and clusters) for the area a 390 px phone shows around Lyon, and the whole page
+in headless Chromium at phone size (navigation start -> the pins of the area on screen drawn, after the
+first look at the whole portfolio and the fit to it).
 
-    .venv/bin/python bench/map_load.py [--clients 5000] [--repeat 20] [--backend sqlite|postgresql] [--no-browser]
+    .venv/bin/python bench/map_load.py [--clients 20000] [--repeat 10] [--backend sqlite|postgresql] [--no-browser]
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import json
+import math
 import os
 import random
 import sys
@@ -16,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import brotli  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench.common import PASSWORD, fill_portfolio, make_bench_app, summary, timed  # noqa: E402
@@ -35,6 +40,25 @@ def locate_everyone(app, seed: int = 11) -> None:
                      [{"id": i, "lat": rng.uniform(43.3, 49.5), "lon": rng.uniform(-1.5, 7.0)} for i in ids])
 
 
+PHONE = (390, 844)  # CSS pixels of the map on the phone the browser run emulates
+ZOOMS = (5, 6, 8, 10, 12, 14, 16)
+
+
+def phone_area(lat: float, lon: float, zoom: int) -> dict:
+    """The rectangle a PHONE-sized map centred on (lat, lon) shows at `zoom` (Web Mercator)."""
+    scale = 256 * 2 ** zoom
+    x = (lon + 180) / 360 * scale
+    y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * scale
+
+    def latlon(px, py):
+        return (math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * py / scale)))), px / scale * 360 - 180)
+
+    north, west = latlon(x - PHONE[0] / 2, y - PHONE[1] / 2)
+    south, east = latlon(x + PHONE[0] / 2, y + PHONE[1] / 2)
+    return {"south": f"{south:.5f}", "west": f"{west:.5f}", "north": f"{north:.5f}", "east": f"{east:.5f}",
+            "zoom": zoom}
+
+
 def browser_load(app, email: str, repeat: int) -> list[float]:
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
@@ -47,7 +71,8 @@ def browser_load(app, email: str, repeat: int) -> list[float]:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                         args=["--no-sandbox", "--disable-gpu"])
-            context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+            context = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]}, is_mobile=True,
+                                          has_touch=True)
             context.route("**/tile.openstreetmap.org/**",
                           lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_PNG))
             page = context.new_page()
@@ -59,7 +84,7 @@ def browser_load(app, email: str, repeat: int) -> list[float]:
             for _ in range(repeat + 1):
                 start = time.perf_counter()
                 page.goto(base + "/map")
-                page.wait_for_selector("#map[data-pin-count]", state="attached", timeout=60000)
+                page.wait_for_selector("#map[data-pin-area=view]", state="attached", timeout=60000)
                 samples.append((time.perf_counter() - start) * 1000)
             browser.close()
     finally:
@@ -69,8 +94,8 @@ def browser_load(app, email: str, repeat: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clients", type=int, default=5000)
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--backend", default="sqlite")
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
@@ -79,16 +104,20 @@ def main() -> None:
     locate_everyone(app)
     http = app.test_client()
     assert http.post("/login", data={"email": rep.email, "password": PASSWORD}).status_code == 303
-    body = http.get("/map/pins.json").get_data()
-    pins = http.get("/map/pins.json").get_json()["pins"]
-    assert len(pins) == args.clients, len(pins)
-    print(f"{args.clients} clients on {args.backend}")
-    print(f"  pins.json server time: {summary(timed(lambda: http.get('/map/pins.json'), args.repeat))}  "
-          f"payload {len(body) / 1024:.0f} KiB")
+    print(f"{args.clients} clients on {args.backend}; the area of a {PHONE[0]}x{PHONE[1]} phone around Lyon")
+    print(f"  {'zoom':>8}  {'pins':>6}  {'clusters':>8}  {'raw KiB':>8}  {'br KiB':>7}  server time (ms)")
+    asks = [("first", {"zoom": 6})] + [(str(z), phone_area(45.76, 4.83, z)) for z in ZOOMS]
+    for name, query in asks:
+        body = http.get("/map/pins.json", query_string=query).get_data()
+        data = json.loads(body)
+        assert data["count"] <= args.clients
+        took = summary(timed(lambda q=query: http.get("/map/pins.json", query_string=q), args.repeat))
+        print(f"  {name:>8}  {len(data['pins']):>6}  {len(data['clusters']):>8}  {len(body) / 1024:>8.0f}  "
+              f"{len(brotli.compress(body, quality=4)) / 1024:>7.0f}  {took}")
     print(f"  /map page server time: {summary(timed(lambda: http.get('/map'), args.repeat))}")
     if not args.no_browser:
-        samples = browser_load(app, rep.email, max(3, args.repeat // 4))
-        print(f"  page load to all pins clustered (Chromium, 390 px): {summary(samples)}")
+        samples = browser_load(app, rep.email, max(3, args.repeat // 2))
+        print(f"  page load to the pins drawn (Chromium, {PHONE[0]} px): {summary(samples)}")
 
 
 if __name__ == "__main__":

@@ -20,10 +20,12 @@ from fieldcrm.sales import queries as sales_queries
 from fieldcrm.segments import queries as segment_queries
 from fieldcrm.web import (
     boundary,
+    compression,
     errors,
     i18n,
     migration_guard,
     rate_limits,
+    rowlinks,
     security,
     templating,
     unavailable,
@@ -103,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Before any rule exists: every `<int:…>` of every blueprint uses the database-range converter.
     app.url_map.converters["int"] = boundary.DatabaseIntegerConverter
+    compression.init_app(app)  # first registered, last run: it sees every other hook's headers
     db.init_app(app)
     jobs.init_app(app)
     csrf.init_app(app)
@@ -119,6 +122,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     boundary.init_app(app)
     templating.init_app(app)
+    rowlinks.init_app(app)
 
     for module in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(module).bp)

@@ -52,6 +52,8 @@ def from_environment(instance_path: str) -> dict:
         # Reverse proxies in front that append the client's address to X-Forwarded-For (0: none,
         # the header is then ignored, as anyone can send it).
         "PROXY_COUNT": int(env.get("FIELDCRM_PROXY_COUNT", "0")),
+        # brotli/gzip by the app (web.compression); off when the reverse proxy does it
+        "COMPRESS_REGISTER": _bool(env.get("FIELDCRM_COMPRESS"), default=True),
         # Jobs: "in-process" (a consumer in each app process) or "external" (the Procfile's worker:).
         "JOBS_WORKER": env.get("FIELDCRM_JOBS_WORKER", "in-process"),
         "JOBS_IMMEDIATE": _bool(env.get("FIELDCRM_JOBS_IMMEDIATE")) if env.get("FIELDCRM_JOBS_IMMEDIATE") else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -25,26 +25,6 @@ from fieldcrm.web.rate_limits import rate_limited
 bp = Blueprint("agenda", __name__)
 
 
-def list_url(endpoint: str, **values) -> str:
-    """url_for for the many lines of a list: built once per request, call site and fixed values,
-    with a placeholder for the one `*_id` value, then filled in by concatenation (url_for is the
-    slow part of rendering Today). Anything else goes to url_for."""
-    cache = g.setdefault("list_urls", {})
-    key = (endpoint, tuple(values), tuple(v for k, v in values.items() if not k.endswith("_id")))
-    parts = cache.get(key)
-    if parts is None:
-        ids = [k for k in values if k.endswith("_id")]
-        if len(ids) != 1:
-            return url_for(endpoint, **values)
-        placeholder = "900000001"
-        url = url_for(endpoint, **{**values, ids[0]: int(placeholder)})
-        if url.count(placeholder) != 1:
-            return url_for(endpoint, **values)
-        parts = cache[key] = (ids[0], *url.split(placeholder))
-    name, before, after = parts
-    return f"{before}{int(values[name])}{after}"
-
-
 @bp.app_context_processor
 def agenda_helpers():
     def navigate(client) -> str:
@@ -53,7 +33,7 @@ def agenda_helpers():
         address = links.postal_address(client.street, client.postal_code, client.city, client.country)
         return links.directions_url(address, None, None)
 
-    return {"navigate_link": navigate, "list_url": list_url}
+    return {"navigate_link": navigate}
 
 
 @bp.get("/")

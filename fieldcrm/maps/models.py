@@ -1,11 +1,14 @@
-"""Bulk geocoding runs: what the admin screen's progress bar reads, and what a resumed run continues."""
+"""Bulk geocoding runs: what the admin screen's progress bar reads, and what a resumed run continues;
+and the index the map reads its visible area through."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from fieldcrm.clients.models import Client
 from fieldcrm.timeutil import utcnow
 
 RUN_STATES = ("queued", "running", "done", "interrupted")
@@ -27,3 +30,8 @@ class GeocodeRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+
+
+# The map asks for the pins of one rectangle of one portfolio: the owner, then a latitude range, with the
+# longitude checked in the index itself (maps.queries.map_pins).
+Index("ix_client_owner_position", Client.owner_id, Client.latitude, Client.longitude)

@@ -1,11 +1,13 @@
-"""Read-only selects for the map: pins, nearest clients, last contact dates. All start from
-clients.queries.scope."""
+"""Read-only selects for the map: pins (of the whole portfolio or of the visible rectangle), nearest
+clients, last contact dates. All start from clients.queries.scope."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import Integer, cast, func, or_
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
@@ -95,29 +97,134 @@ def _filtered(actor: User, filters: MapFilters, db: Session | None = None):
     return stmt
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """The rectangle the map shows, from its south-west and north-east corners."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    @classmethod
+    def from_args(cls, args) -> Bounds | None:
+        """The rectangle in the query string; None when the map asks for everything (no corners).
+        ValueError when the corners are there but not numbers in range, or the wrong way round."""
+        names = ("south", "west", "north", "east")
+        if not any(args.get(n) for n in names):
+            return None
+        values = [float(args.get(n, "")) for n in names]  # ValueError on "" or words
+        south, west, north, east = values
+        if not all(math.isfinite(v) for v in values) or not -90 <= south <= north <= 90 or west > east:
+            raise ValueError("bounds")
+        if east - west >= 360:  # the whole world's width (Leaflet counts past ±180 when it wraps)
+            west, east = -180.0, 180.0
+        return cls(south, max(west, -180.0), north, min(east, 180.0))
+
+    def holds(self, lat: float, lon: float) -> bool:
+        return self.south <= lat <= self.north and self.west <= lon <= self.east
+
+
 @dataclass
 class PinSet:
     pins: list[dict]
     not_located: int
 
 
-def map_pins(db: Session, actor: User, filters: MapFilters, today: date) -> PinSet:
-    """The actor's clients matching the filters, as light pins; and how many have no position."""
-    stmt = _filtered(actor, filters, db)
-    cols = stmt.with_only_columns(Client.id, Client.display_name, Client.status, Client.latitude,
+def _pin(r) -> dict:
+    return {"id": r[0], "n": r[1], "s": r[2], "lat": round(r[3], 6), "lon": round(r[4], 6),
+            "a": 1 if r[5] == "city" else 0}
+
+
+def _pin_columns(stmt):
+    return stmt.with_only_columns(Client.id, Client.display_name, Client.status, Client.latitude,
                                   Client.longitude, Client.geo_precision, Client.visit_cadence_days)
+
+
+def _inside(stmt, bounds: Bounds):
+    return stmt.where(Client.latitude.between(bounds.south, bounds.north),
+                      Client.longitude.between(bounds.west, bounds.east))
+
+
+def located_counts(db: Session, actor: User, filters: MapFilters) -> tuple[int, int]:
+    """(located, not located) among the actor's clients matching the filters, in one count."""
+    stmt = _filtered(actor, filters, db).with_only_columns(func.count(Client.latitude), func.count())
+    located, everyone = db.execute(stmt).one()
+    return located, everyone - located
+
+
+def count_not_located(db: Session, actor: User, filters: MapFilters) -> int:
+    """How many of the actor's clients matching the filters have no position."""
+    stmt = _filtered(actor, filters, db).with_only_columns(func.count())
+    return db.execute(stmt.where(or_(Client.latitude.is_(None), Client.longitude.is_(None)))).scalar_one()
+
+
+def map_pins(db: Session, actor: User, filters: MapFilters, today: date, bounds: Bounds | None = None) -> PinSet:
+    """The actor's clients matching the filters, as light pins (only those inside `bounds` when given:
+    an index walk on owner and position); and how many of the matching clients have no position."""
+    cols = _pin_columns(_filtered(actor, filters, db))
+    by_last_contact = filters.due or filters.quiet_days
+    not_located = None
+    if bounds is not None and not by_last_contact:
+        cols = _inside(cols, bounds)
+        not_located = count_not_located(db, actor, filters)
     rows = db.execute(cols.order_by(Client.id)).all()
-    if filters.due or filters.quiet_days:
+    if by_last_contact:
         last = last_contact_dates(db, [r[0] for r in rows])
         if filters.due:
             rows = [r for r in rows if is_due(r[6], last.get(r[0]), today)]
         if filters.quiet_days:
             limit = today - timedelta(days=filters.quiet_days)
             rows = [r for r in rows if r[0] not in last or last[r[0]].date() <= limit]
-    pins = [{"id": r[0], "n": r[1], "s": r[2], "lat": round(r[3], 6), "lon": round(r[4], 6),
-             "a": 1 if r[5] == "city" else 0}
-            for r in rows if r[3] is not None and r[4] is not None]
-    return PinSet(pins=pins, not_located=len(rows) - len(pins))
+    pins = [_pin(r) for r in rows if r[3] is not None and r[4] is not None]
+    if not_located is None:
+        not_located = len(rows) - len(pins)
+        if bounds is not None:  # the due/quiet filters read every match's last contact: cut afterwards
+            pins = [p for p in pins if bounds.holds(p["lat"], p["lon"])]
+    return PinSet(pins=pins, not_located=not_located)
+
+
+def pins_by_id(db: Session, actor: User, client_ids: list[int]) -> list[dict]:
+    """The pins of these clients (those in the actor's reach)."""
+    if not client_ids:
+        return []
+    stmt = _pin_columns(scope(select(Client), actor)).where(Client.id.in_(client_ids))
+    return [_pin(r) for r in db.execute(stmt.order_by(Client.id)).all()]
+
+
+def located_extent(db: Session, actor: User, filters: MapFilters) -> Bounds | None:
+    """The rectangle around the actor's located clients matching the filters; None when there are none."""
+    stmt = _filtered(actor, filters, db).with_only_columns(
+        func.min(Client.latitude), func.min(Client.longitude), func.max(Client.latitude), func.max(Client.longitude))
+    south, west, north, east = db.execute(stmt.where(Client.longitude.is_not(None))).one()
+    return None if south is None else Bounds(south, west, north, east)
+
+
+def count_in_area(db: Session, actor: User, filters: MapFilters, bounds: Bounds) -> int:
+    """How many of the actor's clients matching the filters sit inside `bounds` (an index range count)."""
+    return db.execute(_inside(_filtered(actor, filters, db).with_only_columns(func.count()), bounds)).scalar_one()
+
+
+def grid_cells(db: Session, actor: User, filters: MapFilters, bounds: Bounds, cell_lat: float,
+               cell_lon: float) -> list[tuple]:
+    """The matching clients inside `bounds` counted per square of the grid (cell_lat x cell_lon degrees)
+    and per status, in the database: (column, row, status, count, sum of latitudes, sum of longitudes,
+    south, west, north, east, smallest id) — the map's clusters without loading one client."""
+    column = _grid_index(db, Client.longitude + 180.0, cell_lon)
+    row = _grid_index(db, Client.latitude + 90.0, cell_lat)
+    stmt = _inside(_filtered(actor, filters, db), bounds).with_only_columns(
+        column, row, Client.status, func.count(), func.sum(Client.latitude), func.sum(Client.longitude),
+        func.min(Client.latitude), func.min(Client.longitude), func.max(Client.latitude),
+        func.max(Client.longitude), func.min(Client.id)).group_by(column, row, Client.status)
+    return [tuple(r) for r in db.execute(stmt).all()]
+
+
+def _grid_index(db: Session, value, size: float):
+    """floor(value / size) for a value ≥ 0 (PostgreSQL rounds a cast to integer; SQLite truncates)."""
+    scaled = value / size
+    if db.get_bind().dialect.name == "postgresql":
+        return func.floor(scaled)
+    return cast(scaled, Integer)
 
 
 def pins_in_zone(db: Session, actor: User, filters: MapFilters, polygon, today: date) -> list[dict]:

@@ -15,13 +15,13 @@ from fieldcrm.audit import services as audit
 from fieldcrm.clients import links
 from fieldcrm.db import get_session
 from fieldcrm.geo.geocoding import geocode_address
-from fieldcrm.maps import queries, segment_file, services
+from fieldcrm.maps import area, clusters, queries, segment_file, services
 from fieldcrm.maps.assets import map_assets
 from fieldcrm.maps.forms import PlaceForm, ZoneForm, position_refused
 from fieldcrm.maps.queries import MapFilters
 from fieldcrm.segments.colours import pin_colouring
 from fieldcrm.segments.queries import get_segment_or_404
-from fieldcrm.web.boundary import safe_next
+from fieldcrm.web.boundary import int_arg, safe_next
 from fieldcrm.web.downloads import html_download
 from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import admin_required, with_client, with_segment
@@ -29,6 +29,7 @@ from fieldcrm.web.htmx import is_htmx, render
 from fieldcrm.web.quicklog import quick_log_url
 
 bp = Blueprint("maps", __name__)
+DEFAULT_ZOOM = 6  # all of France on a phone: where the map starts before it knows where the pins are
 
 @bp.app_context_processor
 def map_helpers():
@@ -43,7 +44,12 @@ def index():
     filters = MapFilters.from_args(request.args)
     _saved_segment(filters)
     choices = queries.filter_choices(get_session(), current_user)
-    return render("maps/index.html", "maps/index.html", filters=filters, choices=choices, today=timeutil.local_now().date())
+    # The count shows with the page (the pins' answer then says how many are in view); "due" and "quiet"
+    # read each client's last contact: their count waits for the pins.
+    count = None if filters.due or filters.quiet_days else pins_label(
+        *queries.located_counts(get_session(), current_user, filters))
+    return render("maps/index.html", "maps/index.html", filters=filters, choices=choices, count=count,
+                  today=timeutil.local_now().date())
 
 
 def pins_label(on_map: int, not_located: int) -> str:
@@ -58,13 +64,22 @@ def pins_label(on_map: int, not_located: int) -> str:
 @bp.get("/map/pins.json")
 @login_required
 def pins():
-    """The pins of the actor's visible clients matching the filters (what map.js draws)."""
+    """The pins of the actor's visible clients matching the filters (what map.js draws): of the visible
+    rectangle when the map sends its corners (south, west, north, east), gathered into clusters on the
+    server when they are many (zoom: the map's zoom level; see maps.clusters)."""
     filters = MapFilters.from_args(request.args)
+    try:
+        bounds = queries.Bounds.from_args(request.args)
+    except ValueError:
+        return jsonify({"error": _("The map's area could not be read. Reload the page.")}), 400
+    zoom = int_arg(request.args, "zoom", minimum=0, maximum=clusters.MAX_ZOOM)
     segment, today = _saved_segment(filters), timeutil.local_now().date()
-    found = queries.map_pins(get_session(), current_user, filters, today)
-    colouring = pin_colouring(get_session(), current_user, found.pins, request.args.get("colour_by"), segment, today)
-    response = jsonify({"pins": found.pins, "not_located": found.not_located,
-                        "label": pins_label(len(found.pins), found.not_located),
+    shown = area.area_pins(get_session(), current_user, filters, today, bounds,
+                           DEFAULT_ZOOM if zoom is None else zoom, request.args.get("colour_by"), segment)
+    colouring = shown.colouring
+    response = jsonify({"pins": shown.pins, "clusters": shown.clusters, "not_located": shown.not_located,
+                        "count": shown.count, "extent": shown.extent,
+                        "label": pins_label(shown.count, shown.not_located),
                         "colour_by": colouring.mode, "legend": colouring.legend, "legend_note": colouring.note})
     response.vary.add("Cookie")
     return response

@@ -47,21 +47,32 @@ class Colouring:
     note: str = ""
 
 
+def status_colouring(counts: dict[str, int]) -> Colouring:
+    """The legend by status from how many clients have each status (the map's clusters count them in SQL)."""
+    labels = status_labels()
+    legend = [{"key": key, "label": str(labels[key]), "cls": f"pin-{key}", "count": counts.get(key, 0)}
+              for key in STATUSES]
+    return Colouring("status", legend)
+
+
+def colour_mode(mode: str | None, first: Segment | None = None) -> str:
+    """The colouring asked for; by default by segment when a saved segment filters the map, else by status."""
+    if mode in MODES:
+        return mode
+    return "segment" if first is not None else "status"
+
+
 def pin_colouring(db: Session, actor: User, pins: list[dict], mode: str | None, first: Segment | None = None,
                   today: date | None = None) -> Colouring:
     """Colour the map's pins. By status: the legend counts each status (pins keep their "s"). By segment:
     each pin gets "g", the legend index of the first of the actor's visible segments it belongs to — the
     segment filtering the map first, then by name; a pin in none gets the neutral last entry."""
-    if mode not in MODES:
-        mode = "segment" if first is not None else "status"
+    mode = colour_mode(mode, first)
     if mode == "status":
-        labels = status_labels()
-        counts = {key: 0 for key in STATUSES}
+        counts: dict[str, int] = {}
         for pin in pins:
             counts[pin["s"]] = counts.get(pin["s"], 0) + 1
-        legend = [{"key": key, "label": str(labels[key]), "cls": f"pin-{key}", "count": counts[key]}
-                  for key in STATUSES]
-        return Colouring("status", legend)
+        return status_colouring(counts)
     segments = segments_for(db, actor)
     if first is not None:
         segments = [first] + [s for s in segments if s.id != first.id]

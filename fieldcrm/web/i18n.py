@@ -1,9 +1,19 @@
-"""Locale and time zone selection, and Jinja filters formatting per locale."""
+"""Locale and time zone selection, Jinja filters formatting per locale, and the templates' gettext."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from babel import dates
 from flask import current_app, g, request
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    format_currency,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_timezone,
+    get_translations,
+)
 from flask_login import current_user
 
 LOCALES = ("fr", "en")
@@ -29,8 +39,52 @@ def euros(amount) -> str:
     return format_currency(amount or 0, "EUR")
 
 
+def _request_kept(name: str, make):
+    """A value of the request's locale kept beside flask_babel's request state (rebuilt when the
+    locale changes, as under `force_locale`)."""
+    state = g.get("_flask_babel")
+    if state is None:
+        return make()
+    locale = getattr(state, "babel_locale", None)
+    kept = getattr(state, name, None)
+    if kept is None or locale is None or kept[0] is not locale:
+        value = make()
+        kept = (getattr(state, "babel_locale", None), value)  # make() settles the locale
+        setattr(state, name, kept)
+    return kept[1]
+
+
+def local_date(value, fmt: str = "medium") -> str:
+    """flask_babel's format_date (in the user's time zone and locale), with the locale and the zone
+    looked up once per request: a list shows a date on every row."""
+    if not value:
+        return ""
+    locale, zone = _request_kept("fieldcrm_locale_zone", lambda: (get_locale(), get_timezone()))
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    return dates.format_date(value, fmt, locale=locale)
+
+
+def request_translations():
+    """The translations of the request's locale, found once per request and locale.
+
+    flask_babel's own template gettext walks `g` about ten times per string (domain, locale, cache);
+    a page of 30 rows asks for a few hundred strings."""
+    return _request_kept("fieldcrm_translations", get_translations)
+
+
+def _install_template_gettext(env) -> None:
+    env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def init_app(app) -> None:
-    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else ""
     app.jinja_env.filters["euros"] = euros
@@ -38,6 +92,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["decimal0"] = lambda n: format_decimal(n, "#,##0") if n is not None else ""
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    _install_template_gettext(app.jinja_env)
 
     @app.before_request
     def load_the_user_first():

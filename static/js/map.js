@@ -162,42 +162,89 @@
       }
     }
 
-    function load() {
-      var params = form ? new URLSearchParams(new FormData(form)).toString() : "";
-      fetch(el.dataset.pinsUrl + (params ? "?" + params : ""), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // Server clusters: many pins in the area arrive already counted per square (maps/clusters.py);
+    // a tap zooms to the rectangle the cluster spans, and the pins inside come with the next answer.
+    var serverClusters = L.layerGroup().addTo(map);
+    function clusterMarker(c) {
+      var m = L.marker([c.lat, c.lon], { icon: clusterIcon({ getChildCount: function () { return c.n; } }),
+                                         keyboard: true, title: String(c.n) });
+      m.on("click", function (e) {
+        if (zone.drawing) { zone.add(e.latlng); return; }
+        var box = L.latLngBounds([c.b[0], c.b[1]], [c.b[2], c.b[3]]);
+        if (box.getNorthEast().equals(box.getSouthWest())) map.setView(box.getCenter(), map.getZoom() + 2);
+        else map.fitBounds(box, { padding: [24, 24] });
+      });
+      return m;
+    }
+
+    function pinMarker(data, p) {
+      // A 44 px tap target around a small coloured dot (colours in app.css, by status or segment class).
+      var look = pinLook(data, p);
+      var icon = L.divIcon({ className: "pin " + look.cls + (p.a ? " pin-approx" : ""), html: textElement("span", ""),
+                             iconSize: [44, 44], iconAnchor: [22, 22], tooltipAnchor: [12, 0] });
+      var m = L.marker([p.lat, p.lon], { icon: icon, title: p.n + (look.label ? " · " + look.label : ""), keyboard: true });
+      // While a zone is drawn, a tap on a pin is a corner of the zone, not its mini card.
+      m.on("click", function (e) { if (zone.drawing) zone.add(e.latlng); else openMini(p.id); });
+      return m;
+    }
+
+    // Only the answer to the latest question is drawn (a slow one for an area left behind is dropped).
+    var asked = 0, pending = null, settle = null;
+    // true while the last answer held every pin matching the filters (a first look without clusters)
+    var complete = false;
+    function load(fit) {
+      var params = form ? new URLSearchParams(new FormData(form)) : new URLSearchParams();
+      params.set("zoom", String(map.getZoom()));
+      if (!fit) {
+        var b = map.getBounds();
+        params.set("south", b.getSouth().toFixed(5)); params.set("west", b.getWest().toFixed(5));
+        params.set("north", b.getNorth().toFixed(5)); params.set("east", b.getEast().toFixed(5));
+      }
+      var ticket = ++asked;
+      if (pending) pending.abort();
+      pending = window.AbortController ? new AbortController() : null;
+      fetch(el.dataset.pinsUrl + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" },
+                                                            signal: pending ? pending.signal : undefined })
         .then(function (r) { return r.json(); })
         .then(function (data) {
-          if (layer) map.removeLayer(layer);
-          var clustered = !!L.markerClusterGroup;
-          layer = clustered ? L.markerClusterGroup({ chunkedLoading: true, maxClusterRadius: CLUSTER_RADIUS,
-                                                     showCoverageOnHover: false, iconCreateFunction: clusterIcon })
-                            : L.featureGroup();
-          var markers = data.pins.map(function (p) {
-            // A 44 px tap target around a small coloured dot (colours in app.css, by status or segment class).
-            var look = pinLook(data, p);
-            var icon = L.divIcon({ className: "pin " + look.cls + (p.a ? " pin-approx" : ""), html: textElement("span", ""),
-                                   iconSize: [44, 44], iconAnchor: [22, 22], tooltipAnchor: [12, 0] });
-            var m = L.marker([p.lat, p.lon], { icon: icon, title: p.n + (look.label ? " · " + look.label : ""), keyboard: true });
-            // While a zone is drawn, a tap on a pin is a corner of the zone, not its mini card.
-            m.on("click", function (e) { if (zone.drawing) zone.add(e.latlng); else openMini(p.id); });
-            return m;
-          });
-          if (clustered) { layer.addLayers(markers); } else { markers.forEach(function (m) { layer.addLayer(m); }); }
-          layer.addTo(map);
-          el.dataset.pinCount = String(data.pins.length);
+          if (ticket !== asked || !data.pins) return;
+          if (!layer) {
+            layer = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 40, maxClusterRadius: CLUSTER_RADIUS,
+                                                                  showCoverageOnHover: false, iconCreateFunction: clusterIcon })
+                                         : L.featureGroup();
+            layer.addTo(map);
+          }
+          layer.clearLayers();
+          serverClusters.clearLayers();
+          var markers = data.pins.map(function (p) { return pinMarker(data, p); });
+          if (layer.addLayers) { layer.addLayers(markers); } else { markers.forEach(function (m) { layer.addLayer(m); }); }
+          (data.clusters || []).forEach(function (c) { serverClusters.addLayer(clusterMarker(c)); });
+          el.dataset.pinCount = String(data.count);
+          complete = fit && !(data.clusters || []).length;
+          el.dataset.pinArea = fit && !complete ? "all" : "view";  // "view": the pins of the area on screen are drawn
           if (count) count.textContent = data.label;
           showLegend(data);
-          if (data.pins.length) map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 15 });
+          if (fit && data.extent) {
+            map.fitBounds([[data.extent[0], data.extent[1]], [data.extent[2], data.extent[3]]], { padding: [24, 24], maxZoom: 15 });
+          }
           el.dispatchEvent(new CustomEvent("pins:loaded", { bubbles: true }));
-        });
+        })
+        .catch(function () { /* aborted for a newer area, or offline: the pins shown stay */ });
     }
+
+    // The area moved (pan, zoom, fit to the pins): ask for its pins once it has stopped a moment.
+    map.on("moveend", function () {
+      window.clearTimeout(settle);
+      if (complete) return;  // every pin of the filters is drawn already: the browser clusters them
+      settle = window.setTimeout(function () { load(false); }, 250);
+    });
 
     if (form) {
       form.addEventListener("submit", function (e) {
         e.preventDefault();
         var params = new URLSearchParams(new FormData(form)).toString();
         history.replaceState(null, "", form.action + (params ? "?" + params : ""));
-        load();
+        load(true);
       });
       // "Colour the pins by" sits by the map (form="map-filters"): a change redraws at once.
       document.addEventListener("change", function (e) {
@@ -239,7 +286,7 @@
     if (sheet) {
       sheet.addEventListener("htmx:afterSwap", function () { sheet.scrollIntoView({ behavior: "smooth", block: "nearest" }); });
     }
-    load();
+    load(true);
   }
 
   function placeMode(el) {
@@ -285,8 +332,28 @@
     var el = document.getElementById("map");
     if (!el || !window.L) return;
     var mode = el.dataset.mode;
-    if (mode === "clients") clientsMode(el);
-    else if (mode === "place") placeMode(el);
-    else if (mode === "tour") tourMode(el);
+    whenStyled(function () {
+      if (mode === "clients") clientsMode(el);
+      else if (mode === "place") placeMode(el);
+      else if (mode === "tour") tourMode(el);
+    });
   });
+
+  // Leaflet's styles come as "print" so as not to hold the first paint (maps/_leaflet_head.html): turn
+  // them on, and build the map once they are there (its controls would jump into place otherwise).
+  function whenStyled(build) {
+    var links = Array.prototype.slice.call(document.querySelectorAll("link[data-map-style]"));
+    var waiting = 0, built = false;
+    function done() { if (!built && waiting === 0) { built = true; build(); } }
+    links.forEach(function (link) {
+      link.media = "all";
+      if (!link.sheet) {
+        waiting += 1;
+        var settle = function () { waiting -= 1; done(); };
+        link.addEventListener("load", settle, { once: true });
+        link.addEventListener("error", settle, { once: true });
+      }
+    });
+    done();
+  }
 })();

@@ -1,0 +1,38 @@
+"""Brotli / gzip for what the app sends as text: pages, htmx fragments, JSON (map pins) and static
+files (Leaflet, htmx, CSS). A reverse proxy in front may do it instead (see README): the app then
+sees no Accept-Encoding it does not already satisfy, and Flask-Compress steps aside when the answer
+already carries a Content-Encoding.
+
+What stays as it is: bodies under 500 bytes, errors and redirects, 304s, and every type outside
+COMPRESS_MIMETYPES — CSV, vCard, spreadsheets and images are downloads or already compressed, and a
+Server-Sent stream (text/event-stream) must reach the browser event by event.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_compress import Compress
+
+compress = Compress()
+
+SETTINGS = {
+    # brotli first (every phone browser asks for it), gzip for the rest; zstd/deflate add nothing
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    # static files are streamed from disk: compressed chunk by chunk, ETag and 304 kept
+    "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+    "COMPRESS_BR_LEVEL": 4,  # cheap on the worker's CPU, most of the gain (level 11 is ~20x slower)
+    "COMPRESS_LEVEL": 6,
+    "COMPRESS_MIN_SIZE": 500,
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register last-run compression. Call before any other after_request hook: Flask runs them in
+    reverse order, so compression then sees the final headers (security, Vary: HX-Request, ETag).
+
+    The pages hold a CSRF token; compressing them beside reflected input is the BREACH pattern. The
+    session cookie is SameSite=Lax, so another site cannot make the phone send the many authenticated
+    requests that attack needs."""
+    for key, value in SETTINGS.items():
+        app.config.setdefault(key, value)
+    compress.init_app(app)
