@@ -7,19 +7,41 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
 
 from fieldcrm import fieldrules
 from fieldcrm.clients.corrections import CORRECTABLE, Correction, CorrectionConflict, correct_details
 from fieldcrm.clients.forms import NOTES_MAX
 from fieldcrm.clients.normalise import format_phone
-from fieldcrm.clients.queries import get_client_or_404
 from fieldcrm.db import get_session
 from fieldcrm.web.boundary import to_int
 from fieldcrm.web.forms import rule_message
+from fieldcrm.web.guards import with_client
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("corrections", __name__)
+
+
+class CorrectionForm(FlaskForm):
+    """What the phone sends: the corrected fields (only those the rep touched may be sent), the values the
+    rep saw, and the card's version the correction was made on. Read, not validated here: the rules of
+    each value are fieldrules', applied by `_clean`, and a field left out is not a correction."""
+    phone = StringField()
+    email = StringField()
+    notes = TextAreaField()
+    seen_phone = HiddenField()
+    seen_email = HiddenField()
+    seen_notes = HiddenField()
+    version = HiddenField()
+
+    def sent(self, prefix: str = "") -> dict[str, str]:
+        """The fields of CORRECTABLE (or their seen_ twins) present in the submission, as typed."""
+        return {name: self[prefix + name].data or "" for name in CORRECTABLE if self[prefix + name].raw_data}
+
+    def typed(self) -> dict[str, str]:
+        return {field.name: field.data or "" for field in self if field.raw_data and field.name != "csrf_token"}
 
 
 def _labels() -> dict[str, str]:
@@ -30,13 +52,11 @@ def _shown(name: str, value: str | None) -> str:
     return format_phone(value) if name == "phone" and value else (value or "")
 
 
-def _clean(form, country: str | None) -> tuple[dict, dict]:
+def _clean(sent: dict[str, str], country: str | None) -> tuple[dict, dict]:
     """The clean values of the fields sent (phones in E.164), and the messages of those refused."""
     changes, errors = {}, {}
-    for name in CORRECTABLE:
-        if name not in form:
-            continue
-        text = (form.get(name) or "").strip()
+    for name, typed in sent.items():
+        text = typed.strip()
         try:
             if not text:
                 changes[name] = None
@@ -66,25 +86,25 @@ def _stored_values(client) -> dict:
 
 
 @bp.route("/clients/<int:client_id>/correct", methods=["GET", "POST"])
-@login_required
-def correct(client_id: int):
-    client = get_client_or_404(get_session(), current_user, client_id)
+@with_client
+def correct(client):
     if request.method == "GET":
         return _page(client, _stored_values(client))
-    form = request.form
-    values = {name: form.get(name, "") for name in form if name != "csrf_token"}
-    changes, errors = _clean(form, client.country)
-    version = to_int(form.get("version"), -1, minimum=-1)
+    form = CorrectionForm()
+    values = form.typed()
+    changes, errors = _clean(form.sent(), client.country)
+    version = to_int(form.version.data, -1, minimum=-1)
     if version < 0:
         errors.setdefault("phone", _("This form is incomplete. Reload the page and try again."))
     if errors:
         if request.accept_mimetypes.best == "application/json":
             return jsonify(errors=errors), 422
         return _page(client, values, errors, status=422)
-    seen = {name: form.get(f"seen_{name}", "") for name in changes}
+    sent_seen = form.sent("seen_")
+    seen = {name: sent_seen.get(name, "") for name in changes}
     # A field sent as it was shown is not a correction: someone else's change to it must stand.
     changes = {name: value for name, value in changes.items()
-               if f"seen_{name}" not in form or (value or "") != seen[name]}
+               if name not in sent_seen or (value or "") != seen[name]}
     if not changes:
         flash(_("Nothing was changed."), "success")
         return redirect(url_for("clients.detail", client_id=client.id), 303)
