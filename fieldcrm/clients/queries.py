@@ -27,7 +27,7 @@ from fieldcrm.clients.models import (
     OpeningHours,
 )
 from fieldcrm.clients.normalise import search_tokens
-from fieldcrm.clients.search import matches_tokens
+from fieldcrm.clients.search import search_clients
 
 SORTS = {
     "name": (Client.sort_name.asc(), Client.id.asc()),
@@ -147,8 +147,7 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
     stmt = scope(select(Client), actor)
     if owner is not None:  # one person's portfolio, within the actor's scope (see list_owner_or_404)
         stmt = stmt.where(Client.owner_id == owner.id)
-    if (searched := matches_tokens(search_tokens(q))) is not None:
-        stmt = stmt.where(searched)
+    stmt = search_clients(stmt, search_tokens(q))
     if stale:  # not contacted for `stale` days (or never)
         since = timeutil.now() - timedelta(days=stale)
         stmt = stmt.where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))

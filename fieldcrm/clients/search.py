@@ -1,20 +1,22 @@
 """The client search as SQL: every token of the query must appear in the folded `client.search_text`.
 
-One condition, answered by the trigram index each database has (migration 0017):
-- PostgreSQL: `search_text LIKE '%token%'` for every token, which pg_trgm's GIN index answers for
-  tokens of 3 characters or more (and it checks each row found: exact by construction);
-- SQLite: the tokens of 3 characters or more as one FTS5 query over the trigram table `client_fts` (a
-  quoted phrase matches exactly where the text contains it), the shorter ones with LIKE on what the
-  index found.
-A query made only of 1–2 character tokens has no trigram: LIKE alone, as before the index (the list
-still stops after a page, walking the portfolio in its order).
+The condition stays `search_text LIKE '%token%'` for every token (exact, LIKE's wildcards escaped), and
+each database answers it from the trigram index it has (migration 0017), so a search reads the
+matching cards, not the portfolio:
+- PostgreSQL: pg_trgm's GIN index serves those LIKEs as they are (tokens of 3 characters or more);
+- SQLite: the select starts from the FTS5 trigram table `client_fts` (a quoted phrase matches exactly
+  where the text contains it) and reads cards by id from there. `CROSS JOIN` fixes that order: left
+  to itself, SQLite without statistics walks the portfolio in the list's order and probes each card.
+A query made only of 1–2 character tokens has no trigram: the LIKEs alone, as before the index (the
+list still stops after one page, walking the portfolio in its order).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, and_, column, literal, select, table
+from sqlalchemy import column, literal, table
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.selectable import Join
 
 from fieldcrm.clients.models import Client
 
@@ -30,41 +32,36 @@ DATABASE_ONLY = frozenset({
 _fts = table("client_fts", column("rowid"), column("client_fts"))
 
 
-class _per_dialect(FunctionElement):
-    """Two spellings of one condition: FTS5 on SQLite (first clause), LIKE elsewhere (second)."""
+class _FtsFirst(Join):
+    """`client_fts CROSS JOIN client` on SQLite; just `client` elsewhere (the LIKEs use the index there)."""
 
-    type = Boolean()
     inherit_cache = True
-    name = "per_dialect"
 
 
-@compiles(_per_dialect)
-def _compile_like(element, compiler, **kw):
-    return compiler.process(list(element.clauses)[1], **kw)
+@compiles(_FtsFirst)
+def _client_only(element, compiler, **kw):
+    return compiler.process(element.right, **{**kw, "asfrom": True})
 
 
-@compiles(_per_dialect, "sqlite")
-def _compile_fts(element, compiler, **kw):
-    return compiler.process(list(element.clauses)[0], **kw)
+@compiles(_FtsFirst, "sqlite")
+def _fts_cross_join(element, compiler, **kw):
+    tables = {**kw, "asfrom": True}
+    on = {k: v for k, v in kw.items() if k != "asfrom"}
+    return (f"{compiler.process(element.left, **tables)} CROSS JOIN {compiler.process(element.right, **tables)} "
+            f"ON {compiler.process(element.onclause, **on)}")
 
 
-def _contains(token: str) -> ColumnElement:
-    return Client.search_text.contains(token, autoescape=True)
-
-
-def fts_phrase(tokens: list[str]) -> str:
+def fts_query(tokens: list[str]) -> str:
     """An FTS5 query: every token as a quoted phrase (a quote inside doubled), all required."""
     return " AND ".join('"' + token.replace('"', '""') + '"' for token in tokens)
 
 
-def matches_tokens(tokens: list[str]) -> ColumnElement | None:
-    """The condition "every token is in the client's search text", None for no token."""
-    if not tokens:
-        return None
-    like_all = and_(*(_contains(t) for t in tokens))
+def search_clients(stmt: Select, tokens: list[str]) -> Select:
+    """Narrow a select over Client to the cards whose search text holds every token."""
+    for token in tokens:
+        stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
     indexed = [t for t in tokens if len(t) >= TRIGRAM]
-    if not indexed:
-        return like_all
-    found = select(_fts.c.rowid).where(_fts.c.client_fts.op("MATCH")(literal(fts_phrase(indexed))))
-    short = [_contains(t) for t in tokens if len(t) < TRIGRAM]
-    return _per_dialect(and_(Client.id.in_(found.scalar_subquery()), *short), like_all)
+    if indexed:
+        found = (Client.id == _fts.c.rowid) & _fts.c.client_fts.op("MATCH")(literal(fts_query(indexed)))
+        stmt = stmt.select_from(_FtsFirst(_fts, Client.__table__, found))
+    return stmt

@@ -28,9 +28,9 @@ IMPORT_CSV = ("Raison sociale;Ville;Statut\r\n"
 
 def counted(db) -> dict[tuple[int, str], int]:
     """What a COUNT over the cards says, per (owner, status); owner 0 for cards without one."""
-    rows = db.exec(select(func.coalesce(Client.owner_id, 0), Client.status, func.count())
-                   .where(Client.deleted_at.is_(None)).group_by(func.coalesce(Client.owner_id, 0), Client.status))
-    return {(owner, status): n for owner, status, n in rows.all()}
+    rows = db.execute(text("SELECT coalesce(owner_id, 0), status, count(*) FROM client WHERE deleted_at IS NULL "
+                           "GROUP BY coalesce(owner_id, 0), status")).all()
+    return {(owner, status): n for owner, status, n in rows}
 
 
 def maintained(db) -> dict[tuple[int, str], int]:
