@@ -19,8 +19,8 @@ import os
 import random
 import statistics
 import sys
-import time
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -110,7 +110,7 @@ def fill_portfolio(app, n_clients: int, seed: int = 7):
             columns = set().union(*cards)
             ids = db.execute(insert(Client).returning(Client.id, sort_by_parameter_order=True),
                              [{k: card.get(k) for k in columns} for card in cards]).scalars().all()
-            rows = [{"client_id": i, **c} for i, contacts in zip(ids, people) for c in contacts]
+            rows = [{"client_id": i, **c} for i, contacts in zip(ids, people, strict=True) for c in contacts]
             if rows:
                 keys = set().union(*rows)
                 db.execute(insert(ContactPerson), [{k: r.get(k) for k in keys} for r in rows])
@@ -179,7 +179,7 @@ def run(backend: str, size: int, repeat: int, pg_url: str) -> dict[str, float]:
             actor = db.get(type(rep), rep.id)
             for label, qs, kwargs in LISTS:
                 url_path = "/clients/rows" if kwargs.get("counts") is False else "/clients"
-                report(label, lambda: _ok(http.get(f"{url_path}?{qs}", headers=HTMX)),
+                report(label, lambda path=f"{url_path}?{qs}": _ok(http.get(path, headers=HTMX)),
                        lambda kw=kwargs: queries.list_clients(db, actor, **kw), repeat)
             turn = {"i": 0}
 

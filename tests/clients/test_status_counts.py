@@ -23,7 +23,7 @@ from tests.served import csrf_token, in_parallel, serve
 IMPORT_CSV = ("Raison sociale;Ville;Statut\r\n"
               "Boulangerie Hélène;Lyon;client\r\n"
               "Garage Bernard;Marseille;prospect\r\n"
-              "Café de l'Église;Paris;lead\r\n").encode("utf-8")
+              "Café de l'Église;Paris;lead\r\n").encode()
 
 
 def counted(db) -> dict[tuple[int, str], int]:
