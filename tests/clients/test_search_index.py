@@ -4,14 +4,21 @@ LIKE's own wildcards; and the index follows every write to a card."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from fieldcrm.clients import services
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.normalise import search_tokens
 from fieldcrm.clients.queries import list_clients, matching_clients, scope
+from fieldcrm.db import make_engine
+from fieldcrm.migrate import upgrade
+from tests.conftest import PG_URL
 from tests.factories import make_client, make_user
+from tests.tours.test_one_tour_a_day import insert_row
 
 CORPUS = [
     dict(company_name="Boulangerie Hélène", city="Lyon", postal_code="69001", phone="+33478112233",
@@ -114,3 +121,22 @@ def test_a_search_that_matches_nothing_reads_no_card(app, db, corpus_rep):
     assert details.startswith("SCAN client_fts VIRTUAL TABLE"), details  # the index first…
     assert "SEARCH client USING INTEGER PRIMARY KEY" in details, details  # …then cards by id
     assert "SCAN client " not in details + " " and "USING INDEX" not in details, details
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="builds its own SQLite database at the revision before the index")
+def test_the_migration_indexes_and_counts_the_cards_already_there(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    upgrade(engine, "0016")
+    with engine.begin() as conn:
+        insert_row(conn, "app_user", id=1, email="r@x.fr", role="rep")
+        for client_id, status, deleted in ((1, "client", None), (2, "client", None), (3, "lead", None),
+                                           (4, "lead", datetime(2026, 1, 1))):
+            insert_row(conn, "client", id=client_id, owner_id=1, display_name=f"Client {client_id}", status=status,
+                       search_text=f" boulangerie numero{client_id} ", deleted_at=deleted)
+    upgrade(engine)
+    with engine.connect() as conn:
+        counts = conn.execute(text("SELECT owner_id, status, n FROM client_status_count ORDER BY status")).all()
+        assert counts == [(1, "client", 2), (1, "lead", 1)]
+        found = conn.execute(text("SELECT rowid FROM client_fts WHERE client_fts MATCH '\"numero3\"'")).all()
+        assert found == [(3,)]
+    engine.dispose()
