@@ -83,8 +83,24 @@ class Client(SQLModel, table=True):
     deleted_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
-# The list sorted by city walks one rep's portfolio in index order.
+# Each sort of the list walks one rep's portfolio in index order and stops after a page (migration 0017
+# also gives search_text a trigram index, FTS5 on SQLite, pg_trgm on PostgreSQL, and the last-contact
+# sort its (owner, last contact) index: its NULLS FIRST differs per database, see clients/search.py).
 Index("ix_client_owner_city", Client.owner_id, Client.city, Client.sort_name)
+Index("ix_client_owner_sort_name", Client.owner_id, Client.sort_name, Client.id)
+Index("ix_client_owner_status_name", Client.owner_id, Client.status, Client.sort_name, Client.id)
+Index("ix_client_owner_updated", Client.owner_id, Client.updated_at, Client.id)
+
+
+class ClientStatusCount(SQLModel, table=True):
+    """How many cards (not deleted) each owner has in each status: the list's status chips. Kept by
+    database triggers (migration 0017) in the same transaction as any write to `client`; never written
+    by the app. owner_id 0 counts the cards without an owner."""
+
+    __tablename__ = "client_status_count"
+    owner_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    status: str = Field(primary_key=True, max_length=16)
+    n: int
 
 
 class ContactPerson(SQLModel, table=True):

@@ -20,19 +20,22 @@ from fieldcrm.clients.models import (
     STATUSES,
     ChannelConsent,
     Client,
+    ClientStatusCount,
     ContactPerson,
     CustomFieldDef,
     CustomFieldValue,
     OpeningHours,
 )
 from fieldcrm.clients.normalise import search_tokens
+from fieldcrm.clients.search import search_clients
 
 SORTS = {
     "name": (Client.sort_name.asc(), Client.id.asc()),
     "city": (Client.city.asc(), Client.sort_name.asc(), Client.id.asc()),
     "updated": (Client.updated_at.desc(), Client.id.desc()),
-    # The longest without contact first (never contacted at the very top): who to call next.
-    "last_contact": (Client.last_contact_at.is_(None).desc(), Client.last_contact_at.asc(), Client.id.asc()),
+    # The longest without contact first (never contacted at the very top): who to call next. Spelt
+    # "nulls first" so that the (owner, last contact) index gives this order as it is.
+    "last_contact": (Client.last_contact_at.asc().nulls_first(), Client.id.asc()),
 }
 # What a list line (an agenda, the follow-ups) shows of a client (loading the whole card for each line costs more than the query).
 CLIENT_LINE = load_only(Client.id, Client.display_name, Client.city, Client.postal_code, Client.street, Client.country,
@@ -125,7 +128,7 @@ def assignable_assignees(db: Session, actor: User, client: Client) -> list[User]
 @dataclass
 class ClientPage:
     rows: list[Client]
-    total: int
+    total: int | None  # None (with no status counts) for a next page: the counts are on screen already
     page: int
     has_more: bool
     status_counts: dict[str, int]
@@ -149,8 +152,7 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
     stmt = scope(select(Client), actor)
     if owner is not None:  # one person's portfolio, within the actor's scope (see list_owner_or_404)
         stmt = stmt.where(Client.owner_id == owner.id)
-    for token in search_tokens(q):
-        stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
+    stmt = search_clients(stmt, search_tokens(q))
     if stale:  # not contacted for `stale` days (or never)
         since = timeutil.now() - timedelta(days=stale)
         stmt = stmt.where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
@@ -186,23 +188,37 @@ def matching_clients(db: Session, actor: User, *, q: str | None = None, status: 
 
 def list_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
                  sort: str = "name", page: int = 1, page_size: int = PAGE_SIZE,
-                 stale: int | None = None, **filters) -> ClientPage:
-    """One page of the actor's clients matching the search, with the total and per-status counts.
-    `filters`: the plugged-in ones by name (e.g. segment=<Segment>)."""
+                 stale: int | None = None, counts: bool = True, **filters) -> ClientPage:
+    """One page of the actor's clients matching the search, with the total and per-status counts
+    (`counts=False`, a next page: neither). `filters`: the plugged-in ones by name (e.g. segment=<Segment>)."""
     stmt, counts_stmt, order = _listed(actor, q, status, stale, sort, filters)
     page = max(page, 1)
     rows = list(db.exec(stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1)).all())
-    if page == 1 and status not in STATUSES and len(rows) <= page_size:
+    if not counts:
+        status_counts = {}
+    elif not (search_tokens(q) or stale or any(filters.get(name) is not None for name in registry.filters())):
+        status_counts = _maintained_counts(db, actor, filters.get("owner"))
+    elif page == 1 and status not in STATUSES and len(rows) <= page_size:
         # Every match is on this first page (the usual end of a search as you type): count them here
-        # rather than scanning the portfolio a second time.
+        # rather than reading the matches a second time.
         status_counts = dict(Counter(row.status for row in rows))
     else:
         counts_sub = counts_stmt.with_only_columns(Client.status).subquery()
         status_counts = dict(db.exec(
             select(counts_sub.c.status, func.count()).group_by(counts_sub.c.status)).all())
-    total = status_counts.get(status, 0) if status in STATUSES else sum(status_counts.values())
+    total = None if not counts else (
+        status_counts.get(status, 0) if status in STATUSES else sum(status_counts.values()))
     return ClientPage(rows=rows[:page_size], total=total, page=page, has_more=len(rows) > page_size,
                       status_counts=status_counts)
+
+
+def _maintained_counts(db: Session, actor: User, owner: User | None) -> dict[str, int]:
+    """Cards per status in the actor's reach (or one owner's), from the counters the database keeps."""
+    stmt = access.scope_owned(select(ClientStatusCount.status, func.sum(ClientStatusCount.n)),
+                              ClientStatusCount.owner_id, actor)
+    if owner is not None:
+        stmt = stmt.where(ClientStatusCount.owner_id == owner.id)
+    return {status: int(n) for status, n in db.exec(stmt.group_by(ClientStatusCount.status)).all() if n}
 
 
 def contacts_of(db: Session, client: Client) -> list[ContactPerson]:
