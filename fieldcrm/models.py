@@ -16,6 +16,7 @@ from fieldcrm.clients.models import (
     Tag,
 )
 from fieldcrm.clients.settings import OrgSettings
+from fieldcrm.dedupe.models import QueuedPair
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.geo.models import ProviderPace
 from fieldcrm.handover.models import HandOver, HandOverItem
@@ -36,7 +37,7 @@ __all__ = [
     "CampaignRecipient", "ChannelConsent", "Client", "ClientAnonymisation", "ClientTag", "ContactPerson",
     "CustomFieldDef", "CustomFieldValue", "FollowUp", "GeocodeRun", "HandOver", "HandOverItem", "ImportJob", "ImportRow", "ImportValueMap",
     "Interaction", "LoginThrottle", "OpeningHours", "OppositionFingerprint", "OrgSettings", "PrivacyRequest",
-    "ProviderPace", "Purchase", "QuickPhrase", "RegisterEntry", "RetentionRule", "RetentionRun", "Segment",
+    "ProviderPace", "Purchase", "QueuedPair", "QuickPhrase", "RegisterEntry", "RetentionRule", "RetentionRun", "Segment",
     "Tag", "Team", "TextReviewDismissal",
     "Tour", "TourStop", "User", "UserSession", "metadata",
 ]

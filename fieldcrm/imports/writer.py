@@ -4,8 +4,8 @@ Every row it writes is journaled in the same transaction (imports.undo), so the 
 A row updates the client it matches on a strong key — same SIRET or same e-mail — among the clients the
 importing user may see, as the user chose (fill the empty fields only, overwrite, skip the card, or create
 a new card anyway); else it creates one. Weak keys never merge: a shared switchboard number or the same
-name in the same postal code creates the card, and the pair shows up among the probable duplicates
-(dedupe finds them on those very keys) for a person to decide. Rows of the same file that share a strong
+name in the same postal code creates the card, and the pair is queued among the probable duplicates
+(imports.lookalikes) for a person to decide. Rows of the same file that share a strong
 key end up on one client. New clients are inserted in batches. A row that is a person at a company also
 creates (or completes) that contact person, with the function the file gives.
 """
@@ -26,6 +26,8 @@ from fieldcrm.clients.models import Client, ClientTag, ContactPerson, CustomFiel
 from fieldcrm.clients.normalise import build_search_text, fold, phone_search_forms
 from fieldcrm.clients.queries import scope
 from fieldcrm.clients.settings import org_settings
+from fieldcrm.dedupe.services import queue_pairs
+from fieldcrm.imports.lookalikes import Lookalikes
 from fieldcrm.imports.mapping import CUSTOM_PREFIX
 from fieldcrm.imports.undo import card_before, contact_entry, created_entry, updated_entry, write_journal
 from fieldcrm.timeutil import utcnow
@@ -133,6 +135,7 @@ class ClientWriter:
         self.tag_ids: dict[str, int] = {}
         self.contacts: list[tuple[_Ref, dict]] = []  # people at a company, written once the card has an id
         self.rows_on: dict[int, int] = {}  # rows of the file matching each existing card
+        self.lookalikes = Lookalikes(db, actor)
 
     def upsert(self, clean: dict, kind_given: bool = False) -> None:
         values = {k: v for k, v in clean.items() if k not in self.dropped}
@@ -145,6 +148,7 @@ class ClientWriter:
             ref = _Ref(data=values)
             self.pending.append(ref)
             self.created += 1
+            self.lookalikes.created(ref, values)
         else:
             if not kind_given:
                 values.pop("kind", None)
@@ -173,6 +177,7 @@ class ClientWriter:
         self._insert_pending()
         self._apply_updates()
         self._write_contacts()
+        queue_pairs(self.db, self.lookalikes.ready(), self.import_id)
         write_journal(self.db, self.journal)
         self.journal = []
         self.db.flush()
