@@ -13,8 +13,8 @@ from fieldcrm.accounts.models import User
 from fieldcrm.clients import services as client_services
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.queries import scope
-from fieldcrm.dedupe.queries import MAX_GROUP, shared_switchboard
 from fieldcrm.dedupe.names import company_key
+from fieldcrm.dedupe.queries import MAX_GROUP, shared_switchboard
 
 
 @dataclass
