@@ -29,7 +29,7 @@ def target_labels(custom_fields, kind: str = "clients") -> list[tuple[str, str]]
         "contact_function": _l("Function of the contact person"),
         "street": _l("Street"), "street2": _l("Address line 2"), "postal_code": _l("Postal code"),
         "city": _l("City"), "country": _l("Country"), "phone": _l("Phone"), "mobile": _l("Mobile"),
-        "email": _l("Email"), "website": _l("Website"), "status": _l("Status"), "sector": _l("Sector"),
+        "email": _l("Email"), "consent": _l("E-mail consent (opt-in, newsletter)"), "website": _l("Website"), "status": _l("Status"), "sector": _l("Sector"),
         "segment": _l("Segment / typology"), "tags": _l("Tags"), "loyalty_programme": _l("Loyalty programme"),
         "client_since": _l("Client since"), "source": _l("Source"), "notes": _l("Notes"),
         "birth_date": _l("Birth date"), "owner_email": _l("Sales rep (initials, name or e-mail)"),
@@ -83,13 +83,15 @@ def value_choices(target: str, owners) -> list[tuple[str, str]]:
         return empty + [("M", _l("Mr")), ("MME", _l("Mrs"))]
     if target == "kind":
         return empty + [("company", _l("Company")), ("person", _l("Person"))]
+    if target == "consent":
+        return [("", _l("— unknown —")), ("granted", _l("Consent given")), ("refused", _l("Consent refused"))]
     if target == "owner_email":
         return [("", _l("— the rep chosen for the import —"))] + [(str(u.id), u.name) for u in owners]
     return []
 
 
 def valid_values(owners) -> dict[str, set[str]]:
-    valid = {t: {v for v, _ in value_choices(t, owners)} for t in ("status", "civility", "kind", "owner_email")}
+    valid = {t: {v for v, _ in value_choices(t, owners)} for t in ("status", "civility", "kind", "consent", "owner_email")}
     valid["country"] = set(phonenumbers.SUPPORTED_REGIONS)
     return valid
 

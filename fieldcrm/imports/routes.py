@@ -181,6 +181,8 @@ def undo(job):
     if request.method == "POST":
         if services.request_undo(db, job):
             flash(_("The import is being undone."), "success")
+        elif job.status in ("undoing", "undone"):  # pressed twice, or by two people at once: done once
+            flash(_("This import was already being undone: it is taken back once, nothing more to do."), "info")
         else:
             flash(_("This import can no longer be undone."), "error")
         return redirect(url_for("imports.detail", import_id=job.id), 303)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import openpyxl
+import phonenumbers
 import pytest
 from sqlmodel import select
 
 from fieldcrm.clients.models import Client, ClientTag
+from fieldcrm.clients.normalise import phone_search_forms
 from fieldcrm.dedupe.queries import find_duplicates
 from fieldcrm.imports.models import ImportJob
 from tests.factories import make_client, make_user, portfolio_world
@@ -430,3 +433,11 @@ def test_the_imports_search_text_is_the_one_the_app_builds(values):
     words = [values.get(k) for k in ("company_name", "first_name", "last_name", "city", "postal_code", "email",
                                      "sector", "segment")] + values.get("tags", [])
     assert search_text_for(values) == build_search_text(words, [values.get("phone"), values.get("mobile")])
+
+
+@pytest.mark.parametrize("e164", ["+33478000001", "+33612345678", "+33970000000", "+33899000000"])
+def test_french_numbers_get_the_search_forms_phonenumbers_gives_without_parsing(e164):
+    # The import builds these for thousands of rows without parsing; they must be what parsing gives.
+    national = re.sub(r"\D", "", phonenumbers.format_number(phonenumbers.parse(e164, None),
+                                                              phonenumbers.PhoneNumberFormat.NATIONAL))
+    assert phone_search_forms(e164) == f"{national} {e164[1:]}"
