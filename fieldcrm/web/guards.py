@@ -3,7 +3,7 @@ record a route takes by id: the view receives the loaded record, never the raw i
 its capability's `get_x_or_404`, which raises access.NotVisible (answered 404) out of reach.
 
 Only routes modules use these (tests/test_layering.py lets them, and only them, import this module
-from any floor). Tours and imports still keep theirs next to their routes."""
+from any floor). Tours still keep theirs next to their routes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from fieldcrm.accounts.queries import get_user_or_404
 from fieldcrm.clients.queries import get_client_or_404
 from fieldcrm.db import get_session
 from fieldcrm.followups.queries import get_appointment_or_404, get_followup_or_404
+from fieldcrm.imports.queries import get_import_or_404
 from fieldcrm.visits.queries import get_interaction_or_404
 
 
@@ -32,6 +33,18 @@ def with_client(view=None, *, include_deleted: bool = False):
         return wrapper
 
     return decorate(view) if view else decorate
+
+
+def with_import(fn):
+    """Replace the `import_id` URL argument by the loaded import (`job`): the actor's own, or within a
+    manager's or admin's reach; else 404."""
+
+    @wraps(fn)
+    @login_required
+    def wrapper(*args, import_id: int, **kwargs):
+        return fn(*args, job=get_import_or_404(get_session(), current_user, import_id), **kwargs)
+
+    return wrapper
 
 
 def admin_required(fn):
