@@ -53,10 +53,13 @@ class WriteResult:
     objected: int = 0
 
 
-def search_text_for(d: dict) -> str:
-    """The maintained search column of a new client, as clients.normalise.build_search_text builds it."""
+def search_text_for(d: dict, people: list[dict] = ()) -> str:
+    """The maintained search column of a new client with its contact `people` (as they will be inserted),
+    as clients.services.search_columns builds it."""
     words = [d.get(k) for k in ("company_name", "first_name", "last_name", "city", "postal_code", "email",
                                 "sector", "segment")] + list(d.get("tags", []))
+    for person in people:
+        words += [person.get("first_name"), person.get("last_name"), None, person.get("function")]
     text = build_search_text(words, [])
     digits = " ".join(phone_search_forms(p) for p in (d.get("phone"), d.get("mobile")) if p)
     return f"{text[:-1]}{digits} "
@@ -130,6 +133,7 @@ class ClientWriter:
         self.rows_on: dict[int, int] = {}  # rows of the file matching each existing card
         self.lookalikes = Lookalikes(db, actor)
         self.consents: list[tuple[_Ref, str]] = []  # e-mail consents, written once the card has an id
+        self.texts_done: set[int] = set()  # cards inserted by this batch, their people in their search text
 
     def upsert(self, clean: dict, kind_given: bool = False) -> None:
         values = {k: v for k, v in clean.items() if k not in self.dropped}
@@ -224,9 +228,11 @@ class ClientWriter:
         return rows
 
     def _insert_pending(self) -> None:
+        self.texts_done = set()
         if not self.pending:
             return
         now, actor = utcnow(), self.actor
+        people = self._people_of_pending()
         rows = []
         for ref in self.pending:
             d = ref.data
@@ -238,7 +244,7 @@ class ClientWriter:
                 do_not_contact=bool(d.get("do_not_contact")),
                 do_not_contact_at=now if d.get("do_not_contact") else None,
                 display_name=name[:220], sort_name=fold(name)[:220],
-                search_text=search_text_for(d),
+                search_text=search_text_for(d, people.get(id(ref), [])),
                 created_at=now, updated_at=now, created_by_id=actor.id, updated_by_id=actor.id, version=1,
             )
             rows.append(row)
@@ -256,9 +262,25 @@ class ClientWriter:
             self.db.execute(insert(ClientTag), tag_rows)
         if custom_rows:
             self.db.execute(insert(CustomFieldValue), custom_rows)
+        self.texts_done = {ref.id for ref in self.pending}  # their people are in the text already
         for ref in self.pending:
             ref.data = {}
         self.pending = []
+
+    def _people_of_pending(self) -> dict[int, list[dict]]:
+        """The contact people each new card will get in this batch, as _write_contacts inserts them (a
+        person named twice once, with the first function given), so the card's search text is right at
+        its insert and needs no second write."""
+        people: dict[int, dict[str, dict]] = {}
+        for ref, person in self.contacts:
+            if ref.id is None:
+                key = fold(f"{person.get('first_name') or ''} {person['last_name']}")
+                known = people.setdefault(id(ref), {})
+                if key in known:
+                    known[key]["function"] = known[key].get("function") or person.get("function")
+                else:
+                    known[key] = dict(person)
+        return {ref: list(named.values()) for ref, named in people.items()}
 
     def _apply_updates(self) -> None:
         if not self.updates:
@@ -332,7 +354,8 @@ class ClientWriter:
             if existing is None:
                 known[key] = {"client_id": ref.id, **person}
                 new_rows.append(known[key])
-                changed.add(ref.id)
+                if ref.id not in self.texts_done:
+                    changed.add(ref.id)
                 continue
             function = person.get("function")
             if isinstance(existing, dict):  # named twice in this batch

@@ -12,6 +12,7 @@ import phonenumbers
 import pytest
 from sqlmodel import select
 
+from fieldcrm.clients import services as client_services
 from fieldcrm.clients.models import Client, ClientTag
 from fieldcrm.clients.normalise import phone_search_forms
 from fieldcrm.dedupe.queries import find_duplicates
@@ -441,3 +442,26 @@ def test_french_numbers_get_the_search_forms_phonenumbers_gives_without_parsing(
     national = re.sub(r"\D", "", phonenumbers.format_number(phonenumbers.parse(e164, None),
                                                               phonenumbers.PhoneNumberFormat.NATIONAL))
     assert phone_search_forms(e164) == f"{national} {e164[1:]}"
+
+
+def test_imported_cards_get_the_search_text_the_card_form_builds_with_their_contact_people(app, db, login,
+                                                                                           client, rep):
+    login(rep)
+    data = ("Raison sociale;Nom;Prénom;Fonction;E-mail;Tél.\n"
+            "Salon Rose;Petit;Léa;Gérante;rose@ex.fr;04 78 00 00 01\n"
+            "Salon Rose;Petit;Léa;Coiffeuse;rose@ex.fr;\n"  # the same person again: one contact
+            "Salon Rose;Roy;Paul;;rose@ex.fr;\n"
+            "Bar Neuf;Martin;Zoé;Patronne;neuf@ex.fr;06 12 34 56 78\n").encode()
+    _upload(client, data, "people.csv")
+    job = _job(db)
+    client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run"))
+    db.expire_all()
+    cards = db.exec(select(Client)).all()
+    assert len(cards) == 2
+    for card in cards:
+        imported = card.search_text
+        client_services.refresh_search_text(db, card)
+        assert imported == card.search_text
+    rose = next(c for c in cards if c.company_name == "Salon Rose")
+    assert "gerante" in rose.search_text and "roy" in rose.search_text and "coiffeuse" not in rose.search_text
+    db.rollback()
