@@ -107,9 +107,10 @@ def undo_import(db: Session, job: ImportJob, keep_history: bool = False, pause: 
                 if not entries:
                     db.rollback()
                     break
+                _lock_cards(db, [e.row_id for e in entries if e.table_name == "client"])
                 for entry in entries:
-                    if entry.table_name == "client":
-                        _lock_card(db, entry.row_id, pause)
+                    if pause and entry.table_name == "client":
+                        time.sleep(pause)
                     if keep_history and _kept_with_history(db, entry):
                         if entry.table_name == "client":
                             result.kept_ids.append(entry.row_id)
@@ -126,12 +127,12 @@ def undo_import(db: Session, job: ImportJob, keep_history: bool = False, pause: 
     return result
 
 
-def _lock_card(db: Session, client_id: int, pause: float) -> None:
-    """Hold the card until the batch commits: a save that started before waits or has committed."""
-    db.exec(select(Client).where(Client.id == client_id).with_for_update()
-            .execution_options(populate_existing=True)).first()
-    if pause:
-        time.sleep(pause)
+def _lock_cards(db: Session, client_ids: list[int]) -> None:
+    """Hold the batch's cards until it commits (one statement): a save that started before has committed
+    and is seen, one that starts after waits, then meets the version the undo left."""
+    if client_ids:
+        db.exec(select(Client).where(Client.id.in_(client_ids)).order_by(Client.id).with_for_update()
+                .execution_options(populate_existing=True)).all()
 
 
 def _kept_with_history(db: Session, entry: ImportRow) -> bool:
