@@ -4,17 +4,14 @@ the duplicates screen), and goes when the import is undone."""
 
 from __future__ import annotations
 
-import io
-import json
-
 import pytest
 from sqlmodel import select
 
 from fieldcrm.clients.models import Client
 from fieldcrm.dedupe.models import QueuedPair
-from fieldcrm.imports.models import ImportJob
 from fieldcrm.imports.undo import undo_import
 from tests.factories import make_client, make_user
+from tests.imports.helpers import run_file
 
 FILE = ("Raison sociale;CP;Ville;Tél.\n"
         "Boulangerie Martin SARL;69001;Lyon;\n"  # same name (legal form aside), same postal code
@@ -29,16 +26,6 @@ def rep(db):
     return make_user(db, "rep", locale="en")
 
 
-def _run(http, db) -> ImportJob:
-    http.post("/imports", data={"file": (io.BytesIO(FILE), "f.csv")}, content_type="multipart/form-data")
-    db.expire_all()
-    job = db.exec(select(ImportJob).order_by(ImportJob.id.desc())).first()
-    data = {f"col-{i}": t for i, t in json.loads(job.mapping).items()}
-    http.post(f"/imports/{job.id}/mapping", data={**data, "action": "run"})
-    db.expire_all()
-    return db.exec(select(ImportJob).where(ImportJob.id == job.id)).one()
-
-
 def _names(db, pair: QueuedPair) -> set[str]:
     return {db.get(Client, pair.first_id).display_name, db.get(Client, pair.second_id).display_name}
 
@@ -47,7 +34,7 @@ def test_weak_keys_create_the_card_and_queue_the_pair_for_the_duplicates_screen(
     martin = make_client(db, rep, company_name="Boulangerie Martin", postal_code="69001", city="Lyon")
     make_client(db, rep, company_name="Siège Martin", postal_code="69002", city="Lyon", phone="+33478000001")
     login(rep)
-    job = _run(client, db)
+    job = run_file(client, db, FILE)
     assert job.status == "done" and (job.created_count, job.updated_count) == (5, 0)  # nothing merged
     pairs = db.exec(select(QueuedPair).order_by(QueuedPair.id)).all()
     assert {frozenset(_names(db, p)) | {p.reason} for p in pairs} == {
