@@ -90,6 +90,7 @@ def _mapping_context(job, mapping, values=None, options=None, **extra):
             "update_modes": update_mode_labels(), "owners": owners, "owner_names": {u.id: u.name for u in owners},
             "default_owner": checking.default_owner_id(db, current_user, options or checking.options_of(job)),
             "value_columns": values, "value_choices": {c.target: value_choices(c.target, owners) for c in values},
+            "consent_labels": dict(value_choices("consent", owners)),
             **extra}
 
 

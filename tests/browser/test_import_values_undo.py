@@ -53,6 +53,8 @@ def test_value_mapping_then_undo_on_a_narrow_phone(page: Page, live_url, live_db
     preview = page.locator("#import-preview")
     expect(preview).to_be_visible()
     expect(page.locator("#import-review")).to_be_visible()  # the Cave matches by e-mail: 1 card updated
+    expect(preview).to_contain_text("Consentement donné")  # the preview says it in words, never "granted"
+    expect(preview).not_to_contain_text("granted")
     expect(partner).to_have_value("client")  # the choice is kept
     screenshot(page, "01-value-mapping-360px")
     assert_fits_narrow_phone(page, screenshot, "01-value-mapping")
