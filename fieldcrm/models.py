@@ -8,6 +8,7 @@ import fieldcrm.agenda.models
 import fieldcrm.audit.models
 import fieldcrm.clients.models
 import fieldcrm.clients.settings
+import fieldcrm.dedupe.models
 import fieldcrm.followups.models
 import fieldcrm.geo.models
 import fieldcrm.handover.models

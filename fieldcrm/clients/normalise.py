@@ -38,6 +38,8 @@ def phone_search_forms(e164: str | None) -> str:
     """Digits a user may type for this number: national (0612345678) and international (33612345678)."""
     if not e164:
         return ""
+    if len(e164) == 12 and e164.startswith("+33") and e164[1:].isdigit():
+        return f"0{e164[3:]} {e164[1:]}"  # a French number: no parsing (an import builds thousands)
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

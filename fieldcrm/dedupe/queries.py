@@ -33,6 +33,7 @@ from fieldcrm.clients.models import (
 from fieldcrm.clients.normalise import fold
 from fieldcrm.clients.queries import get_client_or_404, scope
 from fieldcrm.dedupe.choices import default_consent, default_custom, same_consent
+from fieldcrm.dedupe.models import QueuedPair
 from fieldcrm.dedupe.names import SUBSET_SCORE, company_key, distinctive_words, name_score
 
 NAME_CUTOFF = 88  # token_sort_ratio on folded names within one postal code
@@ -40,7 +41,8 @@ SWITCHBOARD_NAME_SCORE = 80  # a phone shared across towns pairs two cards only 
 MAX_GROUP = 12  # an email or phone shared by more cards is a head office or a switchboard, not a duplicate
 REASONS = {"siret": (100, _l("same SIRET")), "email": (95, _l("same email")), "phone": (90, _l("same phone")),
            "name": (0, _l("similar name, same postal code")),
-           "same_name": (85, _l("same name, one card without a postal code"))}
+           "same_name": (85, _l("same name, one card without a postal code")),
+           "queued": (90, _l("queued at import: same phone or same name"))}
 
 
 @dataclass
@@ -60,6 +62,12 @@ def dismissed_pairs(db: Session) -> set[tuple[int, int]]:
     rows = db.exec(select(AuditEvent.subject_id, AuditEvent.other_id)
                    .where(AuditEvent.action == "not_duplicate", AuditEvent.undone_at.is_(None))).all()
     return {tuple(sorted(r)) for r in rows}
+
+
+def queued_pairs(db: Session) -> list[tuple[int, int]]:
+    """Pairs an import queued for a person to look at (a merge may have made one a card with itself)."""
+    return db.exec(select(QueuedPair.first_id, QueuedPair.second_id)
+                   .where(QueuedPair.first_id != QueuedPair.second_id)).all()
 
 
 def find_duplicates(db: Session, actor: User, limit: int | None = 200) -> list[DuplicatePair]:
@@ -93,19 +101,23 @@ def find_duplicates(db: Session, actor: User, limit: int | None = 200) -> list[D
         for a, b in itertools.combinations(sorted(ids), 2):
             if not (by_id[a].postal_code and by_id[b].postal_code):
                 found[(a, b)]["same_name"] = REASONS["same_name"][0]
+    for a, b in queued_pairs(db):
+        if a in by_id and b in by_id:
+            found[(a, b)]["queued"] = REASONS["queued"][0]
     skip = dismissed_pairs(db)
     pairs = []
     for (a, b), reasons in found.items():
-        if (a, b) in skip or _shared_switchboard(by_id[a], by_id[b], reasons):
+        if (a, b) in skip or shared_switchboard(by_id[a], by_id[b], reasons):
             continue
         score = min(100, max(reasons.values()) + 3 * (len(reasons) - 1))
-        labels = [str(REASONS[k][1]) for k in ("siret", "email", "phone", "name", "same_name") if k in reasons]
+        labels = [str(REASONS[k][1]) for k in ("siret", "email", "phone", "name", "same_name") if k in reasons] \
+            or [str(REASONS["queued"][1])]
         pairs.append(DuplicatePair(by_id[a], by_id[b], score, labels))
     pairs.sort(key=lambda p: (-p.score, p.first.id, p.second.id))
     return pairs[:limit] if limit else pairs
 
 
-def _shared_switchboard(first, second, reasons: dict) -> bool:
+def shared_switchboard(first, second, reasons: dict) -> bool:
     """Only the phone in common, in two towns, under names that differ: a head office's or a shared
     switchboard's number, not one business twice."""
     if set(reasons) != {"phone"} or not (first.postal_code and second.postal_code):

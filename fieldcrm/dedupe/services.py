@@ -25,7 +25,9 @@ from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients import services as client_services
 from fieldcrm.clients.erasure import client_foreign_keys
 from fieldcrm.clients.models import ChannelConsent, Client, ClientTag, CustomFieldValue
+from fieldcrm.db import dialect_insert
 from fieldcrm.dedupe.choices import OTHER, MergeChoices, default_consent, default_custom, kept_tags
+from fieldcrm.dedupe.models import QueuedPair
 from fieldcrm.timeutil import utcnow
 from fieldcrm.web.templating import N_
 
@@ -263,3 +265,13 @@ def dismiss_pair(db: Session, actor: User, first: Client, second: Client) -> Non
     a, b = sorted((first.id, second.id))
     db.add(AuditEvent(action="not_duplicate", actor_id=actor.id, subject_id=a, other_id=b))
     db.commit()
+
+
+def queue_pairs(db: Session, pairs: list[tuple[int, int, str]], import_id: int | None = None) -> None:
+    """Queue (card, card, reason) pairs as probable duplicates, in the caller's transaction (an import
+    queues what it created next to a look-alike without merging it). A pair already queued stays as is."""
+    rows = [{"first_id": min(a, b), "second_id": max(a, b), "reason": reason, "import_id": import_id,
+             "created_at": utcnow()} for a, b, reason in pairs if a != b]
+    for start in range(0, len(rows), 500):  # bounded statements (SQLite's limit on parameters)
+        db.execute(dialect_insert(db, QueuedPair.__table__).values(rows[start:start + 500]).on_conflict_do_nothing(
+            index_elements=["first_id", "second_id"]))

@@ -1,13 +1,72 @@
-"""Labels for the mapping screen and the reading of the mapping form (kept as the user left it)."""
+"""The import wizard's forms (the upload, the mapping screen: WTForms, see fieldcrm.web.forms), their labels,
+and the reading of the choices posted (kept as the user left them)."""
 
 from __future__ import annotations
 
 import phonenumbers
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import StringField
+from wtforms.validators import ValidationError
 
 from fieldcrm.imports.mapping import CUSTOM_PREFIX, IGNORE, MULTI_VALUED, TARGETS
 from fieldcrm.imports.models import UPDATE_MODES
 from fieldcrm.imports.purchases import PURCHASE_TARGETS
+from fieldcrm.imports.valuemaps import ValueColumn, read_value_maps
+from fieldcrm.web.forms import SUBMITTED, submitted_formdata
+
+IMPORT_KINDS = ("clients", "purchases")
+
+
+class UploadForm(FlaskForm):
+    """The file to import, and whether it holds clients or purchases."""
+
+    file = FileField()
+    kind = StringField(default="clients")
+
+    def validate_file(self, field):
+        if field.data is None or not getattr(field.data, "filename", ""):
+            raise ValidationError(_("Choose a file to import."))
+
+    def validate_kind(self, field):
+        if field.data not in IMPORT_KINDS:
+            field.data = "clients"
+
+
+class MappingForm(FlaskForm):
+    """The mapping screen: a target per column (col-<i>), a target value per distinct value of the
+    vocabulary columns (vk-/vm-<target>-<n>), what matched cards get, whose portfolio, title case, what
+    to do with rows in error, and whether to preview or run. Their number depends on the file, so the
+    form reads them itself from what was posted; anything unknown falls back to its default."""
+
+    action = StringField(default="preview")
+    error_mode = StringField(default="skip")
+    update_mode = StringField(default="fill_empty")
+    owner_id = StringField(default="")
+    title_case = StringField(default="")
+
+    def __init__(self, formdata=SUBMITTED, **kwargs):
+        if formdata is SUBMITTED:
+            formdata = submitted_formdata()
+        super().__init__(formdata, **kwargs)
+        self.raw = formdata or {}
+
+    def columns(self, column_count: int, valid: set[str]) -> dict[int, str]:
+        return read_mapping(self.raw, column_count, valid)
+
+    def options(self, owners, current: dict) -> dict:
+        return read_options(self.raw, owners, current)
+
+    def value_maps(self, columns: list[ValueColumn], valid: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+        return read_value_maps(self.raw, columns, valid)
+
+    def rows_in_error(self) -> str:
+        return self.error_mode.data if self.error_mode.data in ("skip", "refuse") else "skip"
+
+    def runs(self) -> bool:
+        return self.action.data == "run"
 
 
 def purchase_target_labels() -> list[tuple[str, str]]:
@@ -29,7 +88,7 @@ def target_labels(custom_fields, kind: str = "clients") -> list[tuple[str, str]]
         "contact_function": _l("Function of the contact person"),
         "street": _l("Street"), "street2": _l("Address line 2"), "postal_code": _l("Postal code"),
         "city": _l("City"), "country": _l("Country"), "phone": _l("Phone"), "mobile": _l("Mobile"),
-        "email": _l("Email"), "website": _l("Website"), "status": _l("Status"), "sector": _l("Sector"),
+        "email": _l("Email"), "consent": _l("E-mail consent (opt-in, newsletter)"), "website": _l("Website"), "status": _l("Status"), "sector": _l("Sector"),
         "segment": _l("Segment / typology"), "tags": _l("Tags"), "loyalty_programme": _l("Loyalty programme"),
         "client_since": _l("Client since"), "source": _l("Source"), "notes": _l("Notes"),
         "birth_date": _l("Birth date"), "owner_email": _l("Sales rep (initials, name or e-mail)"),
@@ -83,13 +142,15 @@ def value_choices(target: str, owners) -> list[tuple[str, str]]:
         return empty + [("M", _l("Mr")), ("MME", _l("Mrs"))]
     if target == "kind":
         return empty + [("company", _l("Company")), ("person", _l("Person"))]
+    if target == "consent":
+        return [("", _l("— unknown —")), ("granted", _l("Consent given")), ("refused", _l("Consent refused"))]
     if target == "owner_email":
         return [("", _l("— the rep chosen for the import —"))] + [(str(u.id), u.name) for u in owners]
     return []
 
 
 def valid_values(owners) -> dict[str, set[str]]:
-    valid = {t: {v for v, _ in value_choices(t, owners)} for t in ("status", "civility", "kind", "owner_email")}
+    valid = {t: {v for v, _ in value_choices(t, owners)} for t in ("status", "civility", "kind", "consent", "owner_email")}
     valid["country"] = set(phonenumbers.SUPPORTED_REGIONS)
     return valid
 

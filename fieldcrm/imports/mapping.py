@@ -13,7 +13,7 @@ CUSTOM_PREFIX = "custom:"
 TARGETS = (
     "kind", "company_name", "siret", "civility", "first_name", "last_name", "full_name", "contact_function",
     "street", "street2",
-    "postal_code", "city", "country", "phone", "mobile", "email", "website", "status", "sector", "segment",
+    "postal_code", "city", "country", "phone", "mobile", "email", "consent", "website", "status", "sector", "segment",
     "tags", "loyalty_programme", "client_since", "source", "notes", "birth_date", "owner_email",
     "visit_cadence_days",
 )
@@ -53,6 +53,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                "téléphone mobile", "mobile phone", "cell", "cell phone", "cellphone"),
     "email": ("e-mail", "email", "mail", "courriel", "mél", "adresse mail", "adresse e-mail",
               "adresse électronique", "email address", "e-mail address"),
+    "consent": ("consentement", "consentement e-mail", "consentement email", "consentement marketing",
+                "consentement rgpd", "accord e-mailing", "accepte les e-mails", "opt-in", "opt in", "optin",
+                "opt-in e-mail", "newsletter", "abonné newsletter", "inscrit newsletter", "email consent",
+                "marketing consent", "email opt in", "marketing email consent", "gdpr consent"),
     "website": ("site web", "site internet", "site", "web", "url", "website", "internet", "web site"),
     "status": ("statut", "statut client", "status", "état", "stade", "étape", "stage", "lifecycle stage",
                "lead status", "statut du lead", "cycle de vie", "phase du cycle de vie"),

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-from functools import wraps
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -17,9 +16,9 @@ from fieldcrm.accounts.queries import assignable_owners
 from fieldcrm.db import get_session
 from fieldcrm.imports import checking, files, lease, services
 from fieldcrm.imports.forms import (
+    MappingForm,
+    UploadForm,
     duplicate_targets,
-    read_mapping,
-    read_options,
     state_labels,
     target_labels,
     update_mode_labels,
@@ -28,9 +27,9 @@ from fieldcrm.imports.forms import (
 )
 from fieldcrm.imports.limits import FILE_ERRORS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, ImportFileError
 from fieldcrm.imports.models import RUNNING_STATES, ImportJob
-from fieldcrm.imports.queries import get_import_or_404
 from fieldcrm.imports.undo import JOURNAL_DAYS, undo_summary
-from fieldcrm.imports.valuemaps import read_value_maps, with_choices
+from fieldcrm.imports.valuemaps import with_choices
+from fieldcrm.web.guards import with_import
 from fieldcrm.web.htmx import is_htmx, redirect_for_htmx, render
 from fieldcrm.web.rate_limits import rate_limited
 from fieldcrm.web.spreadsheet import spreadsheet_safe
@@ -51,15 +50,6 @@ def file_error_message(code: str | None, params: dict | None) -> str:
     return _("The import failed unexpectedly. Nothing was imported; please try again.")
 
 
-def _with_import(fn):
-    @wraps(fn)
-    @login_required
-    def wrapper(import_id: int, **kwargs):
-        return fn(get_import_or_404(get_session(), current_user, import_id), **kwargs)
-
-    return wrapper
-
-
 def _recent(db):
     return list(db.exec(select(ImportJob).where(ImportJob.owner_id == current_user.id)
                         .order_by(ImportJob.created_at.desc()).limit(10)).all())
@@ -71,18 +61,17 @@ def _recent(db):
 def index():
     db = get_session()
     error = None
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            error = _("Choose a file to import.")
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            job = services.upload(db, current_user, form.file.data.filename, form.file.data.stream,
+                                  kind=form.kind.data)
+        except ImportFileError as exc:
+            error = file_error_message(exc.code, exc.message_params)
         else:
-            try:
-                job = services.upload(db, current_user, upload.filename, upload.stream,
-                                      kind=request.form.get("kind", "clients"))
-            except ImportFileError as exc:
-                error = file_error_message(exc.code, exc.message_params)
-            else:
-                return redirect(url_for("imports.mapping", import_id=job.id), 303)
+            return redirect(url_for("imports.mapping", import_id=job.id), 303)
+    elif form.is_submitted():
+        error = next((str(m) for messages in form.errors.values() for m in messages), None)
     status = 422 if error else 200
     return render("imports/index.html", "imports/_upload.html", status=status, error=error,
                   limits=_limits(), jobs=_recent(db), states=state_labels())
@@ -101,11 +90,12 @@ def _mapping_context(job, mapping, values=None, options=None, **extra):
             "update_modes": update_mode_labels(), "owners": owners, "owner_names": {u.id: u.name for u in owners},
             "default_owner": checking.default_owner_id(db, current_user, options or checking.options_of(job)),
             "value_columns": values, "value_choices": {c.target: value_choices(c.target, owners) for c in values},
+            "consent_labels": dict(value_choices("consent", owners)),
             **extra}
 
 
 @bp.route("/imports/<int:import_id>/mapping", methods=["GET", "POST"])
-@_with_import
+@with_import
 def mapping(job):
     db = get_session()
     if job.status != "mapping":
@@ -114,24 +104,27 @@ def mapping(job):
         if request.method == "GET":
             return render("imports/mapping.html", "imports/_mapping.html",
                           **_mapping_context(job, checking.mapping_of(job)))
+        form = MappingForm()
         with files.open_job_sheet(job) as sheet:
             headers = sheet.headers
             columns = len(headers)
-        chosen = read_mapping(request.form, columns, checking.valid_targets(db, job.kind))
-        mode = request.form.get("error_mode", "skip")
+        chosen = form.columns(columns, checking.valid_targets(db, job.kind))
         owners = assignable_owners(db, current_user)
-        options = read_options(request.form, owners, checking.options_of(job))
+        options = form.options(owners, checking.options_of(job))
         values = services.value_step(db, current_user, job, chosen, chosen=options["value_maps"])
-        options["value_maps"] = read_value_maps(request.form, values, valid_values(owners))
+        options["value_maps"] = form.value_maps(values, valid_values(owners))
         values = with_choices(values, options["value_maps"])
-        services.save_choices(db, job, chosen, mode, options)
         problems = []
+        if form.validate_on_submit():
+            services.save_choices(db, job, chosen, form.rows_in_error(), options)
+        else:  # sent without a valid token: shown again as it was, nothing saved or started
+            problems.append(_("The form has expired: check your choices and send it again."))
         if all(t == "ignore" for t in chosen.values()):
             problems.append(_("Choose at least one column to import."))
         for target in sorted(duplicate_targets(chosen)):
             problems.append(_("Two columns feed the same field “%(field)s”: keep only one.",
                               field=dict(target_labels(checking.custom_fields(db), job.kind)).get(target, target)))
-        if problems or request.form.get("action") != "run":
+        if problems or not form.runs():
             preview = None if problems else services.preview(db, current_user, job, chosen, options)
             return render("imports/mapping.html", "imports/_mapping.html", status=422 if problems else 200,
                           **_mapping_context(job, chosen, values, options, problems=problems, preview=preview))
@@ -145,7 +138,7 @@ def mapping(job):
 
 
 @bp.get("/imports/<int:import_id>")
-@_with_import
+@with_import
 def detail(job):
     errors = files.error_rows(job)[:100] if job.status in ("done", "refused") else []
     warned = files.warning_rows(job)[:100] if job.status == "done" else []
@@ -164,7 +157,7 @@ def detail(job):
 
 
 @bp.post("/imports/<int:import_id>/cancel")
-@_with_import
+@with_import
 def cancel(job):
     if services.request_cancel(get_session(), job):
         flash(_("The import is being cancelled: nothing will be imported."), "success")
@@ -174,13 +167,15 @@ def cancel(job):
 
 
 @bp.route("/imports/<int:import_id>/undo", methods=["GET", "POST"])
-@_with_import
+@with_import
 def undo(job):
     """GET: what undoing would do (cards removed, put back, kept for their history); POST: do it."""
     db = get_session()
     if request.method == "POST":
         if services.request_undo(db, job):
             flash(_("The import is being undone."), "success")
+        elif job.status in ("undoing", "undone"):  # pressed twice, or by two people at once: done once
+            flash(_("This import was already being undone: it is taken back once, nothing more to do."), "info")
         else:
             flash(_("This import can no longer be undone."), "error")
         return redirect(url_for("imports.detail", import_id=job.id), 303)
@@ -189,7 +184,7 @@ def undo(job):
 
 
 @bp.get("/imports/<int:import_id>/errors.csv")
-@_with_import
+@with_import
 def error_report(job):
     """The rows that were not imported, as in the file, with a reason column (French Excel ready).
     Built from the report kept after the import (the uploaded file itself is already deleted)."""

@@ -71,7 +71,8 @@ def undo_stopped_import(job_id: int) -> None:
         if job is not None and job.status in ("failed", "cancelled"):
             undo_import(db, job)
         elif job is not None and job.status == "undoing":
-            result = undo_import(db, job, keep_history=True)
+            result = undo_import(db, job, keep_history=True,
+                                 pause=float(current_app.config.get("IMPORT_ROW_DELAY") or 0))
             job = db.get(ImportJob, job_id)
             options = json.loads(job.options or "{}")
             options["kept_after_undo"] = len(result.kept_ids)

@@ -23,6 +23,8 @@ from sqlmodel import Session, select
 from fieldcrm.clients import services as client_services
 from fieldcrm.clients.erasure import dependant_counts, on_client_purge
 from fieldcrm.clients.models import Client, ClientTag, ContactPerson, CustomFieldValue, Tag
+from fieldcrm.db import exclusive
+from fieldcrm.imports.consents import undo_consent
 from fieldcrm.imports.models import ImportJob, ImportRow
 from fieldcrm.imports.staging import dumps_values, loads_values
 from fieldcrm.sales.models import Purchase
@@ -81,35 +83,56 @@ def write_journal(db: Session, entries: list[dict]) -> None:
         db.execute(insert(ImportRow), entries)
 
 
-def undo_import(db: Session, job: ImportJob, keep_history: bool = False) -> UndoResult:
+def undo_import(db: Session, job: ImportJob, keep_history: bool = False, pause: float = 0.0) -> UndoResult:
     """Undo everything the import wrote, newest first, in short transactions: created clients and
     purchases deleted, updated cards put back, tags it created deleted if nothing uses them any more.
     With `keep_history` (a finished import taken back later), a created card on which something was
     logged since (a visit, a follow-up, a purchase...) is kept, with that history, and counted.
     Safe to call again after an interruption. The session is emptied after each transaction (its
-    objects are detached)."""
+    objects are detached).
+
+    A user may save one of the cards meanwhile: each card is read locked (FOR UPDATE on PostgreSQL, the
+    write lock taken before reading on SQLite), so either the save comes first and the undo sees it, or
+    the undo does and the save meets a newer version (a conflict, the user's typing kept); never a save
+    answered "saved" then overwritten. `pause` (seconds per card, tests only) widens that window."""
     result, import_id = UndoResult(), job.id
     single_writer = db.get_bind().dialect.name == "sqlite"
     # Tags last: a tag goes once the clients wearing it are gone.
     for entries_of in (ImportRow.table_name != "tag", ImportRow.table_name == "tag"):
-        while entries := db.exec(select(ImportRow).where(ImportRow.import_id == import_id, entries_of)
-                                 .order_by(ImportRow.id.desc()).limit(UNDO_BATCH)).all():
+        while True:
             started = time.monotonic()
-            for entry in entries:
-                if keep_history and _kept_with_history(db, entry):
-                    if entry.table_name == "client":
-                        result.kept_ids.append(entry.row_id)
-                    continue
-                _undo_entry(db, entry)
-                result.undone += 1
-            db.execute(delete(ImportRow).where(ImportRow.id.in_([e.id for e in entries])))
-            db.commit()
+            with exclusive(db, f"imports.undo.{import_id}"):
+                entries = db.exec(select(ImportRow).where(ImportRow.import_id == import_id, entries_of)
+                                  .order_by(ImportRow.id.desc()).limit(UNDO_BATCH)).all()
+                if not entries:
+                    db.rollback()
+                    break
+                _lock_cards(db, [e.row_id for e in entries if e.table_name == "client"])
+                for entry in entries:
+                    if pause and entry.table_name == "client":
+                        time.sleep(pause)
+                    if keep_history and _kept_with_history(db, entry):
+                        if entry.table_name == "client":
+                            result.kept_ids.append(entry.row_id)
+                        continue
+                    _undo_entry(db, entry)
+                    result.undone += 1
+                db.execute(delete(ImportRow).where(ImportRow.id.in_([e.id for e in entries])))
+                db.commit()
             # Every delete is checked against the objects the session holds: keep it from growing.
             db.expunge_all()
             if single_writer:
                 # SQLite's other writers poll for the lock: without a pause they would seldom get it.
                 time.sleep(min(time.monotonic() - started, 0.25))
     return result
+
+
+def _lock_cards(db: Session, client_ids: list[int]) -> None:
+    """Hold the batch's cards until it commits (one statement): a save that started before has committed
+    and is seen, one that starts after waits, then meets the version the undo left."""
+    if client_ids:
+        db.exec(select(Client).where(Client.id.in_(client_ids)).order_by(Client.id).with_for_update()
+                .execution_options(populate_existing=True)).all()
 
 
 def _kept_with_history(db: Session, entry: ImportRow) -> bool:
@@ -175,6 +198,8 @@ def _undo_entry(db: Session, entry: ImportRow) -> None:
                        .values(function=before))
     elif entry.table_name == "purchase":
         db.execute(delete(Purchase).where(Purchase.id == entry.row_id))
+    elif entry.table_name == "channel_consent":
+        undo_consent(db, entry.row_id, loads_values(entry.previous_values) if entry.previous_values else None)
     elif entry.table_name == "tag":
         used = db.exec(select(exists().where(ClientTag.tag_id == entry.row_id))).one()
         if not used:

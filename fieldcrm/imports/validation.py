@@ -40,6 +40,7 @@ DATE_IN_FUTURE = N_("Date is in the future")
 INVALID_COUNTRY = N_("Unknown country")
 INVALID_STATUS = N_("Unknown status (expected suspect, lead, prospect, client or former client)")
 INVALID_CIVILITY = N_("Unknown civility (expected M. or Mme)")
+INVALID_CONSENT = N_("Unknown consent (expected yes or no)")
 INVALID_KIND = N_("Unknown type (expected company or person)")
 INVALID_BOOLEAN = N_("Invalid yes/no value")
 INVALID_CADENCE = N_("Invalid visit frequency (number of days expected)")
@@ -158,6 +159,11 @@ def normalise_civility(value: object) -> str:
     return str(_lookup(vocab.CIVILITY_WORDS, value, INVALID_CIVILITY))
 
 
+def normalise_consent(value: object) -> str:
+    """An e-mail consent cell: "granted" or "refused"."""
+    return str(_lookup(vocab.CONSENT_WORDS, value, INVALID_CONSENT))
+
+
 def normalise_kind(value: object) -> str:
     return str(_lookup(vocab.KIND_WORDS, value, INVALID_KIND))
 
@@ -193,7 +199,7 @@ def parse_cadence_days(value: object) -> int:
 # ---------------------------------------------------------------- one row
 
 _SIMPLE = {
-    "kind": normalise_kind, "civility": normalise_civility, "status": normalise_status,
+    "kind": normalise_kind, "civility": normalise_civility, "status": normalise_status, "consent": normalise_consent,
     "siret": normalise_siret, "website": normalise_website,
     "tags": split_tags, "visit_cadence_days": parse_cadence_days,
 }

@@ -1,4 +1,4 @@
-"""Columns with a vocabulary (status, civility, sales rep, segment, sector, country, kind): the distinct
+"""Columns with a vocabulary (status, civility, sales rep, segment, sector, e-mail consent, country, kind): the distinct
 values a file holds, the target value each is mapped to, and good first guesses for that mapping.
 
 A value mapping is {folded value: target value}; "" means "leave the field empty". Plain functions: the
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fieldcrm.imports.mapping import normalise_header
 
 # Targets whose values are mapped one by one on the value-mapping screen.
-VOCABULARY_TARGETS = ("status", "civility", "kind", "owner_email", "segment", "sector", "country")
+VOCABULARY_TARGETS = ("status", "civility", "kind", "owner_email", "segment", "sector", "consent", "country")
 # Free-text targets: a value maps to a (possibly renamed) text, not to a fixed list.
 FREE_TEXT = ("segment", "sector")
 MAX_DISTINCT = 60  # values shown per column; rarer ones go through the guesses alone
@@ -50,6 +50,19 @@ CIVILITY_WORDS = {
     "m": "M", "mr": "M", "monsieur": "M", "mister": "M",
     "mme": "MME", "madame": "MME", "mrs": "MME", "ms": "MME", "miss": "MME", "mlle": "MME",
     "mademoiselle": "MME",
+}
+# An e-mail consent column (opt-in, newsletter): given or refused; anything else stays unknown.
+CONSENT_WORDS = {
+    "granted": "granted", "refused": "refused",
+    "oui": "granted", "yes": "granted", "o": "granted", "y": "granted", "x": "granted", "1": "granted",
+    "true": "granted", "vrai": "granted", "opt in": "granted", "optin": "granted", "opted in": "granted",
+    "abonne": "granted", "abonnee": "granted", "inscrit": "granted", "inscrite": "granted", "subscribed": "granted",
+    "accepte": "granted", "acceptee": "granted", "consentement donne": "granted", "donne": "granted",
+    "d accord": "granted", "accord": "granted", "given": "granted", "consented": "granted",
+    "non": "refused", "no": "refused", "n": "refused", "0": "refused", "false": "refused", "faux": "refused",
+    "opt out": "refused", "optout": "refused", "opted out": "refused", "desabonne": "refused",
+    "desabonnee": "refused", "desinscrit": "refused", "unsubscribed": "refused", "refuse": "refused",
+    "refusee": "refused", "pas d accord": "refused", "ne pas contacter": "refused", "denied": "refused",
 }
 KIND_WORDS = {
     "societe": "company", "entreprise": "company", "professionnel": "company", "pro": "company",
@@ -123,6 +136,8 @@ def guess_value(target: str, value: str, owners: Mapping[str, int] | None = None
         return CIVILITY_WORDS.get(key)
     if target == "kind":
         return KIND_WORDS.get(key)
+    if target == "consent":
+        return CONSENT_WORDS.get(key)
     if target == "owner_email":
         owner = (owners or {}).get(key)
         return None if owner is None else str(owner)

@@ -19,6 +19,7 @@ from fieldcrm.db import get_session
 from fieldcrm.dedupe.queries import get_merge_or_404
 from fieldcrm.followups.queries import get_appointment_or_404, get_followup_or_404
 from fieldcrm.handover.queries import get_handover_or_404
+from fieldcrm.imports.queries import get_import_or_404
 from fieldcrm.privacy.request_queries import get_request_or_404
 from fieldcrm.privacy.retention import get_run_or_404
 from fieldcrm.sales.queries import get_campaign_or_404, get_purchase_or_404
@@ -154,3 +155,9 @@ def with_tour(view=None, *, allow_gone: bool = False):
         return wrapper
 
     return decorate(view) if view else decorate
+
+
+def with_import(fn):
+    """Replace the `import_id` URL argument by the loaded import (`job`): the actor's own, or within a
+    manager's or admin's reach; else 404."""
+    return _loading("import_id", "job", get_import_or_404)(fn)

@@ -1,22 +1,22 @@
-"""On a 360 px phone in French, a manager maps the values of a category column and of a sales-rep
-column, chooses whose portfolio the new cards go to, imports, then undoes the import."""
+"""On a 360 px phone in French, a manager maps the values of a category column, of a sales-rep column and
+of a newsletter (e-mail consent) column, chooses whose portfolio the new cards go to, imports, then undoes the import."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from fieldcrm.clients.models import Client
+from fieldcrm.clients.models import ChannelConsent, Client
 from fieldcrm.imports.models import ImportJob
 from tests.browser.conftest import assert_tap_targets
 from tests.browser.test_client_journey import NARROW, assert_fits_narrow_phone
 from tests.factories import PASSWORD, make_client, make_team, make_user
 
-CSV = ("Société;Catégorie;Commercial;E-mail\r\n"
-       "Boulangerie du Parc;Client VIP;JD;parc@ex.fr\r\n"
-       "Garage des Alpes;Prospect froid;MB;alpes@ex.fr\r\n"
-       "Fleurs & Co;Partenaire;JD;fleurs@ex.fr\r\n"
-       "Cave Saint-Jean;Client VIP;Inconnu;cave@ex.fr\r\n").encode("utf-8-sig")
+CSV = ("Société;Catégorie;Commercial;E-mail;Newsletter\r\n"
+       "Boulangerie du Parc;Client VIP;JD;parc@ex.fr;Oui\r\n"
+       "Garage des Alpes;Prospect froid;MB;alpes@ex.fr;Non\r\n"
+       "Fleurs & Co;Partenaire;JD;fleurs@ex.fr;Oui\r\n"
+       "Cave Saint-Jean;Client VIP;Inconnu;cave@ex.fr;\r\n").encode("utf-8-sig")
 
 
 def test_value_mapping_then_undo_on_a_narrow_phone(page: Page, live_url, live_db, log_in, screenshot):
@@ -43,11 +43,18 @@ def test_value_mapping_then_undo_on_a_narrow_phone(page: Page, live_url, live_db
     partner = values.locator(".value-row", has_text="Partenaire").locator("select")
     expect(partner).to_have_value("")  # no guess: left for the user
     partner.select_option("client")
+    expect(page.locator("#col-4")).to_have_value("consent")
+    newsletter = values.locator(".value-row", has_text="Oui")
+    expect(newsletter).to_contain_text("2")
+    expect(newsletter.locator("select")).to_have_value("granted")
+    expect(newsletter.locator("select option:checked")).to_have_text("Consentement donné")
     page.locator("#owner_id").select_option(str(marie.id))
     page.locator("button[value=preview]").click()
     preview = page.locator("#import-preview")
     expect(preview).to_be_visible()
     expect(page.locator("#import-review")).to_be_visible()  # the Cave matches by e-mail: 1 card updated
+    expect(preview).to_contain_text("Consentement donné")  # the preview says it in words, never "granted"
+    expect(preview).not_to_contain_text("granted")
     expect(partner).to_have_value("client")  # the choice is kept
     screenshot(page, "01-value-mapping-360px")
     assert_fits_narrow_phone(page, screenshot, "01-value-mapping")
@@ -61,6 +68,9 @@ def test_value_mapping_then_undo_on_a_narrow_phone(page: Page, live_url, live_db
     assert cards["Fleurs & Co"].status == "client" and cards["Fleurs & Co"].owner_id == jean.id
     assert cards["Garage des Alpes"].status == "suspect" and cards["Garage des Alpes"].owner_id == marie.id
     assert cards["Cave Saint-Jean"].id == existing.id  # updated, not duplicated
+    consents = {c.client_id: c.consent for c in live_db.exec(select(ChannelConsent)).all()}
+    assert consents == {cards["Boulangerie du Parc"].id: "granted", cards["Garage des Alpes"].id: "refused",
+                        cards["Fleurs & Co"].id: "granted"}
 
     undo = page.locator("#undo-import")
     assert_tap_targets(page, "#undo-import")
@@ -76,4 +86,5 @@ def test_value_mapping_then_undo_on_a_narrow_phone(page: Page, live_url, live_db
     screenshot(page, "04-undone-360px")
     live_db.expire_all()
     assert [c.company_name for c in live_db.exec(select(Client)).all()] == ["Cave Saint-Jean"]
+    assert live_db.exec(select(ChannelConsent)).all() == []
     assert live_db.exec(select(ImportJob)).one().status == "undone"

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import openpyxl
+import phonenumbers
 import pytest
 from sqlmodel import select
 
+from fieldcrm.clients import services as client_services
 from fieldcrm.clients.models import Client, ClientTag
+from fieldcrm.clients.normalise import phone_search_forms
 from fieldcrm.dedupe.queries import find_duplicates
 from fieldcrm.imports.models import ImportJob
 from tests.factories import make_client, make_user, portfolio_world
@@ -430,3 +434,34 @@ def test_the_imports_search_text_is_the_one_the_app_builds(values):
     words = [values.get(k) for k in ("company_name", "first_name", "last_name", "city", "postal_code", "email",
                                      "sector", "segment")] + values.get("tags", [])
     assert search_text_for(values) == build_search_text(words, [values.get("phone"), values.get("mobile")])
+
+
+@pytest.mark.parametrize("e164", ["+33478000001", "+33612345678", "+33970000000", "+33899000000"])
+def test_french_numbers_get_the_search_forms_phonenumbers_gives_without_parsing(e164):
+    # The import builds these for thousands of rows without parsing; they must be what parsing gives.
+    national = re.sub(r"\D", "", phonenumbers.format_number(phonenumbers.parse(e164, None),
+                                                              phonenumbers.PhoneNumberFormat.NATIONAL))
+    assert phone_search_forms(e164) == f"{national} {e164[1:]}"
+
+
+def test_imported_cards_get_the_search_text_the_card_form_builds_with_their_contact_people(app, db, login,
+                                                                                           client, rep):
+    login(rep)
+    data = ("Raison sociale;Nom;Prénom;Fonction;E-mail;Tél.\n"
+            "Salon Rose;Petit;Léa;Gérante;rose@ex.fr;04 78 00 00 01\n"
+            "Salon Rose;Petit;Léa;Coiffeuse;rose@ex.fr;\n"  # the same person again: one contact
+            "Salon Rose;Roy;Paul;;rose@ex.fr;\n"
+            "Bar Neuf;Martin;Zoé;Patronne;neuf@ex.fr;06 12 34 56 78\n").encode()
+    _upload(client, data, "people.csv")
+    job = _job(db)
+    client.post(f"/imports/{job.id}/mapping", data=_form(db, job, action="run"))
+    db.expire_all()
+    cards = db.exec(select(Client)).all()
+    assert len(cards) == 2
+    for card in cards:
+        imported = card.search_text
+        client_services.refresh_search_text(db, card)
+        assert imported == card.search_text
+    rose = next(c for c in cards if c.company_name == "Salon Rose")
+    assert "gerante" in rose.search_text and "roy" in rose.search_text and "coiffeuse" not in rose.search_text
+    db.rollback()

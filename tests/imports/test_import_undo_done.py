@@ -3,8 +3,6 @@ cards it created go, except those on which something was logged since (kept, and
 
 from __future__ import annotations
 
-import io
-import json
 import threading
 from datetime import timedelta
 
@@ -17,6 +15,7 @@ from fieldcrm.imports.models import ImportJob
 from fieldcrm.timeutil import utcnow
 from fieldcrm.visits.models import Interaction
 from tests.factories import make_client, make_interaction, make_user
+from tests.imports.helpers import run_file
 
 FILE = ("Raison sociale;Contact;Fonction;E-mail;Ville;Téléphone\n"
         "Salon Rose;Mme Léa Petit;Gérante;rose@ex.fr;Lyon;04 78 00 00 01\n"
@@ -24,21 +23,11 @@ FILE = ("Raison sociale;Contact;Fonction;E-mail;Ville;Téléphone\n"
         "Épicerie Fine;;;fine@ex.fr;Nantes;\n").encode()
 
 
-def _run(client, db, data: bytes) -> ImportJob:
-    client.post("/imports", data={"file": (io.BytesIO(data), "f.csv")}, content_type="multipart/form-data")
-    db.expire_all()
-    job = db.exec(select(ImportJob).order_by(ImportJob.id.desc())).first()
-    form = {f"col-{i}": t for i, t in json.loads(job.mapping).items()}
-    client.post(f"/imports/{job.id}/mapping", data={**form, "action": "run"})
-    db.expire_all()
-    return db.get(ImportJob, job.id)
-
-
 def test_undoing_a_finished_import_restores_removes_and_keeps_cards_with_history(app, db, login, client):
     rep = make_user(db, "rep", locale="en")
     rose = make_client(db, rep, company_name="Salon Rose", email="rose@ex.fr", city=None)
     login(rep)
-    job = _run(client, db, FILE)
+    job = run_file(client, db, FILE)
     assert job.status == "done" and (job.created_count, job.updated_count) == (2, 1)
     db.expire_all()
     assert db.get(Client, rose.id).city == "Lyon"  # an empty field filled
@@ -73,7 +62,7 @@ def test_undoing_a_finished_import_restores_removes_and_keeps_cards_with_history
 def test_an_import_older_than_30_days_can_no_longer_be_undone(app, db, login, client):
     rep = make_user(db, "rep", locale="en")
     login(rep)
-    job = _run(client, db, FILE)
+    job = run_file(client, db, FILE)
     db.execute(update(ImportJob).where(ImportJob.id == job.id).values(finished_at=utcnow() - timedelta(days=31)))
     db.commit()
     assert "Undo this import" not in client.get(f"/imports/{job.id}").get_data(as_text=True)
@@ -86,7 +75,7 @@ def test_an_import_older_than_30_days_can_no_longer_be_undone(app, db, login, cl
 def test_another_rep_cannot_undo_an_import(app, db, login, client):
     rep, other = make_user(db, "rep", locale="en"), make_user(db, "rep", locale="en")
     login(rep)
-    job = _run(client, db, FILE)
+    job = run_file(client, db, FILE)
     http = app.test_client()
     login(other, http=http)
     assert http.get(f"/imports/{job.id}/undo").status_code == 404
@@ -98,7 +87,7 @@ def test_another_rep_cannot_undo_an_import(app, db, login, client):
 def test_two_undo_requests_at_once_take_the_import_back_once(app, db, login, client):
     rep = make_user(db, "rep", locale="en")
     login(rep)
-    job = _run(client, db, FILE)
+    job = run_file(client, db, FILE)
     engine = app.extensions["fieldcrm.engine"]
     barrier, answers = threading.Barrier(4), []
 
