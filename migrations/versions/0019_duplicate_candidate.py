@@ -1,7 +1,7 @@
 """probable duplicates queued by an import
 
-Revision ID: 0017_imports
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-04 21:40:00
 
 - duplicate_candidate: two cards an import saw side by side on a weak key (the same phone, the same name
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0017_imports'
-down_revision = '0016'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

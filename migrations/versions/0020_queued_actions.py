@@ -1,7 +1,7 @@
 """actions queued on a phone, done once
 
-Revision ID: 0017_offact
-Revises: 0016
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-04 21:40:00
 
 A phone without network queues follow-ups, appointments, tour stops done and card corrections, each
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0017_offact'
-down_revision = '0016'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

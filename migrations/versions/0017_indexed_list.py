@@ -1,6 +1,6 @@
 """indexed search, maintained status counts, list indexes that start with the owner
 
-Revision ID: 0017_search
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-04 21:40:00
 
@@ -19,7 +19,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0017_search'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """index for the map's visible area
 
-Revision ID: 0017_pages
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-04 21:40:00
 
 The map loads the pins of the rectangle on screen: owner, latitude range, longitude, from one index
@@ -11,8 +11,8 @@ instead of the whole portfolio.
 from alembic import op
 
 
-revision = '0017_pages'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
