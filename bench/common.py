@@ -1,4 +1,5 @@
-"""Shared helpers for the benchmarks: a migrated app on SQLite or PostgreSQL, timing, a big portfolio."""
+"""Shared helpers for the benchmarks: a migrated app in a database of the bench's own (bench/owndb.py) on
+SQLite or PostgreSQL, timing, a big portfolio."""
 
 from __future__ import annotations
 
@@ -6,35 +7,38 @@ import random
 import statistics
 import tempfile
 import time
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlmodel import Session
 
+from bench.owndb import backend_of, own_database, vacuum_analyze
 from fieldcrm import create_app
 from fieldcrm.accounts import services as accounts
 from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.clients.normalise import build_search_text, fold
 from fieldcrm.clients.services import display_name
-from fieldcrm.demo import REPS, client_data, communes_for
+from fieldcrm.demo.people import REPS, client_data, communes_for
 from fieldcrm.migrate import upgrade
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench password 2026"
 
 
-def make_bench_app(backend: str):
-    if backend == "sqlite":
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    else:
-        url = PG_URL
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": url,
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
-    engine = app.extensions["fieldcrm.engine"]
-    if backend == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    upgrade(engine)
-    return app
+@contextmanager
+def bench_app(backend: str, database_url: str | None = None, **settings) -> Iterator:
+    """A migrated app on a database this bench creates (refusing one it did not), dropped on exit.
+    `database_url` is only used when its backend is `backend` (scripts run both backends)."""
+    url = database_url if database_url and backend_of(database_url) == backend else None
+    with own_database(url, backend) as made, tempfile.TemporaryDirectory(prefix="fieldcrm_bench_") as folder:
+        app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": made,
+                          "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", **settings})
+        app.instance_path = folder
+        engine = app.extensions["fieldcrm.engine"]
+        try:
+            upgrade(engine)
+            yield app
+        finally:
+            engine.dispose()
 
 
 def fill_portfolio(app, n_clients: int, seed: int = 7):
@@ -61,8 +65,7 @@ def fill_portfolio(app, n_clients: int, seed: int = 7):
             if len(batch) == 1000:
                 _flush(db, batch)
         _flush(db, batch)
-    with engine.begin() as conn:  # a live database has planner statistics (autovacuum / ANALYZE)
-        conn.exec_driver_sql("ANALYZE")
+    vacuum_analyze(engine)  # a live database has planner statistics (autovacuum)
     return rep
 
 

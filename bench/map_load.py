@@ -2,6 +2,7 @@
 headless Chromium at phone size (navigation start -> every pin clustered on the map).
 
     .venv/bin/python bench/map_load.py [--clients 5000] [--repeat 20] [--backend sqlite|postgresql] [--no-browser]
+                                       [--database-url postgresql://…/fieldcrm_bench_map]
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.common import PASSWORD, fill_portfolio, make_bench_app, summary, timed  # noqa: E402
+from bench import owndb  # noqa: E402
+from bench.common import PASSWORD, bench_app, fill_portfolio, summary, timed  # noqa: E402
 
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==")
@@ -33,6 +35,7 @@ def locate_everyone(app, seed: int = 11) -> None:
         conn.execute(text("update client set latitude = :lat, longitude = :lon, geo_precision = 'street' "
                           "where id = :id"),
                      [{"id": i, "lat": rng.uniform(43.3, 49.5), "lon": rng.uniform(-1.5, 7.0)} for i in ids])
+    owndb.vacuum_analyze(engine)
 
 
 def browser_load(app, email: str, repeat: int) -> list[float]:
@@ -73,8 +76,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--backend", default="sqlite")
     parser.add_argument("--no-browser", action="store_true")
+    owndb.add_argument(parser)
     args = parser.parse_args()
-    app = make_bench_app(args.backend)
+    with bench_app(args.backend, args.database_url) as app:
+        measure(app, args)
+
+
+def measure(app, args) -> None:
     rep = fill_portfolio(app, args.clients)
     locate_everyone(app)
     http = app.test_client()
