@@ -41,12 +41,13 @@ def bench_app(backend: str, database_url: str | None = None, **settings) -> Iter
             engine.dispose()
 
 
-def fill_portfolio(app, n_clients: int, seed: int = 7):
-    """One rep owning `n_clients` realistic clients (bulk insert, same search column as the app)."""
+def fill_portfolio(app, n_clients: int, seed: int = 7, email: str = "bench@example.fr", analyse: bool = True):
+    """One rep owning `n_clients` realistic clients (bulk insert, same search column as the app);
+    `analyse`: VACUUM ANALYZE afterwards (the last of several loads only)."""
     rng = random.Random(seed)
     engine = app.extensions["fieldcrm.engine"]
     with app.test_request_context(), Session(engine, expire_on_commit=False) as db:
-        rep = accounts.create_user(db, email="bench@example.fr", name="Bench Rep", password=PASSWORD)
+        rep = accounts.create_user(db, email=email, name=f"Rep {email.split('@')[0]}", password=PASSWORD)
         pool = communes_for(REPS[0][2] + REPS[2][2] + REPS[3][2])
         batch = []
         for _ in range(n_clients):
@@ -65,7 +66,8 @@ def fill_portfolio(app, n_clients: int, seed: int = 7):
             if len(batch) == 1000:
                 _flush(db, batch)
         _flush(db, batch)
-    vacuum_analyze(engine)  # a live database has planner statistics (autovacuum)
+    if analyse:
+        vacuum_analyze(engine)  # a live database has planner statistics (autovacuum)
     return rep
 
 
