@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -38,21 +40,28 @@ def redis_namespace(redis_url: str) -> Iterator[str]:
 
 @contextmanager
 def servers(database_url: str, folder: Path, count: int, workers: int, threads: int,
-            redis_url: str | None = None, env: dict | None = None) -> Iterator[list[Served]]:
+            redis_url: str | None = None, env: dict | None = None,
+            each: list[dict] | None = None) -> Iterator[list[Served]]:
     """`count` gunicorn processes on one database; with a `redis_url`, their job queue and request
-    counters share a Redis namespace of their own."""
+    counters share a Redis namespace of their own. `env` goes to every server, `each[n]` to the n-th."""
     extra = {"FIELDCRM_MAX_ACTIVE_USERS": "100000", **(env or {})}
     with ExitStack() as stack:
         if redis_url:
             prefix = stack.enter_context(redis_namespace(redis_url))
             extra.update(REDIS_URL=redis_url, FIELDCRM_JOBS_QUEUE_NAME=prefix, FIELDCRM_RATE_LIMIT_PREFIX=prefix)
-        started = []
+        starting = []
         for n in range(count):
             place = folder / f"server{n}"
             place.mkdir(parents=True, exist_ok=True)
-            started.append(stack.enter_context(
-                serve(database_url, place, workers=workers, threads=threads, env=extra, ready_timeout=60)))
-        yield started
+            own = {**extra, **(each[n] if each else {})}
+            starting.append(serve(database_url, place, workers=workers, threads=threads, env=own, ready_timeout=90))
+        with ThreadPoolExecutor(count) as pool:  # the imports take seconds each: side by side
+            futures = [pool.submit(server.__enter__) for server in starting]
+            wait(futures)
+        for server, future in zip(starting, futures, strict=True):
+            if future.exception() is None:
+                stack.push(server.__exit__)
+        yield [future.result() for future in futures]  # raises the first failed start, once all are stopped
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -107,3 +116,13 @@ class CpuMeter:
         for pid, kind in self._pids().items():  # a process started meanwhile counts from zero
             spent[kind] += _cpu_seconds(pid) - self.before.get(pid, 0.0)
         return spent
+
+
+def kill_server(served: Served) -> None:
+    """SIGKILL a server's master and workers at once: no graceful stop, no request finished."""
+    for pid in [*_children(served.process.pid), served.process.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    served.process.wait(timeout=10)
