@@ -3,12 +3,13 @@ SQLite side by side.
 
     .venv/bin/python bench/load.py [--reps 40] [--think 5] [--duration 30] [--max-requests 20000]
         [--backends postgresql,sqlite] [--servers 1] [--workers 2] [--threads 4]
-        [--clients-per-rep 100] [--redis-url redis://127.0.0.1:6379/0] [--database-url postgresql://…]
+        [--clients-per-rep 100] [--ramp SECONDS] [--redis-url redis://127.0.0.1:6379/0] [--database-url …]
 
 Each virtual rep logs in (its own user, its own portfolio), then loops: Today → the client list →
 a search typed letter by letter (one request per keystroke htmx sends, 0.3 s apart) → a card from the
 results → a quick log on it (POST), thinking a random time (exponential, mean --think seconds,
-between 0.2× and 3× it) between steps. `--think 0` measures saturation. The run stops after
+between 0.2× and 3× it) between steps; the reps start one by one over --ramp seconds (10 a second by
+default). `--think 0` measures saturation. The run stops after
 --duration seconds or --max-requests requests, whichever comes first, then waits for the requests
 in flight. `--servers 2` starts two gunicorn processes on two ports (one database, one Redis under
 a key prefix of the run's own) and spreads the reps over both.
@@ -107,7 +108,9 @@ async def virtual_rep(base: str, rep: Rep, stats: Stats, think_mean: float, dela
         return min(3 * think_mean, max(0.2 * think_mean, rng.expovariate(1 / think_mean)))
 
     await asyncio.sleep(delay)
-    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+    # Idle connections are dropped before gunicorn's own 2 s keep-alive ends: else a request sent after
+    # a think races the server closing the connection and fails where a browser would retry it.
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2, keepalive_expiry=1.0)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
         page = await call(http, stats, "login", "GET", "/login", 200)
         if page is None:
@@ -147,7 +150,7 @@ async def virtual_rep(base: str, rep: Rep, stats: Stats, think_mean: float, dela
 
 async def drive(bases: list[str], reps: list[Rep], args) -> tuple[Stats, float]:
     stats = Stats(deadline=time.monotonic() + args.duration, budget=args.max_requests)
-    ramp = min(args.think, 5.0) if args.think > 0 else 1.0  # logins spread, not all in the same second
+    ramp = args.ramp if args.ramp is not None else args.reps / 10  # a sales force does not log in in one second
     start = time.perf_counter()
     await asyncio.gather(*[
         virtual_rep(bases[n % len(bases)], reps[n % len(reps)], stats, args.think, ramp * n / args.reps, n)
@@ -177,6 +180,10 @@ def report(label: str, stats: Stats, elapsed: float, cpu: dict, own_cpu: float) 
     print(f"  {rate:.1f} requests/s over {elapsed:.1f} s; CPU per request: app {1000 * cpu['app'] / max(total, 1):.1f} ms"
           f", database {1000 * cpu['database'] / max(total, 1):.1f} ms, load generator "
           f"{1000 * own_cpu / max(total, 1):.1f} ms; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    served_cpu = 1000 * (cpu["app"] + cpu["database"]) / max(total, 1)
+    # What the cores could serve if the app and its database had them to themselves (a CPU-bound ceiling).
+    print(f"  ceiling at that CPU cost: {os.cpu_count() * 1000 / max(served_cpu, 0.1):.0f} requests/s "
+          f"on {os.cpu_count()} idle cores (the load generator elsewhere)")
     return {"rate": rate, "p95": percentile(everything, .95), "p99": percentile(everything, .99), "errors": errors,
             "app_cpu": 1000 * cpu["app"] / max(total, 1)}
 
@@ -206,6 +213,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100, help="at most this many distinct users")
     parser.add_argument("--think", type=float, default=5.0)
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--ramp", type=float, default=None, help="seconds over which the reps start (reps/10)")
     parser.add_argument("--max-requests", type=int, default=20_000)
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--servers", type=int, default=1)
