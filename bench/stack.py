@@ -44,7 +44,8 @@ def servers(database_url: str, folder: Path, count: int, workers: int, threads: 
             each: list[dict] | None = None) -> Iterator[list[Served]]:
     """`count` gunicorn processes on one database; with a `redis_url`, their job queue and request
     counters share a Redis namespace of their own. `env` goes to every server, `each[n]` to the n-th."""
-    extra = {"FIELDCRM_MAX_ACTIVE_USERS": "100000", **(env or {})}
+    # gunicorn as the Procfile runs it: --keep-alive 10 (its 2 s default resets a busy server's new connections).
+    extra = {"FIELDCRM_MAX_ACTIVE_USERS": "100000", "GUNICORN_CMD_ARGS": "--keep-alive 10", **(env or {})}
     with ExitStack() as stack:
         if redis_url:
             prefix = stack.enter_context(redis_namespace(redis_url))
