@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/account_races.py [--database-url postgresql://…/db]
 
-Without --database-url: a fresh SQLite file. A PostgreSQL database given here has its schema
-dropped. Prints, for each scenario: requests sent, 5xx answers, passwords checked (failures stored)
+Without --database-url: a fresh SQLite file. A PostgreSQL database given here is created and dropped
+by the bench (its name starts with fieldcrm_bench_; bench/owndb.py refuses any other). Prints, for each scenario: requests sent, 5xx answers, passwords checked (failures stored)
 or the final number of active users. A password checked is an auth event "login_failed" (each
 check logs one); the failures stored are what the lock is decided on."""
 
@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlmodel import Session, func, select  # noqa: E402
 
+from bench import owndb  # noqa: E402
 from fieldcrm import create_app  # noqa: E402
 from fieldcrm.accounts import services as accounts  # noqa: E402
 from fieldcrm.accounts.models import AuthEvent, LoginThrottle, User  # noqa: E402
@@ -34,9 +35,6 @@ def prepared_app(url: str):
     app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": url,
                       "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "MAX_ACTIVE_USERS": MAXIMUM})
     engine = app.extensions["fieldcrm.engine"]
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     upgrade(engine)
     with app.test_request_context(), Session(engine, expire_on_commit=False) as db:
         for n in range(MAXIMUM - 4):
@@ -85,10 +83,14 @@ def creations(served, count: int) -> Counter:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
+    owndb.add_argument(parser)
     args = parser.parse_args()
+    with owndb.own_database(args.database_url, owndb.backend_of(args.database_url)) as url:
+        run(url)
+
+
+def run(url: str) -> None:
     workdir = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     app = prepared_app(url)
     engine = app.extensions["fieldcrm.engine"]
     env = {"FIELDCRM_LOGIN_MAX_ATTEMPTS": str(LIMIT), "FIELDCRM_MAX_ACTIVE_USERS": str(MAXIMUM)}

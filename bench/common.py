@@ -1,4 +1,5 @@
-"""Shared helpers for the benchmarks: a migrated app on SQLite or PostgreSQL, timing, a big portfolio."""
+"""Shared helpers for the benchmarks: a migrated app in a database of the bench's own (bench/owndb.py) on
+SQLite or PostgreSQL, timing, a big portfolio."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import random
 import statistics
 import tempfile
 import time
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlmodel import Session
 
+from bench.owndb import backend_of, own_database, vacuum_analyze
 from fieldcrm import create_app
 from fieldcrm.accounts import services as accounts
 from fieldcrm.clients.models import Client, ContactPerson
@@ -18,31 +21,33 @@ from fieldcrm.clients.services import display_name
 from fieldcrm.demo.people import REPS, client_data, communes_for
 from fieldcrm.migrate import upgrade
 
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench password 2026"
 
 
-def make_bench_app(backend: str):
-    if backend == "sqlite":
-        url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
-    else:
-        url = PG_URL
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": url,
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
-    engine = app.extensions["fieldcrm.engine"]
-    if backend == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    upgrade(engine)
-    return app
+@contextmanager
+def bench_app(backend: str, database_url: str | None = None, **settings) -> Iterator:
+    """A migrated app on a database this bench creates (refusing one it did not), dropped on exit.
+    `database_url` is only used when its backend is `backend` (scripts run both backends)."""
+    url = database_url if database_url and backend_of(database_url) == backend else None
+    with own_database(url, backend) as made, tempfile.TemporaryDirectory(prefix="fieldcrm_bench_") as folder:
+        app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": made,
+                          "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", **settings})
+        app.instance_path = folder
+        engine = app.extensions["fieldcrm.engine"]
+        try:
+            upgrade(engine)
+            yield app
+        finally:
+            engine.dispose()
 
 
-def fill_portfolio(app, n_clients: int, seed: int = 7):
-    """One rep owning `n_clients` realistic clients (bulk insert, same search column as the app)."""
+def fill_portfolio(app, n_clients: int, seed: int = 7, email: str = "bench@example.fr", analyse: bool = True):
+    """One rep owning `n_clients` realistic clients (bulk insert, same search column as the app);
+    `analyse`: VACUUM ANALYZE afterwards (the last of several loads only)."""
     rng = random.Random(seed)
     engine = app.extensions["fieldcrm.engine"]
     with app.test_request_context(), Session(engine, expire_on_commit=False) as db:
-        rep = accounts.create_user(db, email="bench@example.fr", name="Bench Rep", password=PASSWORD)
+        rep = accounts.create_user(db, email=email, name=f"Rep {email.split('@')[0]}", password=PASSWORD)
         pool = communes_for(REPS[0][2] + REPS[2][2] + REPS[3][2])
         batch = []
         for _ in range(n_clients):
@@ -61,8 +66,8 @@ def fill_portfolio(app, n_clients: int, seed: int = 7):
             if len(batch) == 1000:
                 _flush(db, batch)
         _flush(db, batch)
-    with engine.begin() as conn:  # a live database has planner statistics (autovacuum / ANALYZE)
-        conn.exec_driver_sql("ANALYZE")
+    if analyse:
+        vacuum_analyze(engine)  # a live database has planner statistics (autovacuum)
     return rep
 
 

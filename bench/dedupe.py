@@ -11,7 +11,7 @@ import time
 
 from sqlmodel import Session, select
 
-from bench.common import fill_portfolio, make_bench_app
+from bench.common import bench_app, fill_portfolio
 from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import Client
 from fieldcrm.dedupe import queries
@@ -21,7 +21,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=10_000)
     args = parser.parse_args()
-    app = make_bench_app("sqlite")
+    with bench_app("sqlite") as app:
+        measure(app, args)
+
+
+def measure(app, args) -> None:
     start = time.perf_counter()
     rep = fill_portfolio(app, args.clients)
     engine = app.extensions["fieldcrm.engine"]

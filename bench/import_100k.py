@@ -1,6 +1,6 @@
 """Import of 100,000 rows through the real pipeline (upload, validation pass, one-transaction write).
 
-    .venv/bin/python -m bench.import_100k [--rows 100000] [--database-url postgresql://…/test_h6]
+    .venv/bin/python -m bench.import_100k [--rows 100000] [--database-url postgresql://…/fieldcrm_bench_import]
 
 Prints the time of each phase (wall clock, and CPU seconds of this process: the figure to compare on a
 busy machine) and the process's peak memory (ru_maxrss) before and after the import.
@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from bench import owndb
 from fieldcrm import create_app, jobs
 from fieldcrm.accounts import services as accounts
 from fieldcrm.clients.models import Client
@@ -54,17 +55,18 @@ def peak_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--database-url", default=None)
+    owndb.add_argument(parser)
     args = parser.parse_args()
+    with owndb.own_database(args.database_url, owndb.backend_of(args.database_url)) as url:
+        run(url, args)
+
+
+def run(url: str, args) -> None:
     tmp = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
     app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": url,
                       "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "GEOCODER_CHAIN": "offline"})
     app.instance_path = str(tmp / "instance")
     engine = app.extensions["fieldcrm.engine"]
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     upgrade(engine)
     csv_path = tmp / "clients.csv"
     make_csv(csv_path, args.rows)

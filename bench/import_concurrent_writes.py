@@ -5,7 +5,7 @@
 
 The app is served by gunicorn (2 workers, tests/served.py) on a database of the bench's own: a file in a
 temporary folder for SQLite; for PostgreSQL, the database fieldcrm_bench_imports created on the server of
---database-url and dropped at the end. The import runs in this process, as the job worker runs it, while
+--database-url and dropped at the end (refused if it exists without the bench's mark). The import runs in this process, as the job worker runs it, while
 N users log quick visits and log in again through the served app for the whole import. Past
 --max-minutes the import is cancelled (and undone). Prints the import's times, how long its write
 transactions held the database, and the other users' writes: count, p50/p95/max latency, 5xx.
@@ -23,10 +23,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from bench import owndb
 from bench.import_100k import make_csv
 from fieldcrm import create_app
 from fieldcrm.accounts import services as accounts
@@ -43,22 +44,15 @@ WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 @contextmanager
-def own_database(database_url: str | None, folder: Path):
-    """The URL of a database only this bench uses, removed afterwards."""
+def bench_database(database_url: str | None, folder: Path):
+    """The URL of a database only this bench uses (bench/owndb.py: made, marked, dropped; one of the
+    same name it did not make is refused)."""
     if not database_url:
         yield f"sqlite:///{folder / 'bench.sqlite3'}"
         return
-    server = make_url(database_url).set(drivername="postgresql+psycopg")
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-        conn.exec_driver_sql(f"CREATE DATABASE {BENCH_DATABASE}")
-    try:
-        yield server.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        admin.dispose()
+    with owndb.own_database(make_url(database_url).set(database=BENCH_DATABASE).render_as_string(
+            hide_password=False)) as url:
+        yield url
 
 
 def watch_write_transactions(engine) -> dict[str, list[float]]:
@@ -118,7 +112,7 @@ def prepare(app, rows: int, users: int, folder: Path):
 def run(args) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-imports-"))
     try:
-        with own_database(args.database_url, folder) as url:
+        with bench_database(args.database_url, folder) as url:
             app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": url,
                               "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "GEOCODER_CHAIN": "offline"})
             app.instance_path = str(folder / "instance")

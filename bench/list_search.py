@@ -1,6 +1,7 @@
 """Client list and search server time with 10,000 clients, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/list_search.py [--clients 10000] [--repeat 60] [--backends sqlite,postgresql]
+                                          [--database-url postgresql://…/fieldcrm_bench_lists]
 
 Server time = the whole request through the WSGI app (routing, auth, queries, template), no network."""
 
@@ -12,13 +13,18 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import PASSWORD, fill_portfolio, make_bench_app, summary, timed  # noqa: E402
+from bench import owndb  # noqa: E402
+from bench.common import PASSWORD, bench_app, fill_portfolio, summary, timed  # noqa: E402
 
 QUERIES = ["dupont", "helene", "06 12", "lyon", "44000", "boulangerie", "contact@", "zzzz-no-match"]
 
 
-def run(backend: str, n_clients: int, repeat: int) -> None:
-    app = make_bench_app(backend)
+def run(backend: str, n_clients: int, repeat: int, database_url: str | None = None) -> None:
+    with bench_app(backend, database_url) as app:
+        measure(app, backend, n_clients, repeat)
+
+
+def measure(app, backend: str, n_clients: int, repeat: int) -> None:
     rep = fill_portfolio(app, n_clients)
     http = app.test_client()
     assert http.post("/login", data={"email": rep.email, "password": PASSWORD}).status_code == 303
@@ -41,7 +47,6 @@ def run(backend: str, n_clients: int, repeat: int) -> None:
 
     print(f"  search fragment (mixed) {summary(timed(search, repeat * 2))}")
     print(f"  next page (infinite)    {summary(timed(lambda: check('/clients/rows?page=5', headers=htmx), repeat))}")
-    app.extensions["fieldcrm.engine"].dispose()
 
 
 def main() -> None:
@@ -49,9 +54,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    owndb.add_argument(parser)
     args = parser.parse_args()
     for backend in args.backends.split(","):
-        run(backend, args.clients, args.repeat)
+        run(backend, args.clients, args.repeat, args.database_url)
 
 
 if __name__ == "__main__":

@@ -9,18 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlmodel import Session  # noqa: E402
 
-from bench.common import PASSWORD, fill_portfolio, make_bench_app, summary, timed  # noqa: E402
+from bench import owndb  # noqa: E402
+from bench.common import PASSWORD, backend_of, bench_app, fill_portfolio, summary, timed  # noqa: E402
 from bench.map_load import locate_everyone  # noqa: E402
-from fieldcrm import create_app  # noqa: E402
 from fieldcrm.accounts.models import User  # noqa: E402
-from fieldcrm.migrate import upgrade  # noqa: E402
 from fieldcrm.segments import services  # noqa: E402
 from fieldcrm.segments.models import COLOURS  # noqa: E402
 
@@ -28,26 +25,18 @@ SEGMENT_FILTERS = [{"status": ["client"]}, {"departments": "69, 01"}, {"sector":
                    {"status": ["prospect", "lead"]}, {"departments": "13"}, {"q": "sarl"}, {"sector": "garage"}]
 
 
-def _app(url: str | None):
-    if url is None:
-        return make_bench_app("sqlite")
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": url,
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
-    app.instance_path = str(Path(tempfile.mkdtemp()))
-    with app.extensions["fieldcrm.engine"].begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    upgrade(app.extensions["fieldcrm.engine"])
-    return app
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=5000)
     parser.add_argument("--segments", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--database-url", default=None, help="a PostgreSQL scratch database (default: SQLite)")
+    owndb.add_argument(parser)
     args = parser.parse_args()
-    app = _app(args.database_url)
+    with bench_app(backend_of(args.database_url), args.database_url) as app:
+        measure(app, args)
+
+
+def measure(app, args) -> None:
     rep = fill_portfolio(app, args.clients)
     locate_everyone(app)
     with app.test_request_context(), Session(app.extensions["fieldcrm.engine"], expire_on_commit=False) as db:
@@ -58,7 +47,7 @@ def main() -> None:
     http = app.test_client()
     assert http.post("/login", data={"email": rep.email, "password": PASSWORD}).status_code == 303
     data = http.get("/map/pins.json?colour_by=segment").get_json()
-    print(f"{args.clients} clients, {args.segments} segments on {'PostgreSQL' if args.database_url else 'SQLite'}")
+    print(f"{args.clients} clients, {args.segments} segments on {app.extensions['fieldcrm.engine'].dialect.name}")
     print("  legend:", ", ".join(f"{x['label']} {x['count']}" for x in data["legend"]))
     print(f"  pins.json by status:  {summary(timed(lambda: http.get('/map/pins.json'), args.repeat))}")
     print(f"  pins.json by segment: "

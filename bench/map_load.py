@@ -4,6 +4,7 @@ in headless Chromium at phone size (navigation start -> the pins of the area on 
 first look at the whole portfolio and the fit to it).
 
     .venv/bin/python bench/map_load.py [--clients 20000] [--repeat 10] [--backend sqlite|postgresql] [--no-browser]
+                                       [--database-url postgresql://…/fieldcrm_bench_map]
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import brotli  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from bench.common import PASSWORD, fill_portfolio, make_bench_app, summary, timed  # noqa: E402
+from bench import owndb  # noqa: E402
+from bench.common import PASSWORD, bench_app, fill_portfolio, summary, timed  # noqa: E402
 
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==")
@@ -38,6 +40,7 @@ def locate_everyone(app, seed: int = 11) -> None:
         conn.execute(text("update client set latitude = :lat, longitude = :lon, geo_precision = 'street' "
                           "where id = :id"),
                      [{"id": i, "lat": rng.uniform(43.3, 49.5), "lon": rng.uniform(-1.5, 7.0)} for i in ids])
+    owndb.vacuum_analyze(engine)
 
 
 PHONE = (390, 844)  # CSS pixels of the map on the phone the browser run emulates
@@ -98,8 +101,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--backend", default="sqlite")
     parser.add_argument("--no-browser", action="store_true")
+    owndb.add_argument(parser)
     args = parser.parse_args()
-    app = make_bench_app(args.backend)
+    with bench_app(args.backend, args.database_url) as app:
+        measure(app, args)
+
+
+def measure(app, args) -> None:
     rep = fill_portfolio(app, args.clients)
     locate_everyone(app)
     http = app.test_client()

@@ -33,7 +33,7 @@ from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from bench.common import PASSWORD, fill_portfolio, make_bench_app  # noqa: E402
+from bench.common import PASSWORD, bench_app, fill_portfolio  # noqa: E402
 from fieldcrm import timeutil  # noqa: E402
 from fieldcrm.clients.models import Client  # noqa: E402
 from fieldcrm.followups.models import Appointment, FollowUp  # noqa: E402
@@ -98,7 +98,11 @@ def serve(app):
 
 
 def run(args) -> None:
-    app = make_bench_app("sqlite")
+    with bench_app("sqlite") as app:  # a database of its own, dropped at the end
+        measure(app, args)
+
+
+def measure(app, args) -> None:
     app.config["OFFLINE_RECENT_CLIENTS"] = args.recent
     rep = fill_portfolio(app, args.clients)
     fill_activity(app, rep, args.interactions)

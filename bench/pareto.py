@@ -1,50 +1,38 @@
 """The Pareto page on 10,000 clients and 200,000 purchases (SQLite by default).
 
-    .venv/bin/python -m bench.pareto [--clients 10000] [--purchases 200000] [--database-url …/test_h6]
+    .venv/bin/python -m bench.pareto [--clients 10000] [--purchases 200000] [--database-url …/fieldcrm_bench_pareto]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from bench.common import PASSWORD, fill_portfolio, make_bench_app, summary
-from fieldcrm import create_app
+from bench import owndb
+from bench.common import PASSWORD, backend_of, bench_app, fill_portfolio, summary
 from fieldcrm.accounts.models import User
 from fieldcrm.analyses import queries
 from fieldcrm.clients.models import Client
-from fieldcrm.migrate import upgrade
 from fieldcrm.sales.models import Purchase
-
-
-def _app(url: str | None):
-    if url is None:
-        return make_bench_app("sqlite")
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench" * 8, "DATABASE_URL": url,
-                      "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
-    app.instance_path = str(Path(tempfile.mkdtemp()))
-    engine = app.extensions["fieldcrm.engine"]
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    upgrade(engine)
-    return app
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--purchases", type=int, default=200_000)
-    parser.add_argument("--database-url", default=None)
+    owndb.add_argument(parser)
     args = parser.parse_args()
-    app = _app(args.database_url)
+    with bench_app(backend_of(args.database_url), args.database_url) as app:
+        measure(app, args)
+
+
+def measure(app, args) -> None:
     engine = app.extensions["fieldcrm.engine"]
     start = time.perf_counter()
     rep = fill_portfolio(app, args.clients)
@@ -63,8 +51,7 @@ def main() -> None:
         if batch:
             db.execute(insert(Purchase), batch)
         db.commit()
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    owndb.vacuum_analyze(engine)
     print(f"{args.clients:,} clients, {args.purchases:,} purchases ({engine.dialect.name}) "
           f"built in {time.perf_counter() - start:.0f} s")
     with app.test_request_context(), Session(engine) as db:

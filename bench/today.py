@@ -1,10 +1,10 @@
 """Today's server time with 10,000 clients and 200,000 interactions, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/today.py [--clients 10000] [--interactions 200000] [--repeat 60]
-                                    [--backends sqlite,postgresql]
+                                    [--backends sqlite,postgresql] [--database-url postgresql://…]
 
-PostgreSQL goes to FIELDCRM_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/test; its
-schema is dropped). Server time = the whole request through the WSGI app (routing, auth, queries,
+PostgreSQL goes to a database of the bench's own (bench/owndb.py: --database-url or
+FIELDCRM_BENCH_DATABASE_URL, named fieldcrm_bench_…), created and dropped by it. Server time = the whole request through the WSGI app (routing, auth, queries,
 template), no network. One rep owns every client (the worst case for a rep's Today)."""
 
 from __future__ import annotations
@@ -23,16 +23,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-import bench.common as common  # noqa: E402
-from bench.common import PASSWORD, fill_portfolio, make_bench_app, summary  # noqa: E402
-from fieldcrm.agenda import clock  # noqa: E402
+from bench import owndb  # noqa: E402
+from bench.common import PASSWORD, bench_app, fill_portfolio, summary  # noqa: E402
+from fieldcrm import timeutil as clock  # noqa: E402
 from fieldcrm.agenda.models import CadenceRule  # noqa: E402
 from fieldcrm.clients.models import Client  # noqa: E402
-from fieldcrm.demo import SEGMENTS  # noqa: E402
+from fieldcrm.demo.people import SEGMENTS  # noqa: E402
 from fieldcrm.followups.models import Appointment, FollowUp  # noqa: E402
 from fieldcrm.visits.models import KINDS, OUTCOMES, Interaction  # noqa: E402
 
-common.PG_URL = os.environ.get("FIELDCRM_BENCH_PG", common.PG_URL)
 NOTES = ["Commande passée", "Gérant absent, revoir la semaine prochaine", "Catalogue remis", None, None,
          "Intéressé par la nouvelle gamme", "Devis à envoyer"]
 
@@ -78,8 +77,7 @@ def fill_activity(app, rep, n_interactions: int, seed: int = 11) -> None:
             last_visit_at = (SELECT max(i.occurred_at) FROM interaction i WHERE i.client_id = client.id
                              AND i.kind = 'visit' AND i.outcome <> 'not_reached')"""))
         db.commit()
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    owndb.vacuum_analyze(engine)
 
 
 def measured(fn, repeat: int) -> str:
@@ -96,8 +94,12 @@ def measured(fn, repeat: int) -> str:
     return f"{summary(wall)}   cpu median {statistics.median(cpu):5.1f} p95 {cpu[int(0.95 * len(cpu)) - 1]:5.1f}"
 
 
-def run(backend: str, n_clients: int, n_interactions: int, repeat: int) -> None:
-    app = make_bench_app(backend)
+def run(backend: str, n_clients: int, n_interactions: int, repeat: int, database_url: str | None = None) -> None:
+    with bench_app(backend, database_url) as app:
+        measure(app, backend, n_clients, n_interactions, repeat)
+
+
+def measure(app, backend: str, n_clients: int, n_interactions: int, repeat: int) -> None:
     rep = fill_portfolio(app, n_clients)
     fill_activity(app, rep, n_interactions)
     http = app.test_client()
@@ -130,7 +132,6 @@ def run(backend: str, n_clients: int, n_interactions: int, repeat: int) -> None:
         assert response.status_code == 201, response.status_code
 
     print(f"  log a visit (POST)      {measured(log_visit, repeat)}")
-    app.extensions["fieldcrm.engine"].dispose()
 
 
 def main() -> None:
@@ -139,9 +140,10 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    owndb.add_argument(parser)
     args = parser.parse_args()
     for backend in args.backends.split(","):
-        run(backend, args.clients, args.interactions, args.repeat)
+        run(backend, args.clients, args.interactions, args.repeat, args.database_url)
 
 
 if __name__ == "__main__":

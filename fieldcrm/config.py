@@ -58,6 +58,9 @@ def from_environment(instance_path: str) -> dict:
         "JOBS_WORKER": env.get("FIELDCRM_JOBS_WORKER", "in-process"),
         "JOBS_IMMEDIATE": _bool(env.get("FIELDCRM_JOBS_IMMEDIATE")) if env.get("FIELDCRM_JOBS_IMMEDIATE") else None,
         "JOBS_SQLITE_PATH": env.get("FIELDCRM_JOBS_SQLITE_PATH") or None,
+        # The queue's name, part of each of its Redis keys: two deployments (or a bench) sharing one Redis
+        # give theirs a name each, like RATELIMIT_KEY_PREFIX for the request counters.
+        "JOBS_QUEUE_NAME": env.get("FIELDCRM_JOBS_QUEUE_NAME", "fieldcrm"),
         "JOBS_IN_PROCESS_THREADS": int(env.get("FIELDCRM_JOBS_IN_PROCESS_THREADS", "2")),
         # A running job renews its lease every third of this; one not renewed is taken as dead.
         "JOB_LEASE_SECONDS": float(env.get("FIELDCRM_JOB_LEASE_SECONDS", "20")),

@@ -77,7 +77,7 @@ def _storage(app: Flask) -> Huey:
     if immediate:
         return MemoryHuey("fieldcrm", immediate=True)
     if config.get("REDIS_URL"):
-        return RedisHuey("fieldcrm", url=config["REDIS_URL"])
+        return RedisHuey(config.get("JOBS_QUEUE_NAME") or "fieldcrm", url=config["REDIS_URL"])
     path = Path(config.get("JOBS_SQLITE_PATH") or Path(app.instance_path) / "jobs.sqlite3")
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("fieldcrm", filename=str(path))
