@@ -214,5 +214,5 @@ def object_(client):
         return redirect(url_for("clients.detail", client_id=client.id), 303)
     unconfirmed = request.method == "POST"
     return render("privacy/requests/object.html", "privacy/requests/_object.html", status=422 if unconfirmed else 200,
-                  client=client, contacts=contacts, unconfirmed=unconfirmed)
+                  client=client, contacts=contacts, unconfirmed=unconfirmed, form=form)
 
