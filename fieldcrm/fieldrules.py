@@ -22,6 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
+from fieldcrm import timeutil
 from fieldcrm.geo import communes
 
 
@@ -214,7 +215,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 
 def parse_date(value: object, today: date | None = None, allow_year_only: bool = False) -> date:
     """dd/mm/yyyy, dd/mm/yy, dd-mm-yyyy, dd.mm.yyyy, yyyy-mm-dd (date pickers), Excel date cells and serials."""
-    today = today or date.today()
+    today = today or timeutil.today()
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -19,8 +19,6 @@ RAW_READERS = {"form", "values", "files", "json", "get_json"}
 ALLOWED = {
     ("fieldcrm/web/forms.py", "submitted_formdata"): "the one reader every form and posted() go through",
     ("fieldcrm/web/boundary.py", "_refuse_nul_bytes"): "refuses NUL bytes in any request before a form reads it",
-    ("fieldcrm/imports/routes.py", "*"): "the import wizard (file upload, column mapping): not converted yet",
-    ("fieldcrm/privacy/", "*"): "the privacy screens (register, retention, requests, minimisation): not converted yet",
 }
 
 

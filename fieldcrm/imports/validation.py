@@ -15,7 +15,7 @@ from datetime import date
 
 import phonenumbers
 
-from fieldcrm import fieldrules
+from fieldcrm import fieldrules, timeutil
 from fieldcrm.fieldrules import (  # noqa: F401 - the message keys and rules other import modules use
     FRENCH_POSTAL_COUNTRIES,
     INVALID_DATE,
@@ -226,7 +226,7 @@ def normalise_row(
     the vocabulary columns; `title_case` turns names written in capitals into title case. Partial dates
     come back in clean["partial_dates"] as [(target, text as written)], for the caller to note.
     """
-    today = today or date.today()
+    today = today or timeutil.today()
     values = {t: v for t, v in raw.items() if t != "ignore" and v is not None and _text(v) != ""}
     errors = [CellError(t, v, FORMULA_AS_TEXT, "warning") for t, v in values.items() if detect_formula(v)]
     for target, value in list(values.items()):

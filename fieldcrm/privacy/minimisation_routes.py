@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from fieldcrm.db import get_session
 from fieldcrm.privacy import minimisation
+from fieldcrm.privacy.forms import MinimisationDismissForm, MinimisationRewriteForm
 from fieldcrm.web.boundary import page_arg
 from fieldcrm.web.guards import admin_required
 from fieldcrm.web.htmx import is_partial, render
@@ -54,10 +55,11 @@ def edit(source: str, item_id: int):
     _item_or_404(source, item_id)
     db = get_session()
     typed, error = None, None
-    if request.method == "POST":
-        typed = request.form.get("text", "")
+    form = MinimisationRewriteForm()
+    if form.validate_on_submit():
+        typed = form.text.data or ""
         try:
-            minimisation.rewrite(db, current_user, source, item_id, request.form.get("seen", ""), typed)
+            minimisation.rewrite(db, current_user, source, item_id, form.seen.data or "", typed)
         except minimisation.MinimisationError as refused:
             error = str(refused)
         else:
@@ -77,7 +79,8 @@ def edit(source: str, item_id: int):
 @admin_required
 def dismiss(source: str, item_id: int):
     _item_or_404(source, item_id)
-    minimisation.dismiss(get_session(), current_user, source, item_id, request.form.get("seen", ""))
+    form = MinimisationDismissForm()
+    minimisation.dismiss(get_session(), current_user, source, item_id, form.seen.data or "")
     if not is_partial():
         flash(_("Kept as it is."), "info")
         return redirect(url_for("minimisation.index"), 303)

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from fieldcrm.db import get_session
 from fieldcrm.privacy import register
+from fieldcrm.privacy.forms import RegisterForm
 from fieldcrm.web.guards import admin_required
 from fieldcrm.web.htmx import render
 
@@ -40,8 +41,9 @@ def edit():
     db = get_session()
     lang = _lang()
     errors, sections = [], register.sections_of(db, lang)
-    if request.method == "POST":
-        typed = {name: request.form.get(name, "") for name in register.SECTIONS}
+    form = RegisterForm()
+    if form.validate_on_submit():
+        typed = form.typed()
         errors = register.save_sections(db, current_user, lang, typed)
         if not errors:
             flash(_("Register saved."), "success")

@@ -19,6 +19,7 @@ from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.clients.queries import contacts_of
 from fieldcrm.db import get_session
 from fieldcrm.privacy import access_export, request_queries, requests
+from fieldcrm.privacy.forms import ExportForm, ObjectForm
 from fieldcrm.privacy.request_forms import (
     RequestForm,
     StatusForm,
@@ -33,7 +34,8 @@ from fieldcrm.sales.forms import channel_choices, response_labels
 from fieldcrm.timeutil import today
 from fieldcrm.visits.forms import kind_labels as interaction_kinds
 from fieldcrm.visits.forms import outcome_labels
-from fieldcrm.web.boundary import id_arg
+from fieldcrm.web.boundary import to_id
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import admin_required, with_client, with_privacy_request
 from fieldcrm.web.htmx import render
 
@@ -80,7 +82,8 @@ def index():
 
 
 def _client_arg(db) -> Client | None:
-    client_id = id_arg(request.values, "client")
+    # The card is in the address (the form posts back to it); a form's own field is read after it.
+    client_id = to_id(request.args.get("client") if "client" in request.args else posted("client"))
     return client_queries.get_client_or_404(db, current_user, client_id, include_deleted=True) if client_id else None
 
 
@@ -146,10 +149,10 @@ def set_status(privacy_request):
                   **_detail_context(db, privacy_request))
 
 
-def _export_target(client):
+def _export_target(client, form: ExportForm):
     """The contact person and the register's request an export is for, from the form (404 if foreign)."""
     db = get_session()
-    contact_id, request_id = id_arg(request.form, "contact_id"), id_arg(request.form, "request_id")
+    contact_id, request_id = form.contact_id.data, form.request_id.data
     contact = client_queries.get_contact_or_404(db, current_user, client, contact_id) if contact_id else None
     item = request_queries.get_request_or_404(db, current_user, request_id) if request_id else None
     if item is not None and item.client_id != client.id:
@@ -157,11 +160,11 @@ def _export_target(client):
     return contact, item
 
 
-def _produce(client, fmt: str):
+def _produce(client, fmt: str, form: ExportForm):
     """Record the export in the audit trail and in its request, then gather it."""
     access.require_admin(current_user)
     db = get_session()
-    contact, item = _export_target(client)
+    contact, item = _export_target(client, form)
     if item is not None:
         requests.start(db, item)
     access_export.record_export(db, current_user, client, fmt, contact, item)
@@ -172,8 +175,9 @@ def _produce(client, fmt: str):
 @with_client(include_deleted=True)
 def export_html(client):
     """The readable copy of everything held about the person, in French or English, to print or send."""
-    export, contact, item = _produce(client, "html")
-    lang = request.form.get("lang") if request.form.get("lang") in ("fr", "en") else str(get_locale())
+    form = ExportForm()
+    export, contact, item = _produce(client, "html", form)
+    lang = form.language(str(get_locale()))
     with force_locale(lang):  # the person's language, whatever the admin's
         response = render("privacy/requests/access_export.html", "privacy/requests/access_export.html",
                           export=export, client=client, contact=contact, item=item, lang=lang,
@@ -186,7 +190,7 @@ def export_html(client):
 @with_client(include_deleted=True)
 def export_json(client):
     """The same, as a JSON file (portability): the structure documented in privacy/access_export.py."""
-    export, _contact, _item = _produce(client, "json")
+    export, _contact, _item = _produce(client, "json", ExportForm())
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", export["subject"]["name"] or "").strip("-")[:60] or "person"
     return Response(access_export.to_json(export), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="access-{name}-{today():%Y%m%d}.json"',
@@ -200,14 +204,15 @@ def object_(client):
     access.require_admin(current_user)
     db = get_session()
     contacts = contacts_of(db, client)
-    if request.method == "POST" and request.form.get("confirm") == "yes":
-        contact_id = id_arg(request.form, "contact_id")
+    form = ObjectForm()
+    if form.validate_on_submit() and posted("confirm") == "yes":
+        contact_id = form.contact_id.data
         contact = client_queries.get_contact_or_404(db, current_user, client, contact_id) if contact_id else None
-        requests.object_to_processing(db, current_user, client, contact, request.form.get("details", "")[:2000] or None)
+        requests.object_to_processing(db, current_user, client, contact, form.details_text())
         flash(_("The opposition is recorded: this person will not be contacted again, even if re-imported."),
               "success")
         return redirect(url_for("clients.detail", client_id=client.id), 303)
     unconfirmed = request.method == "POST"
     return render("privacy/requests/object.html", "privacy/requests/_object.html", status=422 if unconfirmed else 200,
-                  client=client, contacts=contacts, unconfirmed=unconfirmed)
+                  client=client, contacts=contacts, unconfirmed=unconfirmed, form=form)
 

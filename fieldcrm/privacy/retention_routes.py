@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fieldcrm.db import get_session
 from fieldcrm.privacy import retention
+from fieldcrm.privacy.forms import RetentionRuleForm
 from fieldcrm.privacy.retention_rules import RULES
-from fieldcrm.web.boundary import to_int
+from fieldcrm.web.forms import posted
 from fieldcrm.web.guards import admin_required, with_retention_run
 from fieldcrm.web.htmx import render
 
@@ -48,20 +49,20 @@ def rule(rule_key: str):
     db = get_session()
     key = _rule_or_404(rule_key)
     settings, errors, typed = retention.settings_of(db, key), [], None
-    if request.method == "POST":
-        typed = {"days": request.form.get("days", "")[:6], "action": request.form.get("action", ""),
-                 "enabled": request.form.get("enabled") == "1", "auto_apply": request.form.get("auto_apply") == "1"}
-        days = to_int(typed["days"].strip(), None, minimum=0, maximum=100000)
-        try:
-            if days is None:
-                raise retention.RetentionError(_("Give the period as a whole number of days."))
-            retention.save_settings(db, current_user, key, days=days, enabled=typed["enabled"],
-                                    auto_apply=typed["auto_apply"], action=typed["action"])
-        except retention.RetentionError as refused:
-            errors = [str(refused)]
+    form = RetentionRuleForm()
+    if form.is_submitted():
+        typed = form.typed()
+        if form.validate():
+            try:
+                retention.save_settings(db, current_user, key, days=form.days.parsed, enabled=typed["enabled"],
+                                        auto_apply=typed["auto_apply"], action=typed["action"])
+            except retention.RetentionError as refused:
+                errors = [str(refused)]
+            else:
+                flash(_("Retention rule saved."), "success")
+                return redirect(url_for("retention.rule", rule_key=key), 303)
         else:
-            flash(_("Retention rule saved."), "success")
-            return redirect(url_for("retention.rule", rule_key=key), 303)
+            errors = [str(message) for messages in form.errors.values() for message in messages]
     return render("privacy/retention/rule.html", "privacy/retention/_rule.html", status=422 if errors else 200,
                   settings=settings, typed=typed, errors=errors, preview=retention.dry_run(db, key),
                   runs=retention.runs_of(db, key), next_run=retention.next_run(), **_labels())
@@ -93,7 +94,7 @@ def batch(run):
 @with_retention_run
 def apply(run):
     db = get_session()
-    if request.form.get("confirm") != "yes":
+    if posted("confirm") != "yes":
         flash(_("Tick the box to confirm: this cannot be undone."), "error")
         return redirect(url_for("retention.batch", run_id=run.id), 303)
     try:

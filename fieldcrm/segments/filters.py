@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import and_, exists, func, not_, or_
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.clients.models import (
     CHANNELS,
     STATUSES,
@@ -123,7 +124,7 @@ def register_condition(name: str, condition: Callable) -> None:
 
 def apply(stmt, filters: dict, today: date | None = None):
     """Narrow a select over Client by `filters` (already cleaned). Never widens the actor's scope."""
-    today = today or date.today()
+    today = today or timeutil.today()
     f = filters
     if f.get("status"):
         stmt = stmt.where(Client.status.in_(f["status"]))

@@ -10,6 +10,7 @@ from decimal import Decimal
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.clients.models import ChannelConsent, Client, ClientTag, Tag
 from fieldcrm.followups.models import FollowUp
 from fieldcrm.sales.models import Purchase
@@ -131,7 +132,7 @@ def test_dormant_clients_followed_up_then_put_on_a_tour_in_one_tap(page: Page, l
     assert len(made) == 2 and {f.assignee_id for f in made} == {rep.id}
 
     form = page.locator("form[data-dormant]").first
-    day = (date.today() + timedelta(days=1)).isoformat()
+    day = (timeutil.today() + timedelta(days=1)).isoformat()
     form.locator("input[name=day]").fill(day)
     form.locator("button", has_text="Ajouter à la tournée").click()
     page.wait_for_url("**/tours/*")

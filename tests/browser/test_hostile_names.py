@@ -3,10 +3,9 @@ the map's tooltips), a name that looks like HTML shows literally and creates no 
 
 from __future__ import annotations
 
-from datetime import date
-
 from playwright.sync_api import Page, expect
 
+from fieldcrm import timeutil
 from tests.browser.test_map_tour import _offline_edges
 from tests.factories import PASSWORD, make_located_client, make_tour, make_user
 
@@ -27,7 +26,7 @@ def assert_no_markup_from_names(page: Page) -> None:
 def test_hostile_names_show_as_text_on_the_map_and_the_tour(page: Page, live_url, live_db, log_in, screenshot):
     rep = make_user(live_db, name="Rémi Rep")
     clients = [make_located_client(live_db, rep, name, lat, lon) for name, (lat, lon) in HOSTILE.items()]
-    make_tour(live_db, rep, clients, day=date.today())
+    make_tour(live_db, rep, clients, day=timeutil.today())
     _offline_edges(page)
     log_in(page, rep, PASSWORD)
 

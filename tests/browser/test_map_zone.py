@@ -4,12 +4,13 @@ same place is never added."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from tests.browser.conftest import assert_tap_targets, assert_tappable
 from tests.browser.test_client_journey import assert_fits_narrow_phone
 from tests.browser.test_map_tour import _offline_edges
@@ -46,7 +47,7 @@ def test_rep_draws_a_zone_and_adds_its_clients_to_tomorrows_tour(page: Page, pho
     for i, p in enumerate(OUTSIDE):
         make_located_client(live_db, rep, f"Hors zone {i + 1}", *p)
     stranger = make_located_client(live_db, other, "Client d'un autre", 45.7620, 4.8060)  # inside, another rep's
-    make_tour(live_db, rep, [], day=date.today() - timedelta(days=1), start_lat=45.7640, start_lon=4.8357,
+    make_tour(live_db, rep, [], day=timeutil.today() - timedelta(days=1), start_lat=45.7640, start_lon=4.8357,
               start_label="Bureau Lyon", start_time=time(8, 30), end_time=time(18, 30))
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -103,7 +104,7 @@ def test_rep_draws_a_zone_and_adds_its_clients_to_tomorrows_tour(page: Page, pho
     nav_top = page.locator(".bottom-nav").evaluate("el => el.getBoundingClientRect().top")
     add_bottom = add.evaluate("el => el.getBoundingClientRect().bottom")
     assert nav_top - add_bottom >= 8, f"the add button ends {nav_top - add_bottom:.1f} px above the bottom bar"
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = timeutil.today() + timedelta(days=1)
     page.locator("#zone-form input[name=day]").fill(tomorrow.isoformat())
     page.locator("#zone-form input[name=day]").dispatch_event("change")
     expect(add).to_contain_text("Ajouter les 4 clients de la zone à la tournée du")

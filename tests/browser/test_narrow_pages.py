@@ -10,7 +10,7 @@ whole pixels: other fonts move things by fractions, which must not decide a run.
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -125,7 +125,7 @@ _MEASURE = r"""([tolerance, tapTolerance, minTap]) => {
 def _world(db):
     w = portfolio_world(db)
     rep = w["rep_a"]
-    today = date.today()
+    today = timeutil.today()
     places = [(45.7797, 4.8277), (45.7485, 4.8467), (45.7578, 4.8021)]
     clients = [make_located_client(db, rep, name, *p, phone="+33478000011", status=status,
                                    sector="Commerce de détail alimentaire", segment="A — grand compte")

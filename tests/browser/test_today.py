@@ -8,7 +8,7 @@ from datetime import time, timedelta
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from fieldcrm import timeutil
+from fieldcrm import timeutil, workdays
 from fieldcrm.followups.models import FollowUp
 from fieldcrm.visits.models import Interaction
 from tests.browser.conftest import assert_tap_targets
@@ -117,5 +117,6 @@ def test_logging_from_an_overdue_follow_up_replaces_it_by_the_next_step(page: Pa
     with Session(live_app.extensions["fieldcrm.engine"]) as db:
         still_open = db.exec(select(FollowUp).where(FollowUp.client_id == menuiserie.id,
                                                     FollowUp.status == "open")).all()
-        assert [f.due_date for f in still_open] == [today + timedelta(days=7)]
+        # a week on, moved to the next working day when it falls on a weekend or a public holiday
+        assert [f.due_date for f in still_open] == [workdays.on_or_after(today + timedelta(days=7), rep.working_days)]
         assert db.exec(select(Interaction.kind).where(Interaction.client_id == menuiserie.id)).all() == ["visit"]

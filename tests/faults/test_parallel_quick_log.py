@@ -8,12 +8,13 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.followups.models import FollowUp
 from fieldcrm.visits.models import Interaction
 from tests.factories import PASSWORD, make_client, make_followup, make_user
@@ -49,9 +50,9 @@ def post_in_parallel(url: str, cookies, token: str, form: dict) -> list[requests
 def test_twenty_identical_quick_logs_at_once_save_one(database_url, db, tmp_path):
     rep = make_user(db)
     shop = make_client(db, rep)
-    overdue = make_followup(db, rep, shop, date.today() - timedelta(days=3), reason="Relancer le devis")
+    overdue = make_followup(db, rep, shop, timeutil.today() - timedelta(days=3), reason="Relancer le devis")
     uid = str(uuid.uuid4())
-    call_back_on = date.today() + timedelta(days=7)
+    call_back_on = timeutil.today() + timedelta(days=7)
     form = {"uid": uid, "outcome": "call_back", "follow_up_on": call_back_on.isoformat(), "note": "Vu le gérant",
             "followup_id": str(overdue.id)}
     with serve(database_url, tmp_path, workers=2, threads=4) as served:

@@ -6,11 +6,12 @@ several undos at once give everything back once."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import requests
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.clients.models import Client
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.handover.models import HandOver, HandOverItem
@@ -25,7 +26,7 @@ def test_parallel_hand_overs_of_the_same_clients_do_not_interleave(database_url,
     team = make_team(db, "Ouest")
     manager = make_user(db, "manager", team, name="Manon")
     yann, marc, lea = (make_user(db, "rep", team, name=n) for n in ("Yann", "Marc", "Léa"))
-    soon = date.today() + timedelta(days=3)
+    soon = timeutil.today() + timedelta(days=3)
     clients = [make_client(db, yann, company_name=f"Client {i}") for i in range(CLIENTS)]
     followups = [make_followup(db, yann, c, soon, reason="Relance") for c in clients]
     appointments = [make_appointment(db, yann, c, datetime.combine(soon, time(9), tzinfo=UTC))

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 import requests
 from sqlmodel import select
 
+from fieldcrm import timeutil
 from fieldcrm.followups.models import FollowUp
 from fieldcrm.outbox.models import QueuedAction
 from tests.factories import PASSWORD, make_client, make_followup, make_user
@@ -21,9 +22,9 @@ SENDERS = 12
 def test_twelve_identical_sends_of_each_action_do_it_once(database_url, db, tmp_path):
     rep = make_user(db)
     shop = make_client(db, rep)
-    due = make_followup(db, rep, shop, date.today(), reason="Devis")
+    due = make_followup(db, rep, shop, timeutil.today(), reason="Devis")
     create, snooze = str(uuid.uuid4()), str(uuid.uuid4())
-    in_a_week = date.today() + timedelta(days=7)
+    in_a_week = timeutil.today() + timedelta(days=7)
     with serve(database_url, tmp_path, workers=2, threads=4) as served:
         http = served.session()
         assert served.log_in(http, rep.email, PASSWORD).status_code == 303
@@ -51,6 +52,6 @@ def test_twelve_identical_sends_of_each_action_do_it_once(database_url, db, tmp_
     mine = db.exec(select(FollowUp).where(FollowUp.client_id == shop.id).order_by(FollowUp.id)).all()
     assert [(f.reason, f.snoozed_count, f.due_date) for f in mine] == [
         ("Devis", 1, mine[0].due_date), ("Rappeler", 0, in_a_week)]  # snoozed once, created once
-    assert mine[0].due_date >= date.today() + timedelta(days=3)
+    assert mine[0].due_date >= timeutil.today() + timedelta(days=3)
     assert sorted(q.action_id for q in db.exec(select(QueuedAction)).all()) == sorted([create, snooze])
     assert "Traceback" not in log

@@ -17,6 +17,7 @@ from fieldcrm.clients import erasure
 from fieldcrm.clients import services as clients
 from fieldcrm.clients.erasure import ERASED, client_foreign_keys, on_client_purge
 from fieldcrm.clients.models import Client, ContactPerson, CustomFieldDef, CustomFieldValue
+from fieldcrm.dedupe.models import QueuedPair
 from fieldcrm.dedupe.services import merge_clients
 from fieldcrm.models import metadata
 from fieldcrm.privacy.erasure import purge_deleted
@@ -82,6 +83,8 @@ def _client_with_every_dependant(db, rep, admin):
     db.add(CampaignRecipient(campaign_id=campaign.id, client_id=client.id))
     db.add(Purchase(client_id=client.id, purchased_on=date(2026, 3, 1), amount=Decimal("120.50")))
     db.add(ClientAnonymisation(client_id=client.id, rule="retention"))  # a mark a retention rule leaves
+    neighbour = make_client(db, rep, company_name="Boulangerie du Marché", phone="+33478000001")
+    db.add(QueuedPair(first_id=client.id, second_id=neighbour.id, reason="phone"))  # an import's look-alike
     db.commit()
     twin = make_client(db, rep, company_name="Boulangerie H. Durand", email="h.durand@example.fr",
                        mobile="+33612345678")

@@ -45,7 +45,9 @@ def test_objecting_records_the_request_marks_the_card_and_keeps_only_hashes(app,
     admin, rep = make_user(db, "admin"), make_user(db, "rep")
     card = make_client(db, rep, **PERSON)
     login(admin)
-    assert client.post(f"/clients/{card.id}/object", data={}).status_code == 422  # not confirmed: nothing
+    unconfirmed = client.post(f"/clients/{card.id}/object", data={"details": "Appel du 3 <mars>"})
+    assert unconfirmed.status_code == 422  # not confirmed: nothing, and what was typed is still there
+    assert "Appel du 3 &lt;mars&gt;</textarea>" in unconfirmed.get_data(as_text=True)
     assert db.exec(select(func.count()).select_from(OppositionFingerprint)).one() == 0
     response = client.post(f"/clients/{card.id}/object", data={"confirm": "yes"})
     assert response.status_code == 303
