@@ -57,7 +57,7 @@ def go_offline_after_service_worker_is_active(page: Page, context, live_server, 
     # not wait_for_function(): polling a string predicate needs eval, which the app's CSP rightly forbids.
     controlled = page.evaluate("""() => navigator.serviceWorker.controller !== null || new Promise(resolve => {
         navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true});
-        setTimeout(() => resolve(navigator.serviceWorker.controller !== null), 10000);
+        setTimeout(() => resolve(navigator.serviceWorker.controller !== null), 20000);
     })""")
     assert controlled, "the service worker never took control of the page"
     context.set_offline(True)
