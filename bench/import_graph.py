@@ -35,7 +35,7 @@ for module, targets in layering.all_imports().items():
         if top(module) != top(target):
             edges[(top(module), top(target))] += 1
         if layering.floor_of(target) > layering.floor_of(module) and not (
-                module.endswith(".routes") and target in layering.ROUTES_MAY_USE):
+                layering.is_routes(module) and target in layering.ROUTES_MAY_USE):
             upward.append((module, target))
 pairs = sorted({tuple(sorted(e)) for e in edges if (e[1], e[0]) in edges})
 capability_edges = {(layering.capability_of(m), layering.capability_of(t))
