@@ -176,6 +176,14 @@ def _listed(actor: User, q, status, stale, sort, filters: dict):
     return stmt, counts_stmt, order
 
 
+def listed_statement(actor: User, *, q: str | None = None, status: str | None = None, sort: str = "name",
+                     stale: int | None = None, **filters) -> Select:
+    """The select of the list as filtered on screen (every page; the caller orders it): what an export
+    of "this list" takes, so that it holds exactly the clients the person sees."""
+    stmt, _counts, _order = _listed(actor, q, status, stale, sort, filters)
+    return stmt
+
+
 def matching_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
                      sort: str = "name", stale: int | None = None, limit: int = 100,
                      **filters) -> list[Client]:

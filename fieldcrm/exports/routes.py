@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlmodel import select
 
 from fieldcrm.audit import services as audit
 from fieldcrm.clients import objections
+from fieldcrm.clients.listargs import list_args
 from fieldcrm.clients.models import STATUSES, Client
-from fieldcrm.clients.normalise import search_tokens
-from fieldcrm.clients.queries import contacts_of, scope
+from fieldcrm.clients.queries import contacts_of, listed_statement, scope
 from fieldcrm.db import get_session
 from fieldcrm.exports import services
 from fieldcrm.sales.models import CampaignRecipient
 from fieldcrm.segments import filters as segment_filters
-from fieldcrm.segments.queries import apply_segment, get_segment_or_404
 from fieldcrm.timeutil import utcnow
-from fieldcrm.web.boundary import id_arg
 from fieldcrm.web.guards import with_campaign, with_client
 
 bp = Blueprint("exports", __name__)
@@ -52,26 +50,25 @@ def _build(fmt: str, stmt, name: str, what: dict) -> Response:
 @bp.get("/exports/clients.<fmt>")
 @login_required
 def clients(fmt: str):
-    """The client list as filtered on screen (search, status) or a saved segment (?segment=id)."""
+    """The client list as filtered on screen (search, status, "not contacted for", whose clients, a saved
+    segment…: the list's own arguments and query), every page of it."""
     if fmt not in TYPES:
         abort(404)
-    db = get_session()
-    stmt = scope(select(Client), current_user)
-    name = _("clients")
+    args = list_args()
+    args.pop("page")
+    name = args["segment"].name if args.get("segment") is not None else _("clients")
     what = {"list": "clients"}
-    if id_arg(request.args, "segment"):
-        segment = get_segment_or_404(db, current_user, id_arg(request.args, "segment"))
-        stmt, name = apply_segment(stmt, segment), segment.name
-        what.update(segment=segment.id, segment_name=segment.name)
-    query = request.args.get("q", "")[:100]
-    for token in search_tokens(query):
-        stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
-    if query.strip():
-        what["q"] = query.strip()
-    if request.args.get("status") in STATUSES:
-        stmt = stmt.where(Client.status == request.args["status"])
-        what["status"] = request.args["status"]
-    return _build(fmt, stmt, name, what)
+    if args.get("segment") is not None:
+        what.update(segment=args["segment"].id, segment_name=args["segment"].name)
+    if args["q"].strip():
+        what["q"] = args["q"].strip()
+    if args["status"] in STATUSES:
+        what["status"] = args["status"]
+    if args["stale"]:
+        what["stale_days"] = args["stale"]
+    if args["owner"] is not None:
+        what["owner"] = args["owner"].id
+    return _build(fmt, listed_statement(current_user, **args), name, what)
 
 
 @bp.get("/campaigns/<int:campaign_id>/export.csv")

@@ -94,3 +94,23 @@ def test_vcard(app, db, login, client):
     assert "ORG:Cave\\, Castagné" in card and "N:Martin;Zoé;;;" in card
     assert "TEL;TYPE=CELL:+33612345678" in card and "EMAIL;TYPE=INTERNET:cave@ex.fr" in card
     assert "ADR;TYPE=WORK:;;12 rue du Port;Marseille;;13002;FR" in card
+
+
+def test_the_list_export_holds_exactly_the_clients_on_screen(app, db, login, client):
+    """Whose clients and "not contacted for" narrow the export as they narrow the list, and the list's
+    export links carry every filter shown."""
+    team = make_team(db)
+    manager = make_user(db, "manager", team, locale="en")
+    rep, other = make_user(db, "rep", team, locale="en"), make_user(db, "rep", team, locale="en")
+    make_client(db, rep, company_name="Garage Martin", city="Lyon")
+    make_client(db, other, company_name="Garage Petit", city="Lyon")
+    login(manager)
+    listed = client.get(f"/clients?q=garage&owner={rep.id}&stale=90").get_data(as_text=True)
+    link = listed.split('href="/exports/clients.csv?')[1].split('"')[0].replace("&amp;", "&")
+    assert f"owner={rep.id}" in link and "stale=90" in link and "q=garage" in link
+    rows = list(csv.reader(io.StringIO(client.get("/exports/clients.csv?" + link).data.decode("utf-8-sig")),
+                           delimiter=";"))
+    assert [r[0] for r in rows[1:]] == ["Garage Martin"]
+    everyone = list(csv.reader(io.StringIO(client.get("/exports/clients.csv?q=garage").data.decode("utf-8-sig")),
+                               delimiter=";"))
+    assert sorted(r[0] for r in everyone[1:]) == ["Garage Martin", "Garage Petit"]
