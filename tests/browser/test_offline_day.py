@@ -9,13 +9,9 @@ import re
 from playwright.sync_api import Page, expect
 
 from fieldcrm import timeutil
+from tests.browser.workers import under_control
 from tests.factories import PASSWORD, make_client, make_tour, make_user
 
-WAIT_FOR_CONTROL = """() => navigator.serviceWorker.ready.then(() => navigator.serviceWorker.controller !== null
-    || new Promise(resolve => {
-        navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true});
-        setTimeout(() => resolve(navigator.serviceWorker.controller !== null), 10000);
-    }))"""
 OFFLINE_SINCE = re.compile(r"^Hors ligne\s·\sà jour à \d\d:\d\d$")
 NARROW_PHONE = {"width": 360, "height": 780}
 DAY_CACHES = "caches.keys().then(names => names.filter(n => n.startsWith('fieldcrm-day-')))"
@@ -24,7 +20,7 @@ KEPT_URLS = """name => caches.open(name).then(c => c.keys()).then(rs => rs.map(r
 
 def keep_the_day(page: Page) -> None:
     """The worker controls the page and the day is on the phone (what offline.js does on opening)."""
-    assert page.evaluate(WAIT_FOR_CONTROL), "the service worker never took control of the page"
+    assert under_control(page), "the service worker never took control of the page"
     page.evaluate("window.FieldCRMOffline.refresh(true)")
     assert page.evaluate(DAY_CACHES), "nothing kept"
 

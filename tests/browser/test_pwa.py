@@ -7,6 +7,7 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.workers import under_control
 from tests.factories import PASSWORD, make_user
 
 
@@ -53,12 +54,7 @@ def go_offline_after_service_worker_is_active(page: Page, context, live_server, 
     log_in(page, rep, PASSWORD)
     scope = page.evaluate("navigator.serviceWorker.ready.then(registration => registration.scope)")
     assert scope == f"{live_server}/"
-    # Wait until clients.claim() has made the worker control this page. A promise passed to evaluate(),
-    # not wait_for_function(): polling a string predicate needs eval, which the app's CSP rightly forbids.
-    controlled = page.evaluate("""() => navigator.serviceWorker.controller !== null || new Promise(resolve => {
-        navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true});
-        setTimeout(() => resolve(navigator.serviceWorker.controller !== null), 20000);
-    })""")
+    controlled = under_control(page)  # clients.claim() on activation, else the next page load
     assert controlled, "the service worker never took control of the page"
     context.set_offline(True)
 
