@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import exists
+from sqlalchemy import exists, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -24,6 +24,7 @@ from fieldcrm.handover.models import CARRIED, HandOver, HandOverItem
 from fieldcrm.segments.models import Segment
 from fieldcrm.segments.queries import apply_segment
 from fieldcrm.tours.models import Tour, TourStop
+from fieldcrm.tours.services import MAX_TOUR_STOPS
 from fieldcrm.visits.queries import TimelineEntry, register_history_source
 
 MODES = ("all", "clients", "segment", "places")
@@ -44,6 +45,20 @@ class Selection:
 
 
 @dataclass
+class FullDay:
+    """A day the receiver's tour would hold more stops than a tour may (tours.MAX_TOUR_STOPS)."""
+
+    day: date
+    already: int  # stops the receiver's tour has that day
+    coming: int  # stops the hand-over would add
+    limit: int = MAX_TOUR_STOPS
+
+    @property
+    def total(self) -> int:
+        return self.already + self.coming
+
+
+@dataclass
 class Moves:
     """The ids of everything a hand-over moves (tour stops with their tour and day)."""
 
@@ -51,6 +66,7 @@ class Moves:
     followups: list[int] = field(default_factory=list)
     appointments: list[int] = field(default_factory=list)
     tour_stops: list[tuple[int, int, int, date]] = field(default_factory=list)  # stop, tour, client, day
+    full_days: list[FullDay] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"clients": len(self.clients), "followups": len(self.followups),
@@ -153,6 +169,20 @@ def future_tour_stops(db: Session, source: User, target: User, client_ids: list[
                TourStop.client_id.in_(client_ids), ~already).order_by(Tour.day, TourStop.position, TourStop.id)).all()]
 
 
+def full_days(db: Session, target: User, tour_stops: list[tuple[int, int, int, date]]) -> list[FullDay]:
+    """The days where the stops coming to `target` would take their tour past the cap on stops."""
+    coming: dict[date, int] = {}
+    for _stop, _tour, _client, day in tour_stops:
+        coming[day] = coming.get(day, 0) + 1
+    if not coming:
+        return []
+    already = dict(db.exec(select(Tour.day, func.count(TourStop.id)).join(TourStop, TourStop.tour_id == Tour.id)
+                           .where(Tour.owner_id == target.id, Tour.day.in_(list(coming)))
+                           .group_by(Tour.day)).all())
+    return [FullDay(day, already.get(day, 0), n) for day, n in sorted(coming.items())
+            if already.get(day, 0) + n > MAX_TOUR_STOPS]
+
+
 def moves(db: Session, actor: User, selection: Selection, target: User, carry: set[str]) -> Moves:
     """Everything the hand-over of `selection` to `target` moves, given what is carried along."""
     client_ids = selected_client_ids(db, actor, selection)
@@ -164,6 +194,7 @@ def moves(db: Session, actor: User, selection: Selection, target: User, carry: s
         result.appointments = future_appointments(db, source, client_ids, timeutil.now())
     if "tour_stop" in carry:
         result.tour_stops = future_tour_stops(db, source, target, client_ids, timeutil.today())
+        result.full_days = full_days(db, target, result.tour_stops)
     return result
 
 

@@ -76,6 +76,10 @@ def hand_over(db: Session, actor: User, selection: queries.Selection, target: Us
         if not moves.clients:
             db.rollback()
             raise HandOverError(_l("No client to hand over: the selection is empty."))
+        if moves.full_days:
+            db.rollback()
+            raise HandOverError(_l("The receiver's tours cannot take these stops: see the days above. Untick "
+                                   "the tour stops, or hand over fewer clients."))
         now = timeutil.now()
         counts = moves.counts()
         handover = HandOver(actor_id=actor.id, from_user_id=source.id, to_user_id=target.id,

@@ -279,3 +279,38 @@ def test_the_preview_names_the_clients_and_the_list_leads_to_it(as_manager, worl
     assert "Villeurbanne" in names and "Lyon 0" not in names
     listed = as_manager.get(f"/clients?owner={world['rep_a'].id}").get_data(as_text=True)
     assert f'href="/handover/?source={world["rep_a"].id}"' in listed
+
+
+def test_stops_that_would_overfill_the_receivers_tour_are_shown_and_refused(as_manager, db, world, yann):
+    """Bea's tour on Friday 27 already holds as many stops as a tour may, less one: Rémi's two stops
+    that day cannot join it. The preview says which day and how many, offers no confirmation, and a
+    confirmation sent anyway moves nothing; without the tour stops the hand-over goes through."""
+    from fieldcrm.tours.services import MAX_TOUR_STOPS
+    from tests.factories import copy_located_clients
+
+    rep_b = world["rep_b"]
+    model = make_client(db, rep_b, company_name="Modèle")
+    copy_located_clients(db, model, [(rep_b.id, 45.7, 4.8)] * (MAX_TOUR_STOPS - 2), name="Plein")
+    full = db.exec(select(Client).where(Client.owner_id == rep_b.id, Client.id != world["client_b"].id)).all()
+    assert len(full) == MAX_TOUR_STOPS - 1
+    make_tour(db, rep_b, full, day=date(2026, 11, 27))
+    page = as_manager.get("/handover/preview", query_string=form(world))
+    html = re.sub(r"\s+", " ", page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert "5 clients, 4 open follow-ups, 1 appointment, 2 tour stops will go to Bea Rep." in html
+    assert "Bea Rep’s tours cannot take these stops: a tour holds at most 100 stops." in html
+    assert "Friday 27 November: 99 stops already, 2 more would make 101." in html
+    assert 'action="/handover/"' not in html  # nothing to confirm
+    forged = MultiDict(form(world))
+    forged.update({"expected_clients": "5", "expected_followups": "4", "expected_appointments": "1",
+                   "expected_tour_stops": "2"})
+    refused = as_manager.post("/handover/", data=forged)
+    assert refused.status_code == 422 and "cannot take these stops" in refused.get_data(as_text=True)
+    assert db.exec(select(HandOver)).first() is None
+    assert owners(db, Client, [c.id for c in yann["lyon"]], "owner_id") == {world["rep_a"].id}
+    html = as_manager.get("/handover/preview", query_string=form(world, carry_tour_stop=None)).get_data(as_text=True)
+    assert "cannot take these stops" not in html
+    assert as_manager.post("/handover/", data=confirm_data(html)).status_code == 303
+    assert owners(db, Client, [c.id for c in yann["lyon"]], "owner_id") == {rep_b.id}
+    assert {s.tour_id for s in db.exec(select(TourStop).where(TourStop.id.in_([s.id for s in yann["stops"]])))} \
+        == {yann["tour"].id}  # the stops stayed on Rémi's tour
