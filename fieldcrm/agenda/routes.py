@@ -45,7 +45,11 @@ def today():
     team = None
     if team_view.sees_team(current_user):
         chosen = team_view.team_in_reach(db, current_user, id_arg(request.args, "team"))
-        team = team_view.team_day(db, current_user, chosen, day.day)
+        try:
+            week = date.fromisoformat(request.args.get("week", ""))
+        except ValueError:
+            week = None
+        team = team_view.team_day(db, current_user, chosen, day.day, week)
     return render("agenda/today.html", "agenda/_today.html", day=day, team=team, now=timeutil.now())
 
 

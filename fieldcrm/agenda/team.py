@@ -1,5 +1,6 @@
 """The team's day for a manager (their team) or an admin (every team, or one): per rep, overdue
-follow-ups, clients due for a visit and the week's activity; the team's appointments today.
+follow-ups, clients due for a visit and a whole week's activity (Monday to Sunday: what was done, and
+what is still planned); the team's appointments today.
 
 Each figure is one grouped select over the members' ids, whatever the number of reps (no query per
 rep). The members come from access: a manager never reaches another team's figures."""
@@ -23,7 +24,7 @@ from fieldcrm.visits.models import Interaction
 
 @dataclass
 class RepWeek:
-    """One rep's line: today's backlog and the week so far."""
+    """One rep's line: today's backlog and the week's activity, done and still planned."""
 
     user: User
     overdue: int = 0
@@ -34,6 +35,8 @@ class RepWeek:
     new_clients: int = 0
     covered: int = 0  # clients contacted within their cadence…
     with_cadence: int = 0  # …out of the clients that have one
+    appointments: int = 0  # appointments in the week (not cancelled), done or to come
+    followups_ahead: int = 0  # open follow-ups due from today to the week's Sunday
 
     @property
     def coverage(self) -> float | None:
@@ -43,12 +46,33 @@ class RepWeek:
 
 @dataclass
 class TeamDay:
+    """The team's day (`day`: today) and one whole week, Monday to Sunday."""
+
     day: date
-    week_start: date
+    week_start: date  # the Monday of the week summed up (this week, or an earlier one)
     team: Team | None  # None: every team (an admin's view)
     teams: list[Team] = field(default_factory=list)  # an admin's choice; empty for a manager
     reps: list[RepWeek] = field(default_factory=list)
     appointments: list[tuple[Appointment, Client, str]] = field(default_factory=list)
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def is_this_week(self) -> bool:
+        return self.week_start == timeutil.week_start(self.day)
+
+    @property
+    def previous_week(self) -> date:
+        return self.week_start - timedelta(days=7)
+
+    @property
+    def next_week(self) -> date | None:
+        """The following week's Monday, None for this week (no week to come is summed up) and for the
+        week just before it (reached without a date)."""
+        following = self.week_start + timedelta(days=7)
+        return following if following < timeutil.week_start(self.day) else None
 
 
 def sees_team(actor: User) -> bool:
@@ -125,6 +149,30 @@ def _week_activity(db: Session, ids: list[int], start, end) -> tuple[dict, dict,
     return ({a: int(v or 0) for a, v, _c in logged}, {a: int(c or 0) for a, _v, c in logged}, done, new)
 
 
+def _week_planned(db: Session, ids: list[int], first: date, today: date) -> tuple[dict, dict]:
+    """Per rep, in the week from Monday `first`: appointments not cancelled, and open follow-ups due
+    from today (or the Monday, for a week to come) to the Sunday."""
+    start, end = timeutil.day_start(first), timeutil.day_start(first + timedelta(days=7))
+    appointments = _grouped(db, select(Appointment.owner_id, func.count()).join(Client, Client.id == Appointment.client_id)
+                            .where(Appointment.owner_id.in_(ids), Appointment.cancelled_at.is_(None),
+                                   Client.deleted_at.is_(None), Appointment.starts_at >= start,
+                                   Appointment.starts_at < end).group_by(Appointment.owner_id))
+    ahead = _grouped(db, select(FollowUp.assignee_id, func.count()).join(Client, Client.id == FollowUp.client_id)
+                     .where(FollowUp.assignee_id.in_(ids), FollowUp.status == "open", Client.deleted_at.is_(None),
+                            FollowUp.due_date >= max(today, first), FollowUp.due_date < first + timedelta(days=7))
+                     .group_by(FollowUp.assignee_id))
+    return appointments, ahead
+
+
+def chosen_week(asked: date | None, today: date) -> date:
+    """The Monday of the week asked for (any day of it); this week's when none is asked, or one to come,
+    or one before 2000."""
+    this_week = timeutil.week_start(today)
+    if asked is None or not date(2000, 1, 3) <= asked:
+        return this_week
+    return min(timeutil.week_start(asked), this_week)
+
+
 def team_appointments(db: Session, ids: list[int], day: date) -> list[tuple[Appointment, Client, str]]:
     """The members' appointments today, in time order, with whose they are."""
     start, end = timeutil.day_bounds(day)
@@ -136,10 +184,12 @@ def team_appointments(db: Session, ids: list[int], day: date) -> list[tuple[Appo
         .order_by(Appointment.starts_at, User.name, Appointment.id)).all()]
 
 
-def team_day(db: Session, actor: User, team: Team | None, day: date | None = None) -> TeamDay:
-    """The team's day and week so far (Monday to now), one line per member."""
+def team_day(db: Session, actor: User, team: Team | None, day: date | None = None,
+             week: date | None = None) -> TeamDay:
+    """The team's day and one whole week (Monday `week`, this week's by default), one line per member:
+    what was done that week from Monday to Sunday, and what is still planned in it."""
     day = day or timeutil.today()
-    first = timeutil.week_start(day)
+    first = chosen_week(week, day)
     result = TeamDay(day=day, week_start=first, team=team,
                      teams=list(db.exec(select(Team).order_by(Team.name)).all()) if actor.role == "admin" else [])
     people = members(db, actor, team)
@@ -149,9 +199,11 @@ def team_day(db: Session, actor: User, team: Team | None, day: date | None = Non
     overdue = _overdue_by_rep(db, ids, day)
     due, with_cadence, covered = _cadence_figures(db, ids, day)
     visits, calls, done, new = _week_activity(db, ids, timeutil.day_start(first),
-                                              timeutil.day_start(day + timedelta(days=1)))
+                                              timeutil.day_start(first + timedelta(days=7)))
+    appointments, ahead = _week_planned(db, ids, first, day)
     result.reps = [RepWeek(u, overdue.get(u.id, 0), due.get(u.id, 0), visits.get(u.id, 0), calls.get(u.id, 0),
-                           done.get(u.id, 0), new.get(u.id, 0), covered.get(u.id, 0), with_cadence.get(u.id, 0))
+                           done.get(u.id, 0), new.get(u.id, 0), covered.get(u.id, 0), with_cadence.get(u.id, 0),
+                           appointments.get(u.id, 0), ahead.get(u.id, 0))
                    for u in people]
     result.appointments = team_appointments(db, ids, day)
     return result

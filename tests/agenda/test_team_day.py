@@ -94,9 +94,12 @@ def test_a_managers_today_shows_their_team_only(app, db, week, login):
     team = team[:team.index("</section>")]
     assert "Team Ouest" in team
     assert shown(team, week["rep_a"]) == {"overdue": "2", "due": "3", "coverage": "50%", "visits": "2",
-                                          "calls": "1", "done": "1", "new": "2"}
+                                          "calls": "1", "done": "1", "new": "2", "appointments": "0",
+                                          "ahead": "1"}
+    # Bea's appointments: today's and tomorrow's (the whole week, not Monday to now).
     assert shown(team, week["rep_b"]) == {"overdue": "1", "due": "1", "coverage": "0%", "visits": "0",
-                                          "calls": "0", "done": "0", "new": "1"}
+                                          "calls": "0", "done": "0", "new": "1", "appointments": "2",
+                                          "ahead": "0"}
     assert shown(team, week["manager_a"])["coverage"] == "–"  # Manon has no client
     assert "1 team appointment today" in " ".join(team.split()) and "Garage Bernard" in team
     assert "Cyril Rep" not in page and "Cave Castagné" not in page and "Sud-Est" not in page
@@ -115,6 +118,39 @@ def test_an_admin_sees_every_team_or_the_one_chosen(app, db, week, login):
     assert "Team Sud-Est" in page and "Cyril Rep" in page and "Rémi Rep" not in page
     assert shown(page, week["rep_c"])["overdue"] == "3" and "Cave Castagné" in page
     assert http.get("/?team=999").status_code == 404
+
+
+def test_the_week_runs_monday_to_sunday_and_earlier_weeks_are_whole(app, db, week, login, set_now):
+    """On Wednesday the week's figures reach Sunday: an appointment on Saturday, a follow-up due on
+    Sunday, an interaction logged for Friday count; the week before is summed up whole, Monday to Sunday,
+    and no week to come is offered."""
+    rep_a = week["rep_a"]
+    c1 = make_client(db, rep_a, company_name="Fin de semaine")
+    make_appointment(db, rep_a, c1, datetime(2026, 11, 28, 9, tzinfo=UTC))  # Saturday
+    make_followup(db, rep_a, c1, date(2026, 11, 29), reason="Dimanche")  # Sunday
+    make_followup(db, rep_a, c1, date(2026, 11, 30), reason="Semaine prochaine")  # next week: not counted
+    make_interaction(db, rep_a, c1, occurred_at=datetime(2026, 11, 27, 15, tzinfo=UTC))  # Friday, logged ahead
+    http = app.test_client()
+    login(week["manager_a"], http=http)
+    page = " ".join(http.get("/").get_data(as_text=True).split())
+    assert "Week: Monday 23 November to Sunday 29 November" in page
+    figures_now = shown(page, rep_a)
+    assert (figures_now["visits"], figures_now["appointments"], figures_now["ahead"]) == ("3", "1", "2")
+    assert "Next week" not in page and 'href="/?week=2026-11-16"' in page
+    page = " ".join(http.get("/?week=2026-11-18").get_data(as_text=True).split())  # any day of that week
+    assert "Week: Monday 16 November to Sunday 22 November" in page and "Week of 16 November" in page
+    # Rémi's week of the 16th: the call of Friday 20 and the follow-up done on Monday 16; his four cards
+    # were made that Monday (the whole week, seen on Wednesday the 25th).
+    last_week = shown(page, rep_a)
+    assert {k: last_week[k] for k in ("visits", "calls", "done", "new")} == {
+        "visits": "0", "calls": "1", "done": "1", "new": "4"}
+    assert "ahead" not in last_week  # nothing is "still due" in a week gone by
+    assert shown(page, rep_a)["overdue"] == "2"  # today's backlog stays today's
+    assert '<a class="btn btn-ghost btn-small" href="/">Next week →</a>' in page  # back to this week
+    # A week to come, or a date out of range, shows this week.
+    for asked in ("2026-12-07", "1066-10-14", "nonsense"):
+        page = " ".join(http.get(f"/?week={asked}").get_data(as_text=True).split())
+        assert "Week: Monday 23 November to Sunday 29 November" in page, asked
 
 
 def test_a_rep_has_no_team_section(as_rep, week):
