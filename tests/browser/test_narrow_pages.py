@@ -17,11 +17,13 @@ import pytest
 from playwright.sync_api import Page
 
 from fieldcrm import timeutil
+from fieldcrm.privacy.retention import run_rule
 from fieldcrm.sales.models import Purchase
 from fieldcrm.segments.models import Segment
 from tests.browser.test_map_tour import _offline_edges
 from tests.factories import (
     PASSWORD,
+    hand_over,
     make_appointment,
     make_followup,
     make_interaction,
@@ -117,6 +119,15 @@ _MEASURE = r"""([tolerance, tapTolerance, minTap]) => {
     });
     if (!hits) small.push(`${path(owner)}: ${Math.round(b.width)}×${Math.round(b.height)} px`);
   }
+  // A box that scrolls sideways hides part of what it holds off a phone's screen (a wide table): on a
+  // phone a table stacks its cells instead. The map's panes move by design.
+  for (const el of document.body.querySelectorAll("*")) {
+    if (!shown(el) || el.closest(".leaflet-container")) continue;
+    const style = getComputedStyle(el);
+    if (["auto", "scroll"].includes(style.overflowX) && el.scrollWidth > el.clientWidth + tolerance) {
+      overflowing.push(`${path(el)}: scrolls sideways, ${el.scrollWidth} px in ${el.clientWidth} px`);
+    }
+  }
   window.scrollTo(0, 0);
   return {overflowing, small};
 }"""
@@ -145,13 +156,26 @@ def _world(db):
     db.add(segment)
     db.commit()
     w["client_a"], w["segment_a"] = clients[0], segment
+    w["followup_a"] = make_followup(db, rep, clients[2], today + timedelta(days=1), reason="Envoyer le tarif")
+    with db.info["app"].app_context():
+        w["appointment_a"] = make_appointment(db, rep, clients[1], timeutil.local_datetime(
+            today + timedelta(days=2), time(9, 15)), place="Boutique")
+        given = make_located_client(db, rep, "Cave à manger du Vieux Lyon", 45.7622, 4.8270)
+        w["handover_a"] = hand_over(db, w["manager_a"], rep, w["rep_b"], clients=[given])
+        # The retention screens with runs in their tables.
+        w["retention_run"] = run_rule(db, "auth_log", trigger="manual", actor=w["admin"])
+        run_rule(db, "former_clients", trigger="manual", actor=w["admin"])
+    w["interaction_a"] = make_interaction(db, rep, clients[1], note="Dégustation prévue")
     return w
 
 
 def _pages(app, world) -> list[str]:
     """Every GET page of the app whose arguments the world fills (downloads and feeds aside)."""
     values = {"client_id": world["client_a"].id, "tour_id": world["tour_a"].id, "segment_id": world["segment_a"].id,
-              "user_id": world["rep_a"].id}
+              "user_id": world["rep_a"].id, "followup_id": world["followup_a"].id,
+              "appointment_id": world["appointment_a"].id, "interaction_id": world["interaction_a"].id,
+              "handover_id": world["handover_a"].id, "run_id": world["retention_run"].id,
+              "rule_key": "former_clients"}
     urls = set()
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static" or not rule.arguments <= values.keys():
