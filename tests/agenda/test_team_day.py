@@ -199,3 +199,15 @@ def test_client_list_filters_by_rep_within_reach(app, db, world, login, as_rep):
     # A rep never gets the filter, and the argument changes nothing for them.
     page = as_rep.get(f"/clients?owner={world['rep_b'].id}").get_data(as_text=True)
     assert 'id="owner"' not in page and "Boulangerie Hélène" in page and "Garage Bernard" not in page
+
+
+def test_a_rep_with_no_client_is_not_an_empty_client_file(app, db, world, login):
+    """A manager filters the list on a rep who has no client yet: the page says so, by name."""
+    from fieldcrm.accounts.models import Team
+
+    newcomer = make_user(db, "rep", db.get(Team, world["manager_a"].team_id), name="Noé Nouveau")
+    http = app.test_client()
+    login(world["manager_a"], http=http)
+    body = " ".join(http.get(f"/clients?owner={newcomer.id}").get_data(as_text=True).split())
+    assert "Noé Nouveau has no client." in body and "Your client file is empty." not in body
+    assert "Garage Bernard" not in body
