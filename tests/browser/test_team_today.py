@@ -57,11 +57,21 @@ def test_manager_home_on_a_phone(page: Page, live_app, live_url, live_db, log_in
     expect(marc_card.locator("[data-figure=calls]")).to_have_text("1 appel")
     expect(page.locator("#team-appointments")).to_contain_text("Garage de l'Élorn")
     expect(page.locator("#team-appointments")).to_contain_text("Marc Petit")
+    sunday = timeutil.week_start(today) + timedelta(days=6)
+    expect(page.locator("#team-week-span")).to_contain_text(f"au dimanche {sunday.day} ")  # the whole week
+    expect(marc_card.locator("[data-figure=appointments]")).to_have_text("1 rendez-vous")
     expect(page.locator("body")).not_to_contain_text("Cyril Sud")
     expect(page.locator("body")).not_to_contain_text("Secret du Sud")
     screenshot(page, "01-team-today")
     assert_tap_targets(page, "#team-day .agenda-main, #team-day .act, #team-day .btn")
     assert_fits_narrow_phone(page, screenshot, "01-team-today")
+
+    page.get_by_role("link", name="← Semaine précédente").click()  # last week, summed up whole
+    expect(page.locator("#team-week-span")).to_contain_text(f"au dimanche {(sunday - timedelta(days=7)).day} ")
+    expect(yann_card.locator("[data-figure=visits]")).to_have_text("0 visite")
+    assert_tap_targets(page, "#team-day .week-nav .btn")
+    page.get_by_role("link", name="Semaine suivante →").click()
+    expect(yann_card.locator("[data-figure=visits]")).to_have_text("1 visite")
 
     yann_card.locator(".agenda-main").click()  # to Yann's clients, through the list's filter by rep
     page.wait_for_url(lambda url: f"owner={yann.id}" in url)
