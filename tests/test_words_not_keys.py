@@ -105,3 +105,17 @@ def test_the_french_catalogue_has_non_breaking_spaces_where_french_puts_them():
 ])
 def test_french_spaces(typed, expected):
     assert french_spaces(typed) == expected
+
+
+def test_no_separator_in_a_template_can_start_a_line():
+    """A ' · ' between two things is glued to what it ends (a non-breaking space before it), so a
+    narrow screen never starts a line with it; the catalogue's strings are kept so by the test above,
+    the templates' own text by this one (a page's <title> never wraps)."""
+    from pathlib import Path
+
+    tag = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}|<title>.*?</title>", re.S)
+    root = Path(__file__).resolve().parent.parent / "templates"
+    loose = [f"{path.relative_to(root)}: …{line.strip()[:80]}…"
+             for path in sorted(root.rglob("*.html"))
+             for line in tag.sub("", path.read_text(encoding="utf-8")).splitlines() if " · " in line]
+    assert not loose, "a separator that can start a line (write '&nbsp;· '):\n" + "\n".join(loose)
