@@ -142,7 +142,7 @@ def _world(db):
                                    sector="Commerce de détail alimentaire", segment="A — grand compte")
                for (name, status), p in zip([("Épicerie des Terreaux", "client"), ("Fromagerie Lucas", "lead"),
                                              ("Menuiserie Étienne et Fils", "former_client")], places, strict=True)]
-    w["tour_a"], _stops = make_tour(db, rep, clients, day=today, start_lat=45.7640, start_lon=4.8357,
+    w["tour_a"], stops = make_tour(db, rep, clients, day=today, start_lat=45.7640, start_lon=4.8357,
                                     start_label="Bureau Lyon", start_time=time(8, 30), end_time=time(18, 30))
     make_followup(db, rep, clients[0], today - timedelta(days=2), reason="Relancer le devis")
     make_followup(db, rep, clients[1], today + timedelta(days=3), due_time=time(10, 0), reason="Rappeler")
@@ -155,16 +155,17 @@ def _world(db):
     segment = Segment(name="Grands comptes de Lyon", owner_id=rep.id, shared=True, filters='{"city": "lyon"}')
     db.add(segment)
     db.commit()
-    w["client_a"], w["segment_a"] = clients[0], segment
+    w["client_a"], w["segment_a"], w["stop_a"] = clients[0], segment, stops[0]
     w["followup_a"] = make_followup(db, rep, clients[2], today + timedelta(days=1), reason="Envoyer le tarif")
     with db.info["app"].app_context():
         w["appointment_a"] = make_appointment(db, rep, clients[1], timeutil.local_datetime(
             today + timedelta(days=2), time(9, 15)), place="Boutique")
         given = make_located_client(db, rep, "Cave à manger du Vieux Lyon", 45.7622, 4.8270)
         w["handover_a"] = hand_over(db, w["manager_a"], rep, w["rep_b"], clients=[given])
-        # The retention screens with runs in their tables.
-        w["retention_run"] = run_rule(db, "auth_log", trigger="manual", actor=w["admin"])
+        # The retention screens with runs in their tables, and a batch to review (seen years later).
+        run_rule(db, "auth_log", trigger="manual", actor=w["admin"])
         run_rule(db, "former_clients", trigger="manual", actor=w["admin"])
+        w["retention_run"] = run_rule(db, "audit_trail", trigger="manual", now=timeutil.now() + timedelta(days=3 * 365))
     w["interaction_a"] = make_interaction(db, rep, clients[1], note="Dégustation prévue")
     return w
 
@@ -175,7 +176,7 @@ def _pages(app, world) -> list[str]:
               "user_id": world["rep_a"].id, "followup_id": world["followup_a"].id,
               "appointment_id": world["appointment_a"].id, "interaction_id": world["interaction_a"].id,
               "handover_id": world["handover_a"].id, "run_id": world["retention_run"].id,
-              "rule_key": "former_clients"}
+              "rule_key": "former_clients", "stop_id": world["stop_a"].id}
     urls = set()
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static" or not rule.arguments <= values.keys():
