@@ -73,3 +73,50 @@ def test_hand_over_preview_confirm_undo_on_a_phone(page: Page, live_app, live_ur
     assert {f.assignee_id for f in live_db.exec(select(FollowUp))} == {yann.id}
     screenshot(page, "04-undone")
     assert_fits_narrow_phone(page, screenshot, "04-undone")
+
+
+def test_a_receivers_full_tour_is_shown_and_the_stops_can_stay(page: Page, live_app, live_url, live_db, log_in,
+                                                              screenshot):
+    """Marc's tour the day after tomorrow already holds 99 stops: Yann's two stops that day would take
+    it past 100. The preview says so, day by day, and offers no confirmation; unticking the tour stops
+    lets the clients go while the stops stay with Yann."""
+    from fieldcrm.tours.services import MAX_TOUR_STOPS
+    from tests.factories import copy_located_clients, make_tour
+
+    team = make_team(live_db, "Ouest")
+    manager = make_user(live_db, "manager", team, name="Manon Martin", locale="fr")
+    yann = make_user(live_db, "rep", team, name="Yann Le Goff")
+    marc = make_user(live_db, "rep", team, name="Marc Petit")
+    with live_app.app_context():
+        day = timeutil.today() + timedelta(days=2)
+    model = make_client(live_db, marc, company_name="Modèle", postal_code="29200", city="Brest")
+    copy_located_clients(live_db, model, [(marc.id, 48.39, -4.49)] * (MAX_TOUR_STOPS - 2), name="Client Marc")
+    make_tour(live_db, marc, live_db.exec(select(Client).where(Client.owner_id == marc.id)).all(), day=day)
+    mine = [make_client(live_db, yann, company_name=f"Crêperie {n}", postal_code="29200", city="Brest")
+            for n in range(2)]
+    make_tour(live_db, yann, mine, day=day)
+
+    page.set_viewport_size(NARROW_PHONE)
+    log_in(page, manager, PASSWORD)
+    page.goto(live_url("handover.index"))
+    page.locator("#source").select_option(label="Yann Le Goff")
+    expect(page.locator(".handover-clients summary")).to_contain_text("2 clients")
+    page.locator("#target").select_option(label="Marc Petit")
+    page.get_by_role("button", name="Aperçu").click()
+    full = page.locator("#handover-full-days")
+    expect(full).to_contain_text("Les tournées de Marc Petit ne peuvent pas prendre ces étapes")
+    expect(full).to_contain_text("déjà 99\u00a0étapes, 2 de plus en feraient 101")
+    expect(page.get_by_role("button", name="Confirmer la transmission")).to_have_count(0)
+    screenshot(page, "01-full-tour")
+    assert_fits_narrow_phone(page, screenshot, "01-full-tour")
+
+    page.get_by_role("link", name="Modifier").click()
+    page.get_by_label("Étapes de tournée à faire").uncheck()
+    page.get_by_role("button", name="Aperçu").click()
+    expect(page.locator("#handover-summary")).to_contain_text("2 clients, 0 relance en cours, 0 rendez-vous iront")
+    expect(page.locator("#handover-stay")).to_contain_text("Étapes de tournée à faire")
+    page.get_by_role("button", name="Confirmer la transmission").click()
+    expect(page.locator(".flash-success")).to_contain_text("2 clients sont allés à Marc Petit")
+    live_db.expire_all()
+    assert {c.owner_id for c in live_db.exec(select(Client).where(Client.company_name.startswith("Crêperie")))} \
+        == {marc.id}
