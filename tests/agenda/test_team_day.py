@@ -145,7 +145,8 @@ def test_the_week_runs_monday_to_sunday_and_earlier_weeks_are_whole(app, db, wee
     assert {k: last_week[k] for k in ("visits", "calls", "done", "new")} == {
         "visits": "0", "calls": "1", "done": "1", "new": "4"}
     assert "ahead" not in last_week  # nothing is "still due" in a week gone by
-    assert shown(page, rep_a)["overdue"] == "2"  # today's backlog stays today's
+    assert shown(page, rep_a)["overdue"] == "2"  # today's backlog stays today's, and says so
+    assert '<p class="team-caption">Today</p>' in page
     assert '<a class="btn btn-ghost btn-small" href="/">Next week →</a>' in page  # back to this week
     # A week to come, or a date out of range, shows this week.
     for asked in ("2026-12-07", "1066-10-14", "nonsense"):
