@@ -154,16 +154,16 @@ def summary(row: dict, users: dict, clients: dict) -> str:
     except ValueError:
         payload = {}
     if "changes" in payload:
-        return "; ".join(f"{name}: {_short(old)} → {_short(new)}" for name, (old, new) in payload["changes"].items())
+        return "; ".join(f"{name}: {short(old)} → {short(new)}" for name, (old, new) in payload["changes"].items())
     if row["action"] == "merge" and row["other_id"]:
         other = clients.get(row["other_id"]) or payload.get("other_name") or f"#{row['other_id']}"
         return f"← {other}"
-    parts = [f"{k}={_short(v)}" for k, v in payload.items() if k in (
+    parts = [f"{k}={short(v)}" for k, v in payload.items() if k in (
         "list", "q", "status", "segment_name", "campaign_name", "format", "rows", "rule", "reason", "source")]
     return ", ".join(parts)
 
 
-def _short(value) -> str:
+def short(value) -> str:
     text = "∅" if value in (None, "", []) else (", ".join(map(str, value)) if isinstance(value, list) else str(value))
     return text if len(text) <= 80 else text[:79] + "…"
 
