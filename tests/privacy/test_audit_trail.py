@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -109,8 +110,16 @@ def test_a_reps_working_day_in_the_trail(app, db, clock, capsys):
     with capsys.disabled():  # the day as the admin reads it (see the report)
         print("\n--- a rep's working day in the audit trail ---")
         exported = boss.get("/admin/audit.csv").data.decode("utf-8-sig")
-        for row in reversed(list(csv.reader(io.StringIO(exported), delimiter=";"))[1:]):
+        rows = list(csv.reader(io.StringIO(exported), delimiter=";"))[1:]
+        for row in reversed(rows):
             print(" | ".join(row))
+        print("--- entries by action ---")
+        for action, count in Counter(row[2] for row in rows).most_common():
+            print(f"{count:3}  {action}")
+    by_action = Counter(row[2] for row in rows)
+    assert by_action["Card viewed"] == 3 and by_action["Login"] == 2 and by_action["Failed login"] == 1
+    assert sum(by_action.values()) == len(rows) == len(entries) + len(
+        [r for r in rows if r[2] in ("Login", "Failed login", "Logout", "Portfolio handed over", "User created")])
 
 
 def test_views_are_kept_to_one_per_user_card_and_hour(app, db, clock):
