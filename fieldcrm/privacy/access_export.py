@@ -51,6 +51,7 @@ from fieldcrm.clients.models import (
 from fieldcrm.clients.settings import org_settings
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.privacy.request_models import PrivacyRequest
+from fieldcrm.privacy.trail import handover_parts
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.timeutil import utcnow
 from fieldcrm.tours.models import Tour, TourStop
@@ -252,9 +253,18 @@ def _audit_events(db: Session, client: Client, contact: ContactPerson | None) ->
             details = {"text": event.payload}
         if marks and not _mentions(details, marks, contact.id):
             continue
-        out.append({"at": plain(event.created_at), "action": event.action, "by": names(event.actor_id),
-                    "about_other_client": event.subject_id != client.id, "details": details})
-    return out
+        out.append((event.created_at, {"at": plain(event.created_at), "action": event.action,
+                                       "by": names(event.actor_id), "about_other_client": event.subject_id != client.id,
+                                       "details": details}))
+    if contact is None:  # the card handed from one rep to another (the hand-over's journal)
+        for part, *_ in handover_parts(client.id):
+            for row in db.execute(part).mappings().all():
+                moved = json.loads(row["payload"])
+                out.append((row["at"], {"at": plain(row["at"]), "action": row["action"], "by": names(row["actor_id"]),
+                                        "about_other_client": False,
+                                        "details": {"from": names(moved["from"]), "to": names(moved["to"])}}))
+    out.sort(key=lambda pair: pair[0].replace(tzinfo=None))
+    return [entry for _at, entry in out]
 
 
 def _contact_marks(contact: ContactPerson | None) -> set[str]:

@@ -181,6 +181,8 @@ def _said(entry: dict, fields: dict) -> str:
     if isinstance(changes, dict) and changes:
         return " ; ".join(f"{fields.get(name, name)} : {trail.short(pair[0])} → {trail.short(pair[-1])}"
                           for name, pair in changes.items() if isinstance(pair, list) and pair)
+    if entry["action"] in (trail.CARD_HANDED_OVER, trail.CARD_HANDED_BACK):
+        return f"{details.get('from') or '?'} → {details.get('to') or '?'}"
     return trail.summary({"source": "audit", "action": entry["action"], "other_id": None,
                           "payload": json.dumps(details)}, {}, {})
 

@@ -16,6 +16,7 @@ from fieldcrm.privacy.access_export import EXPORTED, FORMAT
 from fieldcrm.privacy.request_models import PrivacyRequest
 from fieldcrm.sales import services as sales
 from tests.factories import (
+    hand_over,
     in_app_context,
     make_appointment,
     make_client,
@@ -60,6 +61,9 @@ def test_one_tap_json_holds_everything_about_the_person_and_is_audited(app, db, 
                          contacts=[{"last_name": "Dupré", "first_name": "Marc", "email": "marc@example.fr"}],
                          consents={"sms": {"allowed": True, "consent": "granted", "source": "bon de commande"}})
     _history(db, rep, admin, person)
+    heir = make_user(db, "rep", name="Hugo Héritier")
+    with app.test_request_context():
+        hand_over(db, admin, rep, heir, clients=[person])
     login(admin)
     response = client.post(f"/clients/{person.id}/access-export.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
@@ -93,6 +97,8 @@ def test_one_tap_json_holds_everything_about_the_person_and_is_audited(app, db, 
     actions = [e["action"] for e in data["audit"]]
     assert {"client.viewed", "client.updated"} <= set(actions) and actions[-1] == EXPORTED
     assert data["audit"][actions.index("client.viewed")]["by"] == "Ada Admin"
+    handed = data["audit"][actions.index("client.handed_over")]
+    assert (handed["by"], handed["details"]) == ("Ada Admin", {"from": "Rémi Rep", "to": "Hugo Héritier"})
     # Nothing of anyone else.
     assert "autre@example.fr" not in response.get_data(as_text=True)
     event = db.exec(select(AuditEvent).where(AuditEvent.action == EXPORTED)).one()
