@@ -21,7 +21,8 @@ it. The structure is stable and versioned (FORMAT, VERSION): keys are only ever 
   campaigns [{name, channel, sent_on, response, responded_at}]
   tour_visits [{day, rep, state, done_at}]
   requests [{kind, received_on, due_on, status, refusal_reason}]
-  audit [{at, action, by, about_other_client, details {..}}]  — who viewed, changed, merged, exported…
+  audit [{at, action, by, about_other_client, details {..}}]  — who viewed, changed, merged, exported…;
+      for a client, also "client.handed_over" / "client.handed_back" {from, to} (the hand-over journal)
 
 For a contact person at a company, only what is about them: the company's name and address (where
 they work), their own contact record, the company's channel consents with their history (they decide
