@@ -235,6 +235,9 @@ def erase(client):
         return redirect(url_for("clients.index"), 303)
     labels = erasure_labels()
     counts = [(labels.get(table, table), count) for table, count in dependant_counts(get_session(), client.id).items()]
+    twins = services.merged_into(get_session(), client.id)
+    if twins:
+        counts.append((_("Duplicate cards merged into this one (in the trash)"), len(twins)))
     unconfirmed = request.method == "POST"
     return render("clients/erase.html", "clients/_erase.html", status=422 if unconfirmed else 200,
                   client=client, counts=counts, unconfirmed=unconfirmed)

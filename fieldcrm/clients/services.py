@@ -308,12 +308,30 @@ def purge_client(db: Session, client_id: int, *, deleted_before: datetime | None
     return gone
 
 
+def merged_into(db: Session, client_id: int) -> list[int]:
+    """The cards merged into `client_id` (and into those, and so on) that are still in the trash: the
+    same person, waiting for the daily purge. An erasure at the person's request takes them at once."""
+    found: list[int] = []
+    todo = [client_id]
+    while todo:
+        others = db.exec(select(AuditEvent.other_id).join(Client, Client.id == AuditEvent.other_id).where(
+            AuditEvent.action == "merge", AuditEvent.subject_id == todo.pop(), AuditEvent.undone_at.is_(None),
+            Client.deleted_at.is_not(None))).all()
+        for other in others:
+            if other not in found and other != client_id:
+                found.append(other)
+                todo.append(other)
+    return found
+
+
 def erase_client(db: Session, actor: User, client: Client) -> bool:
     """An erasure request carried out now (admin): the client and all that hangs on it erased, the
     audit trail about it anonymised, the erasure itself recorded (who, when; no personal data). One
     transaction. False if the client was already erased by someone else."""
     client_id = client.id
     run_erasure_request_hooks(db, client_id)
+    for twin_id in merged_into(db, client_id):  # the same person's cards merged into this one, in the trash
+        purge_client(db, twin_id)
     if not purge_client(db, client_id):
         db.rollback()
         return False

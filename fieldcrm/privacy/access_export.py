@@ -10,7 +10,10 @@ it. The structure is stable and versioned (FORMAT, VERSION): keys are only ever 
   contact_people [{first_name, last_name, civility, function, email, direct_line, mobile, created_at,
       updated_at}]
   consents [{channel, allowed, consent, consent_at, consent_source}]
-  consent_history [audit entries that changed a consent, as in `audit`]
+  consent_history [audit entries that changed a consent, as in `audit`, each with
+      consents [{channel, before, after}] where before/after are {allowed, consent, source} (null: none
+      recorded); the first consent of a card made by hand or imported, with no audit entry of its own, is
+      an entry of action "consent.recorded" dated by the consent, by the card's creator]
   interactions [{occurred_at, kind, outcome, note, duration_minutes, contact, author, updated_at}]
   follow_ups [{due_date, due_time, reason, status, assignee, created_at, closed_at}]
   appointments [{starts_at, ends_at, place, notes, owner, cancelled_at}]
@@ -18,10 +21,12 @@ it. The structure is stable and versioned (FORMAT, VERSION): keys are only ever 
   campaigns [{name, channel, sent_on, response, responded_at}]
   tour_visits [{day, rep, state, done_at}]
   requests [{kind, received_on, due_on, status, refusal_reason}]
-  audit [{at, action, by, about_other_client, details {..}}]  — who viewed, changed, merged, exported…
+  audit [{at, action, by, about_other_client, details {..}}]  — who viewed, changed, merged, exported…;
+      for a client, also "client.handed_over" / "client.handed_back" {from, to} (the hand-over journal)
 
 For a contact person at a company, only what is about them: the company's name and address (where
-they work), their own contact record, the interactions logged with them, their requests, and the
+they work), their own contact record, the company's channel consents with their history (they decide
+whether the person is contacted at work), the interactions logged with them, their requests, and the
 audit entries of the company card that name them. The other people of the company stay out."""
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from fieldcrm.clients.models import (
 from fieldcrm.clients.settings import org_settings
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.privacy.request_models import PrivacyRequest
+from fieldcrm.privacy.trail import handover_parts
 from fieldcrm.sales.models import Campaign, CampaignRecipient, Purchase
 from fieldcrm.timeutil import utcnow
 from fieldcrm.tours.models import Tour, TourStop
@@ -115,8 +121,13 @@ def collect(db: Session, actor: User, client: Client, contact: ContactPerson | N
         export["card"] = {f: plain(getattr(client, f)) for f in COMPANY_FIELDS}
         export["contact_people"] = _rows([contact], CONTACT_FIELDS)
         interactions = interactions.where(Interaction.contact_id == contact.id)
-        for key in ("consents", "consent_history", "follow_ups", "appointments", "purchases", "campaigns",
-                    "tour_visits"):
+        # The company's channel choices decide whether the person is contacted at work: they are given,
+        # with their history reduced to the consents (the rest of the company's card is not theirs).
+        export["consents"] = _consent_rows(db, client)
+        export["consent_history"] = [
+            {**entry, "details": {}} for entry in consent_history(db, client, _audit_events(db, client, None),
+                                                                   names) if entry["consents"]]
+        for key in ("follow_ups", "appointments", "purchases", "campaigns", "tour_visits"):
             export[key] = []
     else:
         export["card"] = {f: plain(getattr(client, f)) for f in CARD_FIELDS}
@@ -130,11 +141,8 @@ def collect(db: Session, actor: User, client: Client, contact: ContactPerson | N
                 .where(CustomFieldValue.client_id == client.id).order_by(CustomFieldDef.position, CustomFieldDef.id)).all()]
         export["contact_people"] = _rows(db.exec(select(ContactPerson).where(ContactPerson.client_id == client.id)
                                                  .order_by(ContactPerson.id)).all(), CONTACT_FIELDS)
-        export["consents"] = _rows(db.exec(select(ChannelConsent).where(ChannelConsent.client_id == client.id)
-                                           .order_by(ChannelConsent.channel)).all(),
-                                   ("channel", "allowed", "consent", "consent_at", "consent_source"))
-        export["consent_history"] = [e for e in events if "consent" in e["action"] or "consent" in
-                                     json.dumps(e["details"])]
+        export["consents"] = _consent_rows(db, client)
+        export["consent_history"] = consent_history(db, client, events, names)
         export["follow_ups"] = [
             {**{f: plain(getattr(f_, f)) for f in ("due_date", "due_time", "reason", "status", "created_at",
                                                     "closed_at")}, "assignee": names(f_.assignee_id)}
@@ -175,6 +183,62 @@ def collect(db: Session, actor: User, client: Client, contact: ContactPerson | N
     return export
 
 
+def _consent_rows(db: Session, client: Client) -> list[dict]:
+    return _rows(db.exec(select(ChannelConsent).where(ChannelConsent.client_id == client.id)
+                         .order_by(ChannelConsent.channel)).all(),
+                 ("channel", "allowed", "consent", "consent_at", "consent_source"))
+
+
+CONSENT_RECORDED = "consent.recorded"
+UNSET = "allowed/unknown"  # a channel with no consent row (clients.services.audit_snapshot)
+
+
+def _consent_value(text) -> dict | None:
+    """An audit snapshot's "allowed/granted/salon" as {allowed, consent, source}; None for no consent."""
+    if not isinstance(text, str) or "/" not in text or text == UNSET:
+        return None
+    allowed, consent, *source = text.split("/", 2)
+    return {"allowed": allowed == "allowed", "consent": consent, "source": source[0] if source else None}
+
+
+def consent_history(db: Session, client: Client, events: list[dict], names) -> list[dict]:
+    """Every change of the person's consents, oldest first, with its date, its source and who made it.
+
+    From the card's audit entries (an edit records each consent's old and new value; a merge its rows);
+    a consent already there before the first entry about its channel (given when the card was made by
+    hand or imported, which write no entry) is dated by the consent itself and credited to the card's
+    creator."""
+    history, first_before = [], {}
+    for event in events:
+        details = event["details"] if isinstance(event["details"], dict) else {}
+        changes = [(key.split(".", 1)[-1].removeprefix("consent_"), pair) for key, pair in
+                   (details.get("changes") or {}).items() if key.startswith("consent") and isinstance(pair, list)]
+        if not changes and "consent" not in event["action"] and "consent" not in json.dumps(details):
+            continue
+        consents = [{"channel": channel, "before": _consent_value(pair[0]), "after": _consent_value(pair[-1])}
+                    for channel, pair in changes]
+        for item in consents:
+            first_before.setdefault(item["channel"], item["before"])
+        history.append({**event, "consents": consents})
+    rows = db.exec(select(ChannelConsent).where(ChannelConsent.client_id == client.id)
+                   .order_by(ChannelConsent.channel)).all()
+    for row in rows:
+        if row.channel in first_before:
+            given = first_before[row.channel]
+            at = client.created_at
+        else:
+            given = _consent_value(f"{'allowed' if row.allowed else 'blocked'}/{row.consent}"
+                                   + (f"/{row.consent_source}" if row.consent_source else ""))
+            at = row.consent_at or client.created_at
+        if given is None:
+            continue
+        history.append({"at": plain(at), "action": CONSENT_RECORDED, "by": names(client.created_by_id),
+                        "about_other_client": False, "details": {},
+                        "consents": [{"channel": row.channel, "before": None, "after": given}]})
+    history.sort(key=lambda entry: (entry["at"] or "", entry["action"] != CONSENT_RECORDED))
+    return history
+
+
 def _audit_events(db: Session, client: Client, contact: ContactPerson | None) -> list[dict]:
     """The audit trail about the card, read generically: every action (viewed, changed, merged,
     exported…) recorded with the client as subject or as the other client of the event."""
@@ -190,9 +254,18 @@ def _audit_events(db: Session, client: Client, contact: ContactPerson | None) ->
             details = {"text": event.payload}
         if marks and not _mentions(details, marks, contact.id):
             continue
-        out.append({"at": plain(event.created_at), "action": event.action, "by": names(event.actor_id),
-                    "about_other_client": event.subject_id != client.id, "details": details})
-    return out
+        out.append((event.created_at, {"at": plain(event.created_at), "action": event.action,
+                                       "by": names(event.actor_id), "about_other_client": event.subject_id != client.id,
+                                       "details": details}))
+    if contact is None:  # the card handed from one rep to another (the hand-over's journal)
+        for part, *_ in handover_parts(client.id):
+            for row in db.execute(part).mappings().all():
+                moved = json.loads(row["payload"])
+                out.append((row["at"], {"at": plain(row["at"]), "action": row["action"], "by": names(row["actor_id"]),
+                                        "about_other_client": False,
+                                        "details": {"from": names(moved["from"]), "to": names(moved["to"])}}))
+    out.sort(key=lambda pair: pair[0].replace(tzinfo=None))
+    return [entry for _at, entry in out]
 
 
 def _contact_marks(contact: ContactPerson | None) -> set[str]:

@@ -3,12 +3,14 @@ and "the person objects". Everyone but an admin gets 404 here."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import force_locale, format_date, format_datetime, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from fieldcrm import access
@@ -18,7 +20,7 @@ from fieldcrm.clients.forms import status_labels as client_status_labels
 from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.clients.queries import contacts_of
 from fieldcrm.db import get_session
-from fieldcrm.privacy import access_export, request_queries, requests
+from fieldcrm.privacy import access_export, request_queries, requests, trail
 from fieldcrm.privacy.forms import ExportForm, ObjectForm
 from fieldcrm.privacy.request_forms import (
     RequestForm,
@@ -171,6 +173,24 @@ def _produce(client, fmt: str, form: ExportForm):
     return access_export.collect(db, current_user, client, contact), contact, item
 
 
+def _said(entry: dict, fields: dict) -> str:
+    """An audit entry's details in words: the fields changed (old → new, with their labels), else what
+    the trail screen says of it (an export's format and size, a list's filter, a rule…)."""
+    details = entry["details"] if isinstance(entry["details"], dict) else {}
+    changes = details.get("changes")
+    if isinstance(changes, dict) and changes:
+        return " ; ".join(f"{fields.get(name, name)} : {trail.short(pair[0])} → {trail.short(pair[-1])}"
+                          for name, pair in changes.items() if isinstance(pair, list) and pair)
+    if entry["action"] in (trail.CARD_HANDED_OVER, trail.CARD_HANDED_BACK):
+        return f"{details.get('from') or '?'} → {details.get('to') or '?'}"
+    return trail.summary({"source": "audit", "action": entry["action"], "other_id": None,
+                          "payload": json.dumps(details)}, {}, {})
+
+
+def _audit_labels() -> dict:
+    return {**trail.ACTIONS, access_export.CONSENT_RECORDED: _l("Consent recorded")}
+
+
 @bp.post("/clients/<int:client_id>/access-export")
 @with_client(include_deleted=True)
 def export_html(client):
@@ -179,9 +199,12 @@ def export_html(client):
     export, contact, item = _produce(client, "html", form)
     lang = form.language(str(get_locale()))
     with force_locale(lang):  # the person's language, whatever the admin's
+        fields = field_labels()
+        for entry in export["audit"]:
+            entry["said"] = _said(entry, fields)
         response = render("privacy/requests/access_export.html", "privacy/requests/access_export.html",
                           export=export, client=client, contact=contact, item=item, lang=lang,
-                          fields=field_labels(), codes=_codes(), **_labels())
+                          fields=fields, codes=_codes(), audit_actions=_audit_labels(), **_labels())
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -22,11 +22,16 @@ from fieldcrm.audit import services as audit
 from fieldcrm.audit.models import AuditEvent
 from fieldcrm.clients.models import Client
 from fieldcrm.clients.services import ERASE
+from fieldcrm.handover.models import HandOver, HandOverItem
 from fieldcrm.privacy.anonymise import CLIENT_ANONYMISED
 from fieldcrm.timeutil import day_bounds, to_local
 from fieldcrm.visits.services import DELETED_LOG
 from fieldcrm.web.spreadsheet import spreadsheet_safe
 
+# A card's part in a portfolio hand-over, read from the hand-over's journal (one line per card moved; the
+# portfolio's own line, with its size, is in the authentication log). Shown when the trail is read for
+# one card, and in the card's access export.
+CARD_HANDED_OVER, CARD_HANDED_BACK = "client.handed_over", "client.handed_back"
 PAGE_SIZE = 50
 HANDOVER = re.compile(r"to (\d+): (\d+)$")  # clients.services.move_portfolio's detail
 CSV_LIMIT = 100_000
@@ -51,6 +56,8 @@ ACTIONS = {
     "login_locked": _l("Login locked"),
     "logout": _l("Logout"),
     "portfolio_moved": _l("Portfolio handed over"),
+    CARD_HANDED_OVER: _l("Card handed over"),
+    CARD_HANDED_BACK: _l("Hand-over undone"),
     "user_created": _l("User created"),
     "role_changed": _l("Role changed"),
     "user_deactivated": _l("User deactivated"),
@@ -96,9 +103,40 @@ def _auth_part():
                   AuthEvent.id.label("row_id"))
 
 
+def handover_parts(client_id: int):
+    """The hand-overs (and their undos) that moved `client_id`, as trail rows: "from → to" user ids."""
+    moved = "{\"from\": " + cast(HandOver.from_user_id, Text) + ", \"to\": " + cast(HandOver.to_user_id, Text) + "}"
+    back = "{\"from\": " + cast(HandOver.to_user_id, Text) + ", \"to\": " + cast(HandOver.from_user_id, Text) + "}"
+    base = select(HandOver).join(HandOverItem, HandOverItem.hand_over_id == HandOver.id).where(
+        HandOverItem.kind == "client", HandOverItem.client_id == client_id)
+    handed = base.with_only_columns(
+        HandOver.created_at.label("at"), literal(CARD_HANDED_OVER).label("action"), HandOver.actor_id.label("actor_id"),
+        HandOverItem.client_id.label("client_id"), cast(null(), HandOver.id.type).label("other_id"),
+        cast(moved, Text).label("payload"), cast(null(), Text).label("login"), literal("handover").label("source"),
+        HandOver.id.label("row_id"))
+    undone = base.where(HandOver.undone_at.is_not(None), HandOverItem.restored.is_(True)).with_only_columns(
+        HandOver.undone_at.label("at"), literal(CARD_HANDED_BACK).label("action"),
+        HandOver.undone_by_id.label("actor_id"), HandOverItem.client_id.label("client_id"),
+        cast(null(), HandOver.id.type).label("other_id"), cast(back, Text).label("payload"),
+        cast(null(), Text).label("login"), literal("handover").label("source"), HandOver.id.label("row_id"))
+    return ((handed, HandOver.created_at, CARD_HANDED_OVER, HandOver.actor_id),
+            (undone, HandOver.undone_at, CARD_HANDED_BACK, HandOver.undone_by_id))
+
+
 def trail_statement(filters: TrailFilters):
-    """Both logs, filtered, as one select ordered newest first."""
+    """Both logs, filtered, as one select ordered newest first; read for one card, its hand-overs too."""
     parts = []
+    if filters.client_id is not None:
+        for part, at, action, actor in handover_parts(filters.client_id):
+            if filters.action and filters.action != action:
+                continue
+            if filters.user_id is not None:
+                part = part.where(actor == filters.user_id)
+            if filters.start:
+                part = part.where(at >= day_bounds(filters.start)[0])
+            if filters.end:
+                part = part.where(at < day_bounds(filters.end)[1])
+            parts.append(part)
     for part, table_at, table_action, actor, is_auth in (
             (_audit_part(), AuditEvent.created_at, AuditEvent.action, AuditEvent.actor_id, False),
             (_auth_part(), AuthEvent.at, AuthEvent.event, func.coalesce(AuthEvent.actor_id, AuthEvent.user_id), True)):
@@ -131,6 +169,7 @@ def _describe(db: Session, rows: list[dict]) -> None:
     user_ids = {r["actor_id"] for r in rows} | {r["other_id"] for r in rows if r["source"] == "auth"}
     user_ids |= {int(m.group(1)) for r in rows if r["action"] == "portfolio_moved"
                  for m in [HANDOVER.match(r["payload"] or "")] if m}
+    user_ids |= {v for r in rows if r["source"] == "handover" for v in json.loads(r["payload"]).values()}
     client_ids = {r["client_id"] for r in rows} | {r["other_id"] for r in rows if r["source"] == "audit"}
     users = {u.id: u.name for u in db.exec(select(User).where(User.id.in_(user_ids - {None})))}
     clients = dict(db.exec(select(Client.id, Client.display_name).where(Client.id.in_(client_ids - {None}))).all())
@@ -153,17 +192,19 @@ def summary(row: dict, users: dict, clients: dict) -> str:
         payload = json.loads(row["payload"] or "{}")
     except ValueError:
         payload = {}
+    if row["source"] == "handover":
+        return f"{users.get(payload.get('from'), '?')} → {users.get(payload.get('to'), '?')}"
     if "changes" in payload:
-        return "; ".join(f"{name}: {_short(old)} → {_short(new)}" for name, (old, new) in payload["changes"].items())
+        return "; ".join(f"{name}: {short(old)} → {short(new)}" for name, (old, new) in payload["changes"].items())
     if row["action"] == "merge" and row["other_id"]:
         other = clients.get(row["other_id"]) or payload.get("other_name") or f"#{row['other_id']}"
         return f"← {other}"
-    parts = [f"{k}={_short(v)}" for k, v in payload.items() if k in (
+    parts = [f"{k}={short(v)}" for k, v in payload.items() if k in (
         "list", "q", "status", "segment_name", "campaign_name", "format", "rows", "rule", "reason", "source")]
     return ", ".join(parts)
 
 
-def _short(value) -> str:
+def short(value) -> str:
     text = "∅" if value in (None, "", []) else (", ".join(map(str, value)) if isinstance(value, list) else str(value))
     return text if len(text) <= 80 else text[:79] + "…"
 

@@ -62,7 +62,7 @@ def test_an_admin_gets_everything_held_about_a_person_in_one_tap(page: Page, liv
     # Nothing runs off a 360 px screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot = screenshot(page, "01-export")
-    shutil.copyfile(shot, SHOTS / "f_access_export.png")
+    shutil.copyfile(shot, SHOTS / "access_export.png")
     full = shot.with_name(f"{shot.stem}-full.png")
     if full.exists():
-        shutil.copyfile(full, SHOTS / "f_access_export_full.png")
+        shutil.copyfile(full, SHOTS / "access_export_full.png")

@@ -16,6 +16,7 @@ from fieldcrm.privacy.access_export import EXPORTED, FORMAT
 from fieldcrm.privacy.request_models import PrivacyRequest
 from fieldcrm.sales import services as sales
 from tests.factories import (
+    hand_over,
     in_app_context,
     make_appointment,
     make_client,
@@ -57,8 +58,12 @@ def test_one_tap_json_holds_everything_about_the_person_and_is_audited(app, db, 
     other = make_client(db, rep, company_name="Quelqu'un d'autre", email="autre@example.fr")
     person = make_client(db, rep, kind="person", company_name=None, first_name="Hélène", last_name="Dupré",
                          email="helene@example.fr", postal_code="69001", city="Lyon",
-                         contacts=[{"last_name": "Dupré", "first_name": "Marc", "email": "marc@example.fr"}])
+                         contacts=[{"last_name": "Dupré", "first_name": "Marc", "email": "marc@example.fr"}],
+                         consents={"sms": {"allowed": True, "consent": "granted", "source": "bon de commande"}})
     _history(db, rep, admin, person)
+    heir = make_user(db, "rep", name="Hugo Héritier")
+    with app.test_request_context():
+        hand_over(db, admin, rep, heir, clients=[person])
     login(admin)
     response = client.post(f"/clients/{person.id}/access-export.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
@@ -69,10 +74,19 @@ def test_one_tap_json_holds_everything_about_the_person_and_is_audited(app, db, 
     assert data["card"]["email"] == "helene@example.fr" and data["card"]["custom_fields"] == [
         {"label": "Allergies au gluten", "value": "oui"}]
     assert [c["first_name"] for c in data["contact_people"]] == ["Marc"]
-    assert [(c["channel"], c["consent"], c["consent_source"]) for c in data["consents"] if c["consent"] == "granted"] \
+    assert [(c["channel"], c["consent"], c["consent_source"]) for c in data["consents"] if c["consent"] == "granted" and c["channel"] == "email"] \
         == [("email", "granted", "salon Lyon")]
-    # The consent given through the card (audited with its old and new value) and the older hand-made entry.
-    assert [e["action"] for e in data["consent_history"]] == ["client.updated", "client.updated"]
+    # Each consent with its date, source and author: the one given when the card was made (no audit entry
+    # of its own: dated by the consent, credited to the card's creator), the one given through the card
+    # (audited with its old and new value), and an older hand-made entry.
+    history = data["consent_history"]
+    assert [e["action"] for e in history] == ["consent.recorded", "client.updated", "client.updated"]
+    assert all(e["at"] and e["by"] == "Rémi Rep" for e in history)
+    assert history[0]["consents"] == [{"channel": "sms", "before": None, "after": {
+        "allowed": True, "consent": "granted", "source": "bon de commande"}}]
+    assert history[1]["consents"] == [{"channel": "email", "before": None, "after": {
+        "allowed": True, "consent": "granted", "source": "salon Lyon"}}]
+    assert history[2]["consents"] == [{"channel": "email", "before": None, "after": None}]  # no snapshot value
     assert [i["note"] for i in data["interactions"]] == ["Préfère être appelée le matin"]
     assert data["interactions"][0]["author"] == "Rémi Rep"
     assert [f["reason"] for f in data["follow_ups"]] == ["Rappeler pour la commande"]
@@ -83,6 +97,8 @@ def test_one_tap_json_holds_everything_about_the_person_and_is_audited(app, db, 
     actions = [e["action"] for e in data["audit"]]
     assert {"client.viewed", "client.updated"} <= set(actions) and actions[-1] == EXPORTED
     assert data["audit"][actions.index("client.viewed")]["by"] == "Ada Admin"
+    handed = data["audit"][actions.index("client.handed_over")]
+    assert (handed["by"], handed["details"]) == ("Ada Admin", {"from": "Rémi Rep", "to": "Hugo Héritier"})
     # Nothing of anyone else.
     assert "autre@example.fr" not in response.get_data(as_text=True)
     event = db.exec(select(AuditEvent).where(AuditEvent.action == EXPORTED)).one()
@@ -98,6 +114,10 @@ def test_a_contact_person_gets_only_what_is_about_them(app, db, login, client):
     from fieldcrm.clients.queries import contacts_of
 
     marc, zoe = contacts_of(db, company)
+    from fieldcrm.clients import services as clients
+
+    clients.update_client(db, rep, company, {}, company.version,
+                          consents={"email": {"allowed": False, "consent": "refused", "source": "appel du standard"}})
     make_interaction(db, rep, company, note="Vu Marc au comptoir", contact_id=marc.id)
     make_interaction(db, rep, company, note="Zoé absente", contact_id=zoe.id)
     login(admin)
@@ -106,7 +126,13 @@ def test_a_contact_person_gets_only_what_is_about_them(app, db, login, client):
     assert [c["email"] for c in data["contact_people"]] == ["marc@example.fr"]
     assert [i["note"] for i in data["interactions"]] == ["Vu Marc au comptoir"]
     assert data["card"]["company_name"] == "Boulangerie Hélène" and "email" not in data["card"]
+    # The company's channel choices decide whether Marc is contacted at work: given, with their history
+    # reduced to the consents (the change of the company's card is not his).
+    assert [(c["channel"], c["allowed"], c["consent"]) for c in data["consents"]] == [("email", False, "refused")]
+    assert [(e["action"], e["details"], [c["channel"] for c in e["consents"]]) for e in data["consent_history"]] \
+        == [("client.updated", {}, ["email"])]
     assert "zoe@example.fr" not in json.dumps(data) and "Zoé" not in json.dumps(data)
+    assert [c["last_name"] for c in data["contact_people"]] == ["Dupré"]
     # A contact of another card is 404.
     other = make_client(db, rep, contacts=[{"last_name": "Ailleurs"}])
     foreign = contacts_of(db, other)[0]
@@ -115,8 +141,12 @@ def test_a_contact_person_gets_only_what_is_about_them(app, db, login, client):
 
 def test_an_access_request_leads_to_the_readable_page_in_french_or_english(app, db, login, client):
     admin, rep = make_user(db, "admin", locale="en"), make_user(db, "rep")
-    person = make_client(db, rep, kind="person", company_name=None, first_name="Hélène", last_name="Dupré")
+    person = make_client(db, rep, kind="person", company_name=None, first_name="Hélène", last_name="Dupré",
+                         consents={"email": {"allowed": True, "consent": "granted", "source": "salon de Lyon"}})
     make_interaction(db, rep, person, note="Préfère le matin")
+    from fieldcrm.clients import services as clients
+
+    clients.update_client(db, rep, person, {"city": "Lyon"}, person.version)
     login(admin)
     client.post(f"/privacy/requests/new?client={person.id}", data={"kind": "access", "received_on": "01/12/2026"})
     item = db.exec(select(PrivacyRequest)).one()
@@ -126,6 +156,11 @@ def test_an_access_request_leads_to_the_readable_page_in_french_or_english(app, 
     body = french.get_data(as_text=True)
     assert french.status_code == 200 and 'lang="fr"' in body
     assert "Vos données personnelles" in body and "Préfère le matin" in body and "Interactions et notes" in body
+    # Read as words: the consent's history (when, who, how), and the trail's entries with their labels.
+    assert "Consentement enregistré" in body and "salon de Lyon" in body
+    assert "Fiche modifiée — Ville : ∅ → Lyon" in body and "Export du droit d’accès — format=html" in body
+    document = body[body.index('id="access-export"'):body.index("</article>")]
+    assert "client.updated" not in document and "{&#34;" not in document and '{"' not in document
     english = client.post(f"/clients/{person.id}/access-export", data={"request_id": item.id, "lang": "en"})
     assert "Your personal data" in english.get_data(as_text=True)
     db.expire_all()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,8 @@ from sqlmodel import select
 
 from fieldcrm import timeutil
 from fieldcrm.audit.models import AuditEvent
+from fieldcrm.handover import services as handover_services
+from fieldcrm.handover.models import HandOver
 from tests.factories import PASSWORD, hand_over, logged_in_http, make_client, make_user
 from tests.formdata import form_data
 from tests.served import in_parallel, serve
@@ -104,13 +107,34 @@ def test_a_reps_working_day_in_the_trail(app, db, clock, capsys):
     assert "Rémi Rep → Hugo Heir: 2" in page
     listing = boss.get("/admin/audit", query_string={"user": rep.id, "client": bakery.id}).get_data(as_text=True)
     assert listing.count("<tr>") == 1 + 4  # the header, two views (8:31 and 10:01), the change, the vCard
+    # Read for one card, the trail also says who handed it to whom (from the hand-over's journal), and
+    # an undo; the whole trail keeps one line per hand-over, with its size.
+    with app.test_request_context():
+        handover_services.undo(db, admin, db.exec(select(HandOver)).one())
+    about_bakery = boss.get("/admin/audit", query_string={"client": bakery.id}).get_data(as_text=True)
+    assert ">Card handed over</td>" in about_bakery and ">Hand-over undone</td>" in about_bakery
+    assert "Rémi Rep → Hugo Heir" in about_bakery and "Hugo Heir → Rémi Rep" in about_bakery
+    assert about_bakery.count("<tr>") == 1 + 6  # 2 views, the change, the vCard, handed over and back
+    whole = boss.get("/admin/audit").get_data(as_text=True)
+    assert ">Card handed over</td>" not in whole and whole.count(">Portfolio handed over</td>") == 1
+    handed = boss.get("/admin/audit", query_string={"client": bakery.id, "action": "client.handed_over",
+                                                    "user": admin.id}).get_data(as_text=True)
+    assert handed.count("<tr>") == 1 + 1
     only_logins = boss.get("/admin/audit", query_string={"action": "login_failed"}).get_data(as_text=True)
     assert ">Failed login</td>" in only_logins and ">Card viewed</td>" not in only_logins
     with capsys.disabled():  # the day as the admin reads it (see the report)
         print("\n--- a rep's working day in the audit trail ---")
         exported = boss.get("/admin/audit.csv").data.decode("utf-8-sig")
-        for row in reversed(list(csv.reader(io.StringIO(exported), delimiter=";"))[1:]):
+        rows = list(csv.reader(io.StringIO(exported), delimiter=";"))[1:]
+        for row in reversed(rows):
             print(" | ".join(row))
+        print("--- entries by action ---")
+        for action, count in Counter(row[2] for row in rows).most_common():
+            print(f"{count:3}  {action}")
+    by_action = Counter(row[2] for row in rows)
+    assert by_action["Card viewed"] == 3 and by_action["Login"] == 2 and by_action["Failed login"] == 1
+    assert sum(by_action.values()) == len(rows) == len(entries) + len(
+        [r for r in rows if r[2] in ("Login", "Failed login", "Logout", "Portfolio handed over", "User created")])
 
 
 def test_views_are_kept_to_one_per_user_card_and_hour(app, db, clock):

@@ -18,7 +18,7 @@ from fieldcrm.clients import services as clients
 from fieldcrm.clients.erasure import ERASED, client_foreign_keys, on_client_purge
 from fieldcrm.clients.models import Client, ContactPerson, CustomFieldDef, CustomFieldValue
 from fieldcrm.dedupe.models import QueuedPair
-from fieldcrm.dedupe.services import merge_clients
+from fieldcrm.dedupe.services import merge_clients, undo_merge
 from fieldcrm.models import metadata
 from fieldcrm.privacy.erasure import purge_deleted
 from fieldcrm.privacy.retention_models import ClientAnonymisation
@@ -128,7 +128,8 @@ def test_a_deleted_client_is_erased_with_everything_that_hangs_on_it(app, db):
     # Who merged and deleted what, when: kept; the deleted log's copy gone.
     assert [e.action for e in trail] == ["merge", "client.deleted"]
     payload = trail[0].payload
-    for personal in ("Hélène", "helene@example.fr", "+33478000001", "+33612345678", "H. Durand", "seigle"):
+    for personal in ("Hélène", "helene@example.fr", "hd@example.fr", "h.durand@example.fr", "Durand", "+33478000001",
+                     "+33612345678", "seigle", "four à bois"):
         assert personal not in payload
     assert json.loads(payload)["other_name"] == ERASED
     assert db.get(Client, kept.id) is not None  # the merged-away twin and other clients stay
@@ -241,6 +242,32 @@ def test_an_admin_erases_a_client_now_after_a_page_that_names_what_goes(app, db,
     # A confirmation arriving just after another admin's (tested served in test_erasure_parallel):
     assert clients.erase_client(db, admin, Client(id=erased_id, display_name="", sort_name="")) is False
     assert len(db.exec(select(AuditEvent).where(AuditEvent.action == clients.ERASE)).all()) == 1
+
+
+def test_an_erasure_request_takes_the_duplicates_merged_into_the_card_from_the_trash(app, db, login, client):
+    """Merged-away cards wait in the trash for the daily purge; the person asking to be erased is erased
+    now, with them (and with what an undone merge gave back, which is no longer theirs to take: it stays)."""
+    rep, admin = make_user(db, "rep"), make_user(db, "admin", locale="fr")
+    person = make_client(db, rep, company_name="Cave Castagné", email="cave@example.fr")
+    twin = make_client(db, rep, company_name="Cave Castagne", email="j.castagne@example.fr", mobile="+33611223344")
+    older = make_client(db, rep, company_name="Castagné J.", email="jc@example.fr")
+    kept = make_client(db, rep, company_name="Cave du Port", email="port@example.fr")
+    with app.test_request_context():
+        merge_clients(db, admin, twin, older, set())  # older → twin, then twin → person
+        merge_clients(db, admin, person, twin, {"mobile"})
+        undo_merge(db, admin, merge_clients(db, admin, person, kept, set()))
+        ids = person.id, twin.id, older.id, kept.id
+        assert clients.merged_into(db, person.id) == [twin.id, older.id]
+    login(admin)
+    page = client.get(f"/clients/{person.id}/erase").get_data(as_text=True)
+    assert "Doublons fusionnés dans cette fiche (à la corbeille) : <strong>2</strong>" in page
+    with app.test_request_context():
+        assert clients.erase_client(db, admin, db.get(Client, person.id)) is True
+    db.expire_all()
+    assert [db.get(Client, i) is None for i in ids] == [True, True, True, False]
+    payloads = " ".join(e.payload for e in db.exec(select(AuditEvent)).all())
+    for personal in ("Castagn", "cave@example.fr", "j.castagne@example.fr", "jc@example.fr", "+33611223344"):
+        assert personal not in payloads
 
 
 def test_the_erasure_is_not_offered_to_reps(app, db, login, client):
