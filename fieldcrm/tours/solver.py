@@ -261,6 +261,7 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
             proven = solve_exact(problem, candidates, deadline=time.thread_time() + EXACT_SECONDS)
         if proven is not None and proven.feasible:
             tour = proven
+    tour = _with_every_appointment(problem, candidates, tour, matrix)
     served_ids = {visit.stop.id for visit in tour.visits}
     for stop in candidates:
         if stop.id not in served_ids:
@@ -268,6 +269,29 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
     return dataclasses.replace(tour, left_out=_in_input_order(asked, left_out))
 
 
+def _with_every_appointment(problem: TourProblem, candidates: Sequence[Stop], tour: TourSolution,
+                            matrix: list[list[int]]) -> TourSolution:
+    """The tour, if it keeps every appointment ``keep_appointments`` kept; otherwise a tour built
+    from those appointments (they fit together: the day was stretched for them, lunch gave way)
+    with as many of the other stops as can be slotted between them. An appointment is never set
+    aside for a search that did not find room for it."""
+    appointments = [stop for stop in candidates if stop.is_appointment]
+    served = {visit.stop.id for visit in tour.visits}
+    if all(stop.id in served for stop in appointments):
+        return tour
+    appointments.sort(key=lambda stop: stop.windows[0][0])
+    tries = [None] if problem.lunch is None else range(len(appointments) + 1)
+    base = next((at for at in tries if schedule_stops(problem, appointments, lunch_after=at).feasible), None)
+    if base is None and problem.lunch is not None:
+        return tour  # keep_appointments drops lunch when it cannot fit between the appointments
+    others = [stop for stop in candidates if not stop.is_appointment]
+    fixed = repair(problem, appointments, base, others, REPAIR_SECONDS, matrix) if others else None
+    order, lunch_after = fixed if fixed is not None else (appointments, base)
+    rebuilt = schedule_stops(problem, order, lunch_after=lunch_after)
+    return rebuilt if rebuilt.feasible else tour
+
+
+REPAIR_SECONDS = 1.0  # to slot the other stops between appointments a search had left out
 EXACT_SECONDS = 4.0  # CPU seconds; beyond, the exact search gives way to VROOM's tour (12 stops: about 1 s)
 
 
