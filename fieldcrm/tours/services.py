@@ -9,7 +9,7 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 from flask import current_app, has_app_context
 from sqlalchemy import func
@@ -275,6 +275,39 @@ def plan(db: Session, tour: Tour, config: Mapping, *, optimise: bool = True,
     return outcome
 
 
+def under_way(tour: Tour, now: datetime) -> bool:
+    """The tour's day has started and is not over (`now`: Paris wall time): what is left is planned
+    from now. After the end of the day, the day is planned as a whole again (to look back at it)."""
+    return now.date() == tour.day and tour.start_time < now.time() < tour.end_time
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where and when a plan of the tour starts: `now_s` is None for the whole day."""
+
+    position: tuple[float, float] | None  # None: the start of the day's place
+    now_s: int | None
+    source: str  # "position" (the phone's, shared), "last_stop", or "start"
+    last_stop: Client | None = None
+
+
+def resume_point(db: Session, tour: Tour, now: datetime, shared: tuple[float, float] | None = None) -> Resume:
+    """A day under way is planned from now: from the phone's position when the rep shared it, else
+    from the last stop marked done (the latest by the time it was marked), else from the start of
+    the day's place. A day not under way is planned whole (from the shared position, if any)."""
+    if not under_way(tour, now):
+        return Resume(shared, None, "position" if shared else "start")
+    now_s = now.hour * 3600 + now.minute * 60
+    if shared is not None:
+        return Resume(shared, now_s, "position")
+    done = [(s, c) for s, c in stops_of(db, tour) if s.state == "done" and c.latitude is not None]
+    if done:
+        _stop, client = max(done, key=lambda row: (row[0].done_at is not None, row[0].done_at or utcnow(),
+                                                   row[0].position))
+        return Resume((client.latitude, client.longitude), now_s, "last_stop", client)
+    return Resume(None, now_s, "start")
+
+
 def _set_aside_gone(db: Session, tour: Tour, first_position: int) -> None:
     """Stops whose client left the tour's scope: no times, after every other stop, out of the plan."""
     for position, stop in enumerate(gone_stops(db, tour), start=first_position):
@@ -284,8 +317,10 @@ def _set_aside_gone(db: Session, tour: Tour, first_position: int) -> None:
         db.add(stop)
 
 
-def move_stop(db: Session, tour: Tour, stop: TourStop, new_index: int, config: Mapping) -> PlanOutcome | None:
-    """Reorder by hand: put `stop` at `new_index` among the tour's stops and recompute the times."""
+def move_stop(db: Session, tour: Tour, stop: TourStop, new_index: int, config: Mapping,
+              now: datetime | None = None) -> PlanOutcome | None:
+    """Reorder by hand: put `stop` at `new_index` among the tour's stops and recompute the times;
+    on a day under way at `now`, from now and the last stop done (see resume_point)."""
     rows = stops_of(db, tour)
     ordered = [s for s, _ in rows if s.id != stop.id]
     new_index = min(max(new_index, 0), len(ordered))
@@ -298,7 +333,8 @@ def move_stop(db: Session, tour: Tour, stop: TourStop, new_index: int, config: M
     db.commit()
     if tour.start_lat is None:
         return None
-    return plan(db, tour, config, optimise=False)
+    resume = resume_point(db, tour, now) if now is not None else Resume(None, None, "start")
+    return plan(db, tour, config, optimise=False, from_position=resume.position, now_s=resume.now_s)
 
 
 def picked_saving(tour: Tour) -> tuple[int, int | None] | None:
