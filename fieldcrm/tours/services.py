@@ -193,15 +193,24 @@ def _start_of(tour: Tour) -> tuple[float, float]:
 
 def _store(db: Session, tour: Tour, problem: TourProblem, solution: TourSolution,
            by_id: dict[int, tuple[TourStop, Client]], first_position: int,
-           closed: list[tuple[TourStop, Client]], travel, picked_order: list[int]) -> PlanOutcome:
+           closed: list[tuple[TourStop, Client]], travel, picked_order: list[int],
+           clashes: Sequence[LeftOut] = ()) -> PlanOutcome:
+    """Store the plan. `clashes`: in an order kept by hand, the appointments that cannot both be
+    kept; a late one names the appointment it clashes with."""
     position = first_position
+    clash_of = {}
+    for item in clashes:  # either of the two may be the late one in the rep's order
+        clash_of.setdefault(item.stop.id, item)
+        clash_of.setdefault(item.other, dataclasses.replace(item, stop=problem.stop(item.other), other=item.stop.id))
     for visit in solution.visits:
         stop, _client = by_id[visit.stop.id]
         stop.position = position
         position += 1
         stop.arrival_s, stop.start_s, stop.departure_s = visit.arrival, visit.start, visit.departure
         stop.leg_duration_s, stop.leg_distance_m = visit.travel_duration, visit.travel_distance
-        stop.left_out_reason, stop.left_out_detail = (LATE if visit.late else None), None
+        stop.left_out_reason = LATE if visit.late else None
+        stop.left_out_detail = _conflict_detail(clash_of[visit.stop.id]) \
+            if visit.late and visit.stop.id in clash_of else None
         db.add(stop)
     outcome = PlanOutcome(optimised=True, notice=travel.notice, fell_back=travel.fell_back)
     left = [(by_id[item.stop.id], str(item.reason), _conflict_detail(item)) for item in solution.left_out]
@@ -259,17 +268,19 @@ def plan(db: Session, tour: Tour, config: Mapping, *, optimise: bool = True,
     by_id = {s.id: (s, c) for s, c in todo}
     picked_order = [s.id for s, _ in todo]
     if optimise:
-        solution = solve_tour(problem)
+        solution, clashes = solve_tour(problem), []
     else:
         located = [s.id for s in problem.stops if s.location is not None]
         missing = [LeftOut(s, LeftOutReason.NO_POSITION) for s in problem.stops if s.location is None]
-        stretched, _clashes = keep_appointments(problem)  # the order is the rep's; the day holds its appointments
+        stretched, clashes = keep_appointments(problem)  # the order is the rep's; the day holds its appointments
         solution = dataclasses.replace(schedule_order(stretched, located), left_out=missing)
+        clashes = [item for item in clashes if item.other is not None]
     for position, (stop, _client) in enumerate(finished):
         stop.position = position
         db.add(stop)
     _set_aside_gone(db, tour, first_position=len(rows))
-    outcome = _store(db, tour, problem, solution, by_id, len(finished), closed, travel, picked_order)
+    outcome = _store(db, tour, problem, solution, by_id, len(finished), closed, travel, picked_order,
+                     clashes=clashes)
     outcome.optimised = optimise
     outcome.from_s = shift_start if now_s is not None else None
     return outcome

@@ -158,3 +158,26 @@ def test_the_last_stop_done_is_the_latest_marked_not_the_last_in_the_list(app, d
     set_now(timeutil.local_datetime(DAY, time(11, 0)))
     body = http.post(f"/tours/{tour.id}/optimise", follow_redirects=True).get_data(as_text=True)
     assert "planned from 11:00, from your last stop, Stop 1" in body
+
+
+def test_in_an_order_kept_by_hand_a_late_appointment_names_the_one_it_clashes_with(app, db, set_now):
+    set_now(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # the Friday before
+    rep = make_user(db)
+    clients = _located(db, rep, 3)
+    tour, stops = _tour(db, rep, clients)
+    services.update_stop(db, tour, stops[0], service_minutes=60, priority=50, appointment_at=time(10, 0))
+    services.update_stop(db, tour, stops[1], service_minutes=30, priority=50, appointment_at=time(10, 45))
+    http = logged_in_http(app, rep)
+    # the rep moves Stop 3 to the top: the order is theirs, Stop 1 then Stop 2 as entered
+    assert http.post(f"/tours/{tour.id}/stops/{stops[2].id}/move", data={"direction": "up"}).status_code == 303
+    assert http.post(f"/tours/{tour.id}/stops/{stops[2].id}/move", data={"direction": "up"}).status_code == 303
+    by_client = {c.id: s for s, c in _stops(db, tour)}
+    assert by_client[clients[0].id].start_s == 10 * 3600
+    late = by_client[clients[1].id]
+    assert late.left_out_reason == "late" and late.left_out_detail
+    page = _page(http, tour)
+    assert "Clashes with the 10:00 appointment at Stop 1: they overlap by 15\u00a0min" in page
+    # the other way round: Stop 2 first, then the 10:00 appointment is the late one, naming 10:45
+    assert http.post(f"/tours/{tour.id}/stops/{stops[1].id}/move", data={"direction": "up"}).status_code == 303
+    page = _page(http, tour)
+    assert "Clashes with the 10:45 appointment at Stop 2: they overlap by 15\u00a0min" in page
