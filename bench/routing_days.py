@@ -166,7 +166,7 @@ def branch_and_bound(problem: TourProblem, value=None) -> tuple[int, ...] | None
     return best[0]
 
 
-def _vroom_alone(problem: TourProblem, seconds: float = 1.0, level: int = 5, seed: int | None = None):
+def vroom_alone(problem: TourProblem, seconds: float = 1.0, level: int = 5, seed: int | None = None):
     """VROOM as the app drives it (repairs, tiers), without the exact search."""
     problem, _left = keep_appointments(problem)
     candidates = [s for s in problem.stops if why_left_out(problem, s) is None]
@@ -216,7 +216,7 @@ def medium_days(count: int = 12) -> tuple[list[str], list[str]]:
         began = time.process_time()
         proven += tour.feasible and ours == branch_and_bound(_as_planned(problem))
         proof_times.append(time.process_time() - began)
-        alone = _vroom_alone(problem)
+        alone = vroom_alone(problem)
         theirs = _value([v.stop for v in alone.visits], alone.travel_duration)
         if theirs[:-1] < ours[:-1]:
             worse += 1  # VROOM alone kept fewer stops
@@ -250,7 +250,7 @@ def overloaded_days(sizes=(25, 30, 35, 40), per_size: int = 2, long_runs: int = 
             began = time.perf_counter()
             best = None
             for run in range(long_runs):
-                found = _vroom_alone(problem, long_seconds, level=LONG_LEVELS[run % len(LONG_LEVELS)], seed=run)
+                found = vroom_alone(problem, long_seconds, level=LONG_LEVELS[run % len(LONG_LEVELS)], seed=run)
                 if best is None or _value([v.stop for v in found.visits], found.travel_duration) > \
                         _value([v.stop for v in best.visits], best.travel_duration):
                     best = found

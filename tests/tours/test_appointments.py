@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import random
 
+from bench.routing_days import vroom_alone, generated_day
+from fieldcrm.tours.exact import worth
 from fieldcrm.tours.problem import LeftOutReason, LunchBreak, Stop, TourProblem
 from fieldcrm.tours.schedule import schedule_order
 from fieldcrm.tours.solver import _with_every_appointment, solve_tour, vroom_durations
@@ -140,3 +142,17 @@ def test_on_random_overloaded_days_every_appointment_is_kept_or_named_with_its_t
             assert out.gap == stop.windows[0][0] - (other.windows[0][0] + other.service)
             clashes += 1
     assert clashes  # the days did hold clashing appointments
+
+
+def test_on_overloaded_days_more_important_stops_are_traded_in_for_small_ones():
+    """Days over real communes, far too full: the plan is worth at least what the tiered search
+    alone keeps (tiers, then priority, then number of stops), and honours every window."""
+    for seed in (40, 41, 42):
+        rng = random.Random(seed)
+        problem = generated_day(rng, rng.choice([25, 30, 35]), radius_km=20, appointments=3, tiers=True,
+                                services=(600, 900, 1200))
+        solution = solve_tour(problem)
+        alone = vroom_alone(problem)
+        assert solution.feasible
+        assert worth([v.stop for v in solution.visits]) >= worth([v.stop for v in alone.visits])
+        assert len(solution.visits) + len(solution.left_out) == len(problem.stops)
