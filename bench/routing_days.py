@@ -1,6 +1,6 @@
 """Reps' days over real French communes: exactness on small days, the gap on overloaded days.
 
-    .venv/bin/python bench/routing.py --days        # this table only (about two minutes on 2 cores)
+    .venv/bin/python bench/routing.py --days        # this table only (about five minutes of CPU; the 12-stop proofs take a minute each)
 
 Days are generated over the communes of fieldcrm/geo (town halls), around a home commune: shops
 with opening hours closed at lunch, a few fixed appointments, a 45-minute lunch, 08:30-18:30,
