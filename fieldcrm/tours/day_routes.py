@@ -90,12 +90,6 @@ def route_points(tour, rows) -> dict:
     return {"start": start, "end": end, "stops": stops}
 
 
-def _under_way(tour, now) -> bool:
-    """The tour's day has started and is not over: what is left is planned from now. (After the
-    end of the day, the day is planned as a whole again, e.g. to look back at it.)"""
-    return now.date() == tour.day and tour.start_time < now.time() < tour.end_time
-
-
 def _detail_context(tour, outcome=None) -> dict:
     db = get_session()
     saved = tour.id is not None
@@ -125,7 +119,7 @@ def _detail_context(tour, outcome=None) -> dict:
     return {"tour": tour, "rows": rows, "gone": gone, "nav": nav, "owner": owner,
             "conflicts": {k: v for k, v in conflicts.items() if v},
             "left_count": sum(1 for s, _c in rows if s.state == "planned" and s.left_out_reason not in (None, LATE)),
-            "under_way": _under_way(tour, now),
+            "under_way": services.under_way(tour, now),
             # A plan made once the day had started runs from that moment, not from the start time.
             "planned_from": planned.strftime("%H:%M") if planned and planned.date() == tour.day
             and planned.time() > tour.start_time else None,
@@ -166,18 +160,15 @@ def optimise(tour):
     position when the rep shared it, else from the last stop done, else from the start of the day."""
     owner_only(tour)
     now = timeutil.local_now()
-    under_way = _under_way(tour, now)
-    shared = position_from_form()
-    position, where = shared, _("from your position")
-    if shared is None and under_way:
-        done = [c for s, c in services.stops_of(get_session(), tour) if s.state == "done" and c.latitude is not None]
-        if done:
-            position, where = (done[-1].latitude, done[-1].longitude), _("from your last stop, %(name)s",
-                                                                              name=done[-1].display_name)
-    if position is None:
+    resume = services.resume_point(get_session(), tour, now, position_from_form())
+    under_way = resume.now_s is not None
+    if resume.source == "position":
+        where = _("from your position")
+    elif resume.source == "last_stop":
+        where = _("from your last stop, %(name)s", name=resume.last_stop.display_name)
+    else:
         where = _("from the start of the day")
-    now_s = now.hour * 3600 + now.minute * 60 if under_way else None
-    if flash_plan(tour, optimise=True, from_position=position, now_s=now_s):
+    if flash_plan(tour, optimise=True, from_position=resume.position, now_s=resume.now_s):
         flash(_("Tour optimised."), "success")
         if under_way:
             flash(_("The day has started: the rest of it is planned from %(time)s, %(where)s.",

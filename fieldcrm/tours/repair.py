@@ -180,11 +180,21 @@ def fits_somewhere(problem: TourProblem, planned: Sequence[Stop], lunch_after: i
     return False
 
 
+def _detour(day: _Day, sequence: Sequence[int], key: int) -> int:
+    """The least driving ``key`` adds slotted anywhere in the route (windows ignored): among stops
+    of equal priority, the nearest to the route are tried first."""
+    places = [day.start] + [day.location[k] for k in sequence if k != LUNCH]
+    places += [places[0] if day.end is None else day.end]
+    here, m = day.location[key], day.matrix
+    return min(m[a][here] + m[here][b] - m[a][b] for a, b in zip(places, places[1:], strict=False))
+
+
 def repair(problem: TourProblem, planned: Sequence[Stop], lunch_after: int | None,
            missing: Sequence[Stop], seconds: float,
-           matrix: Matrix | None = None) -> tuple[list[Stop], int | None] | None:
+           matrix: Matrix | None = None, nearest_first: bool = False) -> tuple[list[Stop], int | None] | None:
     """A feasible order of ``planned`` plus as many ``missing`` stops as it can fit (higher priority
-    first), with the lunch position; None if it adds nobody within ``seconds``."""
+    first; among equals, in the order given, or the nearest to the route first), with the lunch
+    position; None if it adds nobody within ``seconds``."""
     deadline = time.monotonic() + seconds
     stops = list(planned) + list(missing)
     day = _Day(problem, stops, matrix)
@@ -193,7 +203,10 @@ def repair(problem: TourProblem, planned: Sequence[Stop], lunch_after: int | Non
         return None
     rng = random.Random(len(stops))
     added = 0
-    ranked = sorted(range(len(planned), len(stops)), key=lambda k: -stops[k].priority)
+    if nearest_first:
+        ranked = sorted(range(len(planned), len(stops)), key=lambda k: (-stops[k].priority, _detour(day, sequence, k)))
+    else:
+        ranked = sorted(range(len(planned), len(stops)), key=lambda k: -stops[k].priority)
     for number, key in enumerate(ranked):
         share = (deadline - time.monotonic()) / (len(ranked) - number)
         trial, late = _insert_best(day, sequence, key)

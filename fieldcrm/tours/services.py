@@ -9,7 +9,7 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 from flask import current_app, has_app_context
 from sqlalchemy import func
@@ -193,15 +193,24 @@ def _start_of(tour: Tour) -> tuple[float, float]:
 
 def _store(db: Session, tour: Tour, problem: TourProblem, solution: TourSolution,
            by_id: dict[int, tuple[TourStop, Client]], first_position: int,
-           closed: list[tuple[TourStop, Client]], travel, picked_order: list[int]) -> PlanOutcome:
+           closed: list[tuple[TourStop, Client]], travel, picked_order: list[int],
+           clashes: Sequence[LeftOut] = ()) -> PlanOutcome:
+    """Store the plan. `clashes`: in an order kept by hand, the appointments that cannot both be
+    kept; a late one names the appointment it clashes with."""
     position = first_position
+    clash_of = {}
+    for item in clashes:  # either of the two may be the late one in the rep's order
+        clash_of.setdefault(item.stop.id, item)
+        clash_of.setdefault(item.other, dataclasses.replace(item, stop=problem.stop(item.other), other=item.stop.id))
     for visit in solution.visits:
         stop, _client = by_id[visit.stop.id]
         stop.position = position
         position += 1
         stop.arrival_s, stop.start_s, stop.departure_s = visit.arrival, visit.start, visit.departure
         stop.leg_duration_s, stop.leg_distance_m = visit.travel_duration, visit.travel_distance
-        stop.left_out_reason, stop.left_out_detail = (LATE if visit.late else None), None
+        stop.left_out_reason = LATE if visit.late else None
+        stop.left_out_detail = _conflict_detail(clash_of[visit.stop.id]) \
+            if visit.late and visit.stop.id in clash_of else None
         db.add(stop)
     outcome = PlanOutcome(optimised=True, notice=travel.notice, fell_back=travel.fell_back)
     left = [(by_id[item.stop.id], str(item.reason), _conflict_detail(item)) for item in solution.left_out]
@@ -259,20 +268,55 @@ def plan(db: Session, tour: Tour, config: Mapping, *, optimise: bool = True,
     by_id = {s.id: (s, c) for s, c in todo}
     picked_order = [s.id for s, _ in todo]
     if optimise:
-        solution = solve_tour(problem)
+        solution, clashes = solve_tour(problem), []
     else:
         located = [s.id for s in problem.stops if s.location is not None]
         missing = [LeftOut(s, LeftOutReason.NO_POSITION) for s in problem.stops if s.location is None]
-        stretched, _clashes = keep_appointments(problem)  # the order is the rep's; the day holds its appointments
+        stretched, clashes = keep_appointments(problem)  # the order is the rep's; the day holds its appointments
         solution = dataclasses.replace(schedule_order(stretched, located), left_out=missing)
+        clashes = [item for item in clashes if item.other is not None]
     for position, (stop, _client) in enumerate(finished):
         stop.position = position
         db.add(stop)
     _set_aside_gone(db, tour, first_position=len(rows))
-    outcome = _store(db, tour, problem, solution, by_id, len(finished), closed, travel, picked_order)
+    outcome = _store(db, tour, problem, solution, by_id, len(finished), closed, travel, picked_order,
+                     clashes=clashes)
     outcome.optimised = optimise
     outcome.from_s = shift_start if now_s is not None else None
     return outcome
+
+
+def under_way(tour: Tour, now: datetime) -> bool:
+    """The tour's day has started and is not over (`now`: Paris wall time): what is left is planned
+    from now. After the end of the day, the day is planned as a whole again (to look back at it)."""
+    return now.date() == tour.day and tour.start_time < now.time() < tour.end_time
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where and when a plan of the tour starts: `now_s` is None for the whole day."""
+
+    position: tuple[float, float] | None  # None: the start of the day's place
+    now_s: int | None
+    source: str  # "position" (the phone's, shared), "last_stop", or "start"
+    last_stop: Client | None = None
+
+
+def resume_point(db: Session, tour: Tour, now: datetime, shared: tuple[float, float] | None = None) -> Resume:
+    """A day under way is planned from now: from the phone's position when the rep shared it, else
+    from the last stop marked done (the latest by the time it was marked), else from the start of
+    the day's place. A day not under way is planned whole (from the shared position, if any)."""
+    if not under_way(tour, now):
+        return Resume(shared, None, "position" if shared else "start")
+    now_s = now.hour * 3600 + now.minute * 60
+    if shared is not None:
+        return Resume(shared, now_s, "position")
+    done = [(s, c) for s, c in stops_of(db, tour) if s.state == "done" and c.latitude is not None]
+    if done:
+        _stop, client = max(done, key=lambda row: (row[0].done_at is not None, row[0].done_at or utcnow(),
+                                                   row[0].position))
+        return Resume((client.latitude, client.longitude), now_s, "last_stop", client)
+    return Resume(None, now_s, "start")
 
 
 def _set_aside_gone(db: Session, tour: Tour, first_position: int) -> None:
@@ -284,8 +328,10 @@ def _set_aside_gone(db: Session, tour: Tour, first_position: int) -> None:
         db.add(stop)
 
 
-def move_stop(db: Session, tour: Tour, stop: TourStop, new_index: int, config: Mapping) -> PlanOutcome | None:
-    """Reorder by hand: put `stop` at `new_index` among the tour's stops and recompute the times."""
+def move_stop(db: Session, tour: Tour, stop: TourStop, new_index: int, config: Mapping,
+              now: datetime | None = None) -> PlanOutcome | None:
+    """Reorder by hand: put `stop` at `new_index` among the tour's stops and recompute the times;
+    on a day under way at `now`, from now and the last stop done (see resume_point)."""
     rows = stops_of(db, tour)
     ordered = [s for s, _ in rows if s.id != stop.id]
     new_index = min(max(new_index, 0), len(ordered))
@@ -298,7 +344,8 @@ def move_stop(db: Session, tour: Tour, stop: TourStop, new_index: int, config: M
     db.commit()
     if tour.start_lat is None:
         return None
-    return plan(db, tour, config, optimise=False)
+    resume = resume_point(db, tour, now) if now is not None else Resume(None, None, "start")
+    return plan(db, tour, config, optimise=False, from_position=resume.position, now_s=resume.now_s)
 
 
 def picked_saving(tour: Tour) -> tuple[int, int | None] | None:

@@ -261,6 +261,9 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
             proven = solve_exact(problem, candidates, deadline=time.thread_time() + EXACT_SECONDS)
         if proven is not None and proven.feasible:
             tour = proven
+    tour = _with_every_appointment(problem, candidates, tour, matrix)
+    if len(candidates) > EXACT_MAX_STOPS and len(tour.visits) < len(candidates):
+        tour = _ruin_and_recreate(problem, candidates, tour, matrix, RECREATE_SECONDS, searcher.shortest)
     served_ids = {visit.stop.id for visit in tour.visits}
     for stop in candidates:
         if stop.id not in served_ids:
@@ -268,6 +271,76 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
     return dataclasses.replace(tour, left_out=_in_input_order(asked, left_out))
 
 
+def _with_every_appointment(problem: TourProblem, candidates: Sequence[Stop], tour: TourSolution,
+                            matrix: list[list[int]]) -> TourSolution:
+    """The tour, if it keeps every appointment ``keep_appointments`` kept; otherwise a tour built
+    from those appointments (they fit together: the day was stretched for them, lunch gave way)
+    with as many of the other stops as can be slotted between them. An appointment is never set
+    aside for a search that did not find room for it."""
+    appointments = [stop for stop in candidates if stop.is_appointment]
+    served = {visit.stop.id for visit in tour.visits}
+    if all(stop.id in served for stop in appointments):
+        return tour
+    appointments.sort(key=lambda stop: stop.windows[0][0])
+    tries = [None] if problem.lunch is None else range(len(appointments) + 1)
+    base = next((at for at in tries if schedule_stops(problem, appointments, lunch_after=at).feasible), None)
+    if base is None and problem.lunch is not None:
+        return tour  # keep_appointments drops lunch when it cannot fit between the appointments
+    others = [stop for stop in candidates if not stop.is_appointment]
+    fixed = repair(problem, appointments, base, others, REPAIR_SECONDS, matrix) if others else None
+    order, lunch_after = fixed if fixed is not None else (appointments, base)
+    rebuilt = schedule_stops(problem, order, lunch_after=lunch_after)
+    return rebuilt if rebuilt.feasible else tour
+
+
+def _ruin_and_recreate(problem: TourProblem, candidates: Sequence[Stop], tour: TourSolution,
+                       matrix: list[list[int]], seconds: float, shortest) -> TourSolution:
+    """On a day too full for every stop, a search may keep several small stops where fewer more
+    important ones would fit. For each priority of a stop left out, the kept stops (appointments
+    aside) of lower priority are taken out and every stop not in the tour is slotted back, most
+    important first; a new set of stops is then ordered for the least driving (``shortest``), and
+    the best day by ``worth`` (then the least driving) is kept."""
+    deadline = time.monotonic() + seconds
+    best = tour
+    for threshold in sorted({s.priority for s in candidates
+                             if s.id not in {v.stop.id for v in tour.visits}}, reverse=True):
+        kept = [v.stop for v in tour.visits if v.stop.is_appointment or v.stop.priority >= threshold]
+        if len(kept) == len(tour.visits):
+            continue
+        ruined = schedule_stops(problem, kept, lunch_after=_lunch_index(tour, kept))
+        if not ruined.feasible:
+            continue
+        served = {stop.id for stop in kept}
+        missing = [stop for stop in candidates if stop.id not in served]
+        for nearest_first in (False, True):
+            if time.monotonic() > deadline:
+                return best
+            fixed = repair(problem, kept, ruined.lunch_after, missing,
+                           max(0.05, (deadline - time.monotonic()) / 2), matrix, nearest_first=nearest_first)
+            if fixed is None:
+                continue
+            rebuilt = schedule_stops(problem, fixed[0], lunch_after=fixed[1])
+            if rebuilt.feasible and _tier_score(rebuilt)[:-1] >= _tier_score(best)[:-1] and \
+                    {v.stop.id for v in rebuilt.visits} != {v.stop.id for v in best.visits}:
+                shorter = shortest(fixed[0], SHORTEST_SECONDS)
+                if shorter.feasible and _tier_score(shorter) > _tier_score(rebuilt):
+                    rebuilt = shorter
+                if _tier_score(rebuilt) > _tier_score(best):
+                    best = rebuilt
+    return best
+
+
+def _lunch_index(tour: TourSolution, kept: Sequence[Stop]) -> int | None:
+    """Where lunch falls among the ``kept`` visits of ``tour`` (same order, some visits taken out)."""
+    if tour.lunch_after is None:
+        return None
+    before = {visit.stop.id for visit in tour.visits[:tour.lunch_after]}
+    return sum(1 for stop in kept if stop.id in before)
+
+
+RECREATE_SECONDS = 1.0  # to trade small stops for more important ones on a day too full
+SHORTEST_SECONDS = 0.5  # then to order a new set of stops
+REPAIR_SECONDS = 1.0  # to slot the other stops between appointments a search had left out
 EXACT_SECONDS = 4.0  # CPU seconds; beyond, the exact search gives way to VROOM's tour (12 stops: about 1 s)
 
 
@@ -332,6 +405,11 @@ class VroomSearch:
                             time_limit=seconds, tsp_fix=_is_plain_tsp(problem, stops), repair=repair_run)
         steps = run.routes.get(1, [])
         return tour_from_steps(problem, steps, by_job) if steps else schedule_order(problem, [])
+
+    def shortest(self, stops: Sequence[Stop], seconds: float) -> TourSolution:
+        """The least driving order of these stops (all of them fit the day)."""
+        jobs = [self.number_of[stop.id] for stop in stops]
+        return self.run(jobs, {j: engine.MAX_PRIORITY for j in jobs}, seconds)
 
     def tiered(self, seconds: float) -> TourSolution:
         """Every stop at its own priority first; if that drops a stop of a higher tier while

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from fieldcrm import timeutil
 from fieldcrm.clients import queries as client_queries
 from fieldcrm.clients.listargs import list_args
 from fieldcrm.clients.models import Client
@@ -73,7 +74,7 @@ def stop_move(tour, stop):
     if target is None:
         abort(400)
     try:
-        services.move_stop(get_session(), tour, stop, target, current_app.config)
+        services.move_stop(get_session(), tour, stop, target, current_app.config, timeutil.local_now())
     except services.TourError as error:
         flash(error_message(error), "error")
     return redirect(url_for("tours.detail", tour_id=tour.id), 303)

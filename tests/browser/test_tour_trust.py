@@ -98,3 +98,14 @@ def test_a_day_under_way_is_planned_from_now_and_from_the_last_stop(page: Page, 
     assert all(text.split()[-1] > "11:40" for text in etas), etas  # nothing planned before now
     screenshot(page, "01-planned-from-now")
     assert_fits_narrow_phone(page, screenshot, "01-planned-from-now")
+    # Reordered by hand, the rest of the day is still timed from now, from the last stop done.
+    first = page.locator("li.stop-planned").first
+    name = first.locator(".stop-name").inner_text()
+    down = first.locator(".stop-move button[value=down]")
+    assert_tappable(down)
+    down.click()
+    expect(page.locator("li.stop-planned").nth(1).locator(".stop-name")).to_have_text(name)
+    etas = page.locator("li.stop-planned .eta").all_inner_texts()
+    assert len(etas) == 4 and all(text.split()[-1] > "11:40" for text in etas), etas
+    expect(page.locator("#planned-from")).to_have_text("11:40")
+    screenshot(page, "02-reordered-from-now")

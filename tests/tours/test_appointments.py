@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 import random
 
+from bench.routing_days import vroom_alone, generated_day
+from fieldcrm.tours.exact import worth
 from fieldcrm.tours.problem import LeftOutReason, LunchBreak, Stop, TourProblem
 from fieldcrm.tours.schedule import schedule_order
-from fieldcrm.tours.solver import solve_tour
+from fieldcrm.tours.solver import _with_every_appointment, solve_tour, vroom_durations
 
 
 def h(hours: float) -> int:
@@ -90,3 +92,67 @@ def test_an_overloaded_day_keeps_appointments_then_follow_ups_then_clients_due()
     lowest_kept = min(s.tier for s in (problem.stop(i) for i in served))
     assert all(item.stop.tier <= lowest_kept for item in solution.left_out)
     assert len(solution.left_out) > 10  # the day really is too full
+
+
+def test_a_search_that_left_an_appointment_out_is_rebuilt_around_the_appointments():
+    """Whatever the search returns, an appointment it kept no room for is put back: the tour is
+    rebuilt from the day's appointments, the other stops slotted between them."""
+    matrix = ring(8, radius_km=10, seed=5)
+    stops = [Stop.appointment("rdv-a", 1, h(10), 3600), Stop.appointment("rdv-b", 2, h(15), 1800)]
+    stops += [Stop(i, i, 1800, ((h(9), h(12)), (h(14), h(18))), priority=50) for i in range(3, 9)]
+    problem = TourProblem(stops, matrix, start=0, end=0, shift_start=h(8.5), shift_end=h(18.5),
+                          lunch=LunchBreak(h(12), h(13.5), 2700))
+    without_appointments = schedule_order(problem, [3, 4, 5, 6])  # a tour that forgot both
+    assert without_appointments.feasible
+    rebuilt = _with_every_appointment(problem, list(problem.stops), without_appointments, vroom_durations(problem))
+    starts = {v.stop.id: v.start for v in rebuilt.visits}
+    assert (starts["rdv-a"], starts["rdv-b"]) == (h(10), h(15))
+    assert rebuilt.feasible and len(rebuilt.visits) > 2  # the shops fill the gaps around them
+    assert schedule_order(problem, rebuilt.order, lunch_after=rebuilt.lunch_after).feasible
+
+
+def test_on_random_overloaded_days_every_appointment_is_kept_or_named_with_its_true_reason():
+    """25-40 stops, three to five appointments (some clashing, one the day cannot reach): each
+    appointment is in the tour at its time, or out for a clash naming the other, never for
+    "opening hours" or "end of day"."""
+    clashes = 0
+    for seed in range(4):
+        rng = random.Random(seed)
+        count = rng.choice([25, 30, 40])
+        matrix = ring(count, radius_km=20, seed=seed)
+        times = sorted(rng.sample([9, 9.25, 10.5, 11, 14, 14.5, 16, 17.5], k=rng.choice([3, 4, 5])))
+        stops = [Stop.appointment(f"rdv-{i}", i, h(at), rng.choice([1800, 2700]))
+                 for i, at in enumerate(times, start=1)]
+        stops += [Stop(i, i, rng.choice([900, 1800]), rng.choice([(), ((h(9), h(12)), (h(14), h(18)))]),
+                       priority=rng.choice([30, 50, 60, 80])) for i in range(len(times) + 1, count + 1)]
+        problem = TourProblem(stops, matrix, start=0, end=0, shift_start=h(8.5), shift_end=h(18.5),
+                              lunch=LunchBreak(h(12), h(13.5), 2700))
+        solution = solve_tour(problem)
+        assert solution.feasible
+        kept = {v.stop.id: v.start for v in solution.visits}
+        for stop in stops[:len(times)]:
+            if stop.id in kept:
+                assert kept[stop.id] == stop.windows[0][0]
+                continue
+            out = next(item for item in solution.left_out if item.stop.id == stop.id)
+            assert out.reason == LeftOutReason.APPOINTMENT_CONFLICT, (seed, out)
+            assert out.other in kept and out.travel is not None and out.gap is not None
+            other = problem.stop(out.other)
+            assert other.windows[0][0] + other.service + out.travel > stop.windows[0][0]  # truly clashing
+            assert out.gap == stop.windows[0][0] - (other.windows[0][0] + other.service)
+            clashes += 1
+    assert clashes  # the days did hold clashing appointments
+
+
+def test_on_overloaded_days_more_important_stops_are_traded_in_for_small_ones():
+    """Days over real communes, far too full: the plan is worth at least what the tiered search
+    alone keeps (tiers, then priority, then number of stops), and honours every window."""
+    for seed in (40, 41, 42):
+        rng = random.Random(seed)
+        problem = generated_day(rng, rng.choice([25, 30, 35]), radius_km=20, appointments=3, tiers=True,
+                                services=(600, 900, 1200))
+        solution = solve_tour(problem)
+        alone = vroom_alone(problem)
+        assert solution.feasible
+        assert worth([v.stop for v in solution.visits]) >= worth([v.stop for v in alone.visits])
+        assert len(solution.visits) + len(solution.left_out) == len(problem.stops)

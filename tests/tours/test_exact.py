@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from bench.routing_days import branch_and_bound
 from fieldcrm.tours.exact import EXACT_MAX_STOPS, solve_exact
 from fieldcrm.tours.problem import LunchBreak, Stop, TourProblem
 from fieldcrm.tours.schedule import schedule_stops
@@ -108,3 +109,16 @@ def test_twelve_stops_are_solved_exactly_within_a_second_of_cpu():
             other = schedule_stops(problem, moved, lunch_after=lunch_after)
             assert not other.feasible or len(other.visits) < len(order) or \
                 other.travel_duration >= solution.travel_duration
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_nine_to_ten_stops_match_a_second_method(seed):
+    """Beyond what brute force enumerates: the dynamic programming against a depth-first search
+    with bounds (bench/routing_days.py, written apart from it) on days with opening hours, service
+    times, lunch, priorities and appointments, some too short for every stop."""
+    rng = random.Random(500 + seed)
+    problem = random_day(rng, 9 if seed % 3 else 10, tight=seed % 2 == 1)
+    tour = solve_exact(problem, problem.stops)
+    assert tour is not None and tour.feasible
+    found = score(problem, [v.stop for v in tour.visits], tour.travel_duration)
+    assert found == branch_and_bound(problem, lambda stops, drive: score(problem, stops, drive))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import random
 from pathlib import Path
 
@@ -244,26 +243,60 @@ def test_random_days_match_the_brute_force_optimum(seed):
     assert_honours_everything(problem, solution)
 
 
-def _dumas_file() -> Path | None:
-    base = Path(os.environ.get("FIELDCRM_BENCH_DATA", Path(__file__).resolve().parents[3] / "shared/bench-data"))
-    base = base / "routing" if (base / "routing").is_dir() else base
-    path = base / "tsptw/dumas/matrix/n40w20.001.txt"
-    return path if path.is_file() else None
+DUMAS_N40W20_001 = Path(__file__).resolve().parent / "data" / "dumas_n40w20.001.txt"  # see data/SOURCES.md
 
 
-@pytest.mark.skipif(_dumas_file() is None, reason="shared benchmark data not available")
+def _tsptw_problem(matrix: list[list[int]], bounds: list[tuple[int, int]]) -> TourProblem:
+    """A TSPTW instance as a day: node 0 is home, its window the working hours; no service times."""
+    stops = [Stop(i, i, 0, (bounds[i],)) for i in range(1, len(matrix))]
+    return TourProblem(stops, matrix, start=0, end=0, shift_start=bounds[0][0], shift_end=bounds[0][1])
+
+
 def test_tight_windows_all_served_at_the_best_known_cost():
-    """Dumas n40w20.001: VROOM alone (1.15, level 5) leaves a customer out of it."""
-    tokens = _dumas_file().read_text().split()  # type: ignore[union-attr]
+    """Dumas n40w20.001 (kept in the repository, so a fresh clone runs it): VROOM alone (1.15,
+    level 5) leaves a customer out of it."""
+    tokens = DUMAS_N40W20_001.read_text().split()
     n = int(tokens[0])
     cells = [int(t) for t in tokens[1:1 + n * n]]
     matrix = [cells[i * n:(i + 1) * n] for i in range(n)]
     bounds = [int(float(t)) for t in tokens[1 + n * n:]]
-    stops = [Stop(i, i, 0, ((bounds[2 * i], bounds[2 * i + 1]),)) for i in range(1, n)]
-    problem = TourProblem(stops, matrix, start=0, end=0, shift_start=bounds[0], shift_end=bounds[1])
+    problem = _tsptw_problem(matrix, [(bounds[2 * i], bounds[2 * i + 1]) for i in range(n)])
     solution = solve_tour(problem)
     assert not solution.left_out and len(solution.visits) == 40
     assert solution.travel_duration <= 500  # best known for n40w20.001
+    assert_honours_everything(problem, solution)
+
+
+def planted_tsptw(seed: int, customers: int = 30, width: int = 20) -> tuple[TourProblem, int]:
+    """A TSPTW day built the way Dumas et al. built theirs: customers on a 50 x 50 grid, a random
+    tour through them, and around each arrival on that tour a window of ``width``. Returns the
+    problem and the driving of the planted tour, which serves everyone: an upper bound."""
+    rng = random.Random(seed)
+    places = [(rng.randint(0, 50), rng.randint(0, 50)) for _ in range(customers + 1)]
+    matrix = [[int(math.dist(a, b)) for b in places] for a in places]
+    order = list(range(1, customers + 1))
+    rng.shuffle(order)
+    clock, here, windows = 0, 0, {}
+    for node in order:
+        clock += matrix[here][node]
+        opens = max(0, clock - rng.randint(0, width))
+        windows[node] = (opens, opens + width)
+        clock, here = max(clock, opens), node
+    driving = sum(matrix[a][b] for a, b in zip([0, *order], [*order, 0], strict=True))
+    back = clock + matrix[here][0]
+    bounds = [(0, back + width)] + [windows[i] for i in range(1, customers + 1)]
+    return _tsptw_problem(matrix, bounds), driving
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_tight_windows_of_a_planted_tour_are_all_served(seed):
+    """Built here, no data needed: a tour exists that serves every customer within a 20-wide
+    window; the planner serves them all too, driving no more than that tour."""
+    problem, planted = planted_tsptw(seed)
+    solution = solve_tour(problem)
+    assert not solution.left_out and len(solution.visits) == len(problem.stops)
+    assert solution.travel_duration <= planted
+    assert_honours_everything(problem, solution)
     assert_honours_everything(problem, solution)
 
 

@@ -122,3 +122,62 @@ def test_after_the_end_of_the_day_the_day_is_planned_as_a_whole(app, db, set_now
     body = http.post(f"/tours/{tour.id}/optimise", follow_redirects=True).get_data(as_text=True)
     assert "Tour optimised." in body and "The day has started" not in body
     assert min(s.arrival_s for s, _c in _stops(db, tour)) < 9 * 3600
+
+
+def test_a_hand_reorder_on_a_started_day_keeps_planning_from_now(app, db, set_now):
+    set_now(timeutil.local_datetime(DAY, time(10, 15)))
+    rep = make_user(db)
+    clients = _located(db, rep, 4)
+    tour, stops = _tour(db, rep, clients)
+    http = logged_in_http(app, rep)
+    http.post(f"/tours/{tour.id}/stops/{stops[1].id}/state", data={"state": "done"})
+    assert http.post(f"/tours/{tour.id}/stops/{stops[3].id}/move", data={"direction": "up"}).status_code == 303
+    planned = sorted((s for s, _c in _stops(db, tour) if s.state == "planned"), key=lambda s: s.arrival_s)
+    assert [s.client_id for s in planned] == [clients[0].id, clients[3].id, clients[2].id]  # the rep's order
+    assert planned[0].arrival_s >= 10 * 3600 + 15 * 60  # nothing before now
+    # driven from Stop 2, the stop just done, leaving at 10:15
+    with app.app_context():
+        problem, _travel, _closed = build_problem(db, db.get(Tour, tour.id), [(s, c) for s, c in _stops(db, tour)
+                                                                              if s.id == planned[0].id],
+                                                  app.config, start=(clients[1].latitude, clients[1].longitude),
+                                                  shift_start=10 * 3600 + 15 * 60)
+    assert planned[0].leg_duration_s == problem.travel(problem.start, problem.stops[0].location)
+    assert planned[0].arrival_s == 10 * 3600 + 15 * 60 + planned[0].leg_duration_s
+    assert 'id="planned-from"' in _page(http, tour)
+
+
+def test_the_last_stop_done_is_the_latest_marked_not_the_last_in_the_list(app, db, set_now):
+    rep = make_user(db)
+    clients = _located(db, rep, 4)
+    tour, stops = _tour(db, rep, clients)
+    http = logged_in_http(app, rep)
+    set_now(timeutil.local_datetime(DAY, time(9, 50)))
+    http.post(f"/tours/{tour.id}/stops/{stops[3].id}/state", data={"state": "done"})
+    set_now(timeutil.local_datetime(DAY, time(10, 40)))
+    http.post(f"/tours/{tour.id}/stops/{stops[0].id}/state", data={"state": "done"})  # visited after Stop 4
+    set_now(timeutil.local_datetime(DAY, time(11, 0)))
+    body = http.post(f"/tours/{tour.id}/optimise", follow_redirects=True).get_data(as_text=True)
+    assert "planned from 11:00, from your last stop, Stop 1" in body
+
+
+def test_in_an_order_kept_by_hand_a_late_appointment_names_the_one_it_clashes_with(app, db, set_now):
+    set_now(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # the Friday before
+    rep = make_user(db)
+    clients = _located(db, rep, 3)
+    tour, stops = _tour(db, rep, clients)
+    services.update_stop(db, tour, stops[0], service_minutes=60, priority=50, appointment_at=time(10, 0))
+    services.update_stop(db, tour, stops[1], service_minutes=30, priority=50, appointment_at=time(10, 45))
+    http = logged_in_http(app, rep)
+    # the rep moves Stop 3 to the top: the order is theirs, Stop 1 then Stop 2 as entered
+    assert http.post(f"/tours/{tour.id}/stops/{stops[2].id}/move", data={"direction": "up"}).status_code == 303
+    assert http.post(f"/tours/{tour.id}/stops/{stops[2].id}/move", data={"direction": "up"}).status_code == 303
+    by_client = {c.id: s for s, c in _stops(db, tour)}
+    assert by_client[clients[0].id].start_s == 10 * 3600
+    late = by_client[clients[1].id]
+    assert late.left_out_reason == "late" and late.left_out_detail
+    page = _page(http, tour)
+    assert "Clashes with the 10:00 appointment at Stop 1: they overlap by 15\u00a0min" in page
+    # the other way round: Stop 2 first, then the 10:00 appointment is the late one, naming 10:45
+    assert http.post(f"/tours/{tour.id}/stops/{stops[1].id}/move", data={"direction": "up"}).status_code == 303
+    page = _page(http, tour)
+    assert "Clashes with the 10:45 appointment at Stop 2: they overlap by 15\u00a0min" in page
