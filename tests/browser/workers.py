@@ -23,3 +23,13 @@ def under_control(page: Page) -> bool:
         return True
     page.reload()
     return bool(page.evaluate(CONTROLLED))
+
+
+DAY_CACHES = "caches.keys().then(names => names.filter(n => n.startsWith('fieldcrm-day-')))"
+
+
+def keep_the_day(page: Page) -> None:
+    """The worker controls the page and the day is on the phone (what offline.js does on opening)."""
+    assert under_control(page), "the service worker never took control of the page"
+    page.evaluate("window.FieldCRMOffline.refresh(true)")
+    assert page.evaluate(DAY_CACHES), "nothing kept"
