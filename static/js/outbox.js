@@ -250,7 +250,13 @@
   // Logging out: the server is asked first; only once it answered (the session is over) does anything of
   // this person leave the phone. Without network nothing is deleted and the person is told the logout
   // needs the network: their unsent work and their day stay, as does their session.
-  function forgetMine() {
+  function forgetMine(alone) {
+    if (alone) { // nobody else's work here: every key of the app goes (not left behind emptied)
+      var keys = [];
+      try { for (var i = 0; i < localStorage.length; i += 1) keys.push(localStorage.key(i)); } catch (e) { keys = []; }
+      keys.forEach(function (key) { if (key && key.indexOf("fieldcrm.") === 0) drop(key); });
+      return clearCachedPages();
+    }
     // This person's items leave the phone with them: the logs they chose not to send, drafts, notices.
     keepOnly(function (e) { return e.user && e.user !== user; });
     forgetDrafts(function () { return false; });
@@ -263,7 +269,8 @@
     if (offline) offline.hidden = true;
     // Nobody else's work waits here: the server may then clear all the site's storage on logout.
     var alone = form.querySelector("[data-outbox-alone]");
-    if (alone) alone.value = everything().some(function (e) { return e.user !== user; }) ? "" : "1";
+    var others = everything().some(function (e) { return e.user && e.user !== user; });
+    if (alone) alone.value = others ? "" : "1";
     buttons(form, true);
     var body = new URLSearchParams(new FormData(form));
     fetch(form.action, { method: "POST", body: body, credentials: "same-origin", redirect: "manual",
@@ -272,7 +279,7 @@
         // the answer is the way to the login page (303): the session is over on the server
         // (or a refusal of a session already gone); a server error leaves everything as it was
         if (response.status >= 500) throw new Error("not now");
-        return forgetMine().then(function () { window.location.assign(form.dataset.after || "/"); });
+        return forgetMine(!others).then(function () { window.location.assign(form.dataset.after || "/"); });
       })
       .catch(function () {
         buttons(form, false);
