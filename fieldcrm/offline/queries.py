@@ -25,8 +25,8 @@ class DayKit:
     clients: list[Client] = field(default_factory=list)
     # (tour id, stop id) of every stop of those tours: each stop's own page is kept too
     stops: list[tuple[int, int]] = field(default_factory=list)
-    # the clients of the day itself (tour stops, the week's follow-ups and appointments), whose action
-    # forms (log, follow-up, appointment, correction) the phone keeps as well as their cards
+    # the clients of the day itself (today's and tomorrow's tour stops, follow-ups and appointments),
+    # whose action forms (log, follow-up, appointment, correction) the phone keeps as well as their cards
     day_client_ids: list[int] = field(default_factory=list)
 
 
@@ -46,11 +46,16 @@ def _tour_stops(db: Session, actor: User, tours: list[Tour]) -> list[tuple[int, 
     return rows
 
 
-def _week_client_ids(db: Session, actor: User, today: date) -> list[int]:
-    ids: list[int] = []
+def _week_client_ids(db: Session, actor: User, today: date) -> tuple[list[int], list[int]]:
+    """The clients of the week's follow-ups and appointments, and those of today's and tomorrow's."""
+    week: list[int] = []
+    near: list[int] = []
     for day in week_agenda(db, actor, timeutil.week_start(today)):
-        ids += [client.id for _record, client in day.followups + day.appointments]
-    return ids
+        ids = [client.id for _record, client in day.followups + day.appointments]
+        week += ids
+        if today <= day.day <= today + timedelta(days=1):
+            near += ids
+    return week, near
 
 
 def day_kit(db: Session, actor: User, today: date, recent_ids: list[int], recent_limit: int) -> DayKit:
@@ -59,8 +64,9 @@ def day_kit(db: Session, actor: User, today: date, recent_ids: list[int], recent
     (`recent_ids`, newest first; any outside the actor's reach is left out)."""
     tours = own_tours(db, actor, [today, today + timedelta(days=1)])
     stops = _tour_stops(db, actor, tours)
-    of_the_day = list(dict.fromkeys([client_id for _t, _s, client_id in stops] + _week_client_ids(db, actor, today)))
-    ordered = list(dict.fromkeys(of_the_day + recent_ids[:max(recent_limit, 0)]))
+    week, near = _week_client_ids(db, actor, today)
+    of_the_day = list(dict.fromkeys([client_id for _t, _s, client_id in stops] + near))
+    ordered = list(dict.fromkeys(of_the_day + week + recent_ids[:max(recent_limit, 0)]))
     kit = DayKit(tours=tours, stops=[(tour_id, stop_id) for tour_id, stop_id, _c in stops])
     if not ordered:
         return kit

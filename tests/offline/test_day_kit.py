@@ -59,13 +59,20 @@ def test_the_weeks_followups_and_appointments_bring_their_clients(app, db, world
     met = make_client(db, rep, company_name="Cave Saint-Jean")
     next_month = make_client(db, rep, company_name="Atelier Loin")
     make_followup(db, rep, followed, MONDAY + timedelta(days=3))
+    due_today = make_client(db, rep, company_name="Cordonnerie Pia")
+    make_followup(db, rep, due_today, MONDAY)
     make_appointment(db, rep, met, datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
     make_followup(db, rep, next_month, MONDAY + timedelta(days=40))
 
-    ids = {c["id"] for c in day_of(logged_in_http(app, rep))["clients"]}
+    day = day_of(logged_in_http(app, rep))
+    ids = {c["id"] for c in day["clients"]}
 
     assert {followed.id, met.id} <= ids
     assert next_month.id not in ids
+    # later in the week: the card is kept, the forms only for today's and tomorrow's clients
+    assert f"/clients/{followed.id}/log" not in day["pages"]
+    assert f"/clients/{met.id}/log" not in day["pages"]
+    assert f"/clients/{due_today.id}/log" in day["pages"]
 
 
 def test_a_rep_never_gets_another_reps_clients_or_tours(app, db, world):
