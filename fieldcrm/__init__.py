@@ -66,7 +66,8 @@ TASK_MODULES = ("fieldcrm.maps.tasks", "fieldcrm.imports.tasks", "fieldcrm.priva
 # Capabilities built on the client file plug into its hooks (clients/registry.py): sorts and filters of
 # the list, the look-alike warning, what happens after a card is saved. clients/ imports none of them.
 # What a phone may queue without network and send later: done once per action id (outbox/replay.py).
-REPLAYABLE = ("followups.new", "followups.done", "followups.snooze", "followups.appointment_new",
+REPLAYABLE = ("followups.new", "followups.done", "followups.snooze", "followups.made_done", "followups.made_snooze",
+              "followups.appointment_new",
               "tours.stop_state", "corrections.correct")
 CLIENT_PLUG_INS = (sales_queries, segment_queries, dedupe_queries, map_services, privacy_opposition)
 

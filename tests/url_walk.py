@@ -47,6 +47,8 @@ def rule_values(rule, world: dict, *, huge: int | None = None) -> dict:
             values[name] = world["token_a"]
         elif huge:
             values[name] = huge
+        elif name.endswith("_uid"):  # a record named by the id a phone gave it
+            values[name] = world[name.removesuffix("_uid") + "_a"].uid
         else:
             values[name] = world[RECORDS.get(name, name.removesuffix("_id") + "_a")].id
     return values

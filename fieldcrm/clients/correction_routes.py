@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
 from fieldcrm import fieldrules
+from fieldcrm.accounts.models import User
 from fieldcrm.clients.corrections import CORRECTABLE, Correction, CorrectionConflict, correct_details
 from fieldcrm.clients.forms import NOTES_MAX
 from fieldcrm.clients.normalise import format_phone
@@ -48,6 +49,45 @@ def _labels() -> dict[str, str]:
     return {"phone": _("Phone"), "email": _("Email"), "notes": _("Notes")}
 
 
+def _card_labels() -> dict[str, str]:
+    """The card's fields as a conflict names what changed meanwhile."""
+    return {
+        "kind": _("Kind"), "company_name": _("Company name"), "siret": _("SIRET"), "civility": _("Civility"),
+        "first_name": _("First name"), "last_name": _("Last name"), "status": _("Status"), "sector": _("Sector"),
+        "segment": _("Segment"), "loyalty_programme": _("Loyalty programme"), "client_since": _("Client since"),
+        "source": _("Source"), "owner_id": _("Sales rep"), "street": _("Street"), "street2": _("Address line 2"),
+        "postal_code": _("Postal code"), "city": _("City"), "country": _("Country"), "mobile": _("Mobile"),
+        "website": _("Website"), "do_not_contact": _("Do not contact"), "birth_date": _("Birth date"),
+        "gender": _("Gender"), "visit_cadence_days": _("Visit cadence (days)"),
+        "visit_minutes": _("Visit length (minutes)"), "tags": _("Tags"), **_labels(),
+    }
+
+
+def _changed_value(name: str, value) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if name in ("phone", "mobile"):
+        return format_phone(str(value))
+    if name == "owner_id":
+        owner = get_session().get(User, value) if str(value).isdigit() else None
+        return owner.name if owner else str(value)
+    return str(value)
+
+
+def _meanwhile(conflict: CorrectionConflict) -> list[dict]:
+    """What someone else changed since the rep's version, the fields the rep corrected aside (those are
+    chosen from): each with its value then and now. A custom field or a consent is named as such."""
+    labels = _card_labels()
+    return [{"name": name, "label": labels.get(name) or (_("Consent") if name.startswith("consent.")
+                                                          else _("Custom field")),
+             "before": _changed_value(name, before), "after": _changed_value(name, after)}
+            for name, (before, after) in conflict.meanwhile.items() if name not in conflict.fields]
+
+
 def _shown(name: str, value: str | None) -> str:
     return format_phone(value) if name == "phone" and value else (value or "")
 
@@ -73,9 +113,10 @@ def _clean(sent: dict[str, str], country: str | None) -> tuple[dict, dict]:
     return changes, errors
 
 
-def _page(client, values, errors=None, clashes=None, status=200):
+def _page(client, values, errors=None, clashes=None, meanwhile=None, status=200):
     return render("clients/correct.html", "clients/_correct.html", status=status, client=client,
-                  values=values, errors=errors or {}, clashes=clashes or [], labels=_labels())
+                  values=values, errors=errors or {}, clashes=clashes or [], meanwhile=meanwhile or [],
+                  labels=_labels())
 
 
 def _stored_values(client) -> dict:
@@ -113,13 +154,14 @@ def correct(client):
     except CorrectionConflict as conflict:
         current = conflict.current
         clashes = [{"name": name, "label": _labels()[name], "mine": _shown(name, mine) or mine,
-                    "theirs": _shown(name, theirs), "theirs_raw": theirs}
+                    "theirs": _shown(name, theirs), "theirs_raw": theirs, "changed": name in conflict.clashing}
                    for name, (mine, theirs) in conflict.fields.items()]
+        meanwhile = _meanwhile(conflict)
         if request.accept_mimetypes.best == "application/json":
             return jsonify(conflict={"client": current.display_name, "version": current.version,
-                                     "fields": clashes}), 409
+                                     "fields": clashes, "meanwhile": meanwhile}), 409
         values["version"] = str(current.version)
         values.update({f"seen_{c['name']}": c["theirs_raw"] for c in clashes})
-        return _page(current, values, clashes=clashes, status=409)
+        return _page(current, values, clashes=clashes, meanwhile=meanwhile, status=409)
     flash(_("Correction saved."), "success")
     return redirect(url_for("clients.detail", client_id=client.id), 303)

@@ -45,6 +45,14 @@ def get_followup_or_404(db: Session, actor: User, followup_id: int) -> FollowUp:
     return through_client(db, actor, db.get(FollowUp, followup_id))
 
 
+def get_made_followup_or_404(db: Session, actor: User, uid) -> FollowUp:
+    """A follow-up by the id the actor's phone gave it when it was made there (possibly offline, before
+    its number was known): the phone's later actions on it name it so. Only its maker reaches it so."""
+    found = db.exec(select(FollowUp).where(FollowUp.uid == str(uid).lower(),
+                                           FollowUp.created_by_id == actor.id)).first()
+    return through_client(db, actor, found)
+
+
 def get_appointment_or_404(db: Session, actor: User, appointment_id: int) -> Appointment:
     return through_client(db, actor, db.get(Appointment, appointment_id))
 

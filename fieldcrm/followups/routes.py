@@ -19,7 +19,7 @@ from fieldcrm.followups.forms import AppointmentForm, FollowUpForm, SnoozeForm
 from fieldcrm.followups.queries import open_followups
 from fieldcrm.web.boundary import id_arg, last_page, page_arg, safe_next
 from fieldcrm.web.forms import field_messages, posted, typed_values
-from fieldcrm.web.guards import with_appointment, with_client, with_followup
+from fieldcrm.web.guards import with_appointment, with_client, with_followup, with_made_followup
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("followups", __name__)
@@ -123,6 +123,18 @@ def edit(followup, client):
 @with_followup
 def done(followup, client):
     """Done: straight to the log sheet, so what happened is written down while it is fresh."""
+    return _done(followup, client)
+
+
+@bp.post("/followups/made/<uuid:followup_uid>/done")
+@with_made_followup
+def made_done(followup, client):
+    """Done, for a follow-up named by its phone id: made offline, done before it was sent (the phone
+    sends both in order, so it exists by then)."""
+    return _done(followup, client)
+
+
+def _done(followup, client):
     services.complete_followup(get_session(), current_user, followup)
     flash(_("Follow-up done. How did it go?"), "success")
     return redirect(url_for("visits.log", client_id=client.id, kind="phone",
@@ -140,6 +152,17 @@ def cancel(followup, client):
 @bp.post("/followups/<int:followup_id>/snooze")
 @with_followup
 def snooze(followup, client):
+    return _snooze(followup, client)
+
+
+@bp.post("/followups/made/<uuid:followup_uid>/snooze")
+@with_made_followup
+def made_snooze(followup, client):
+    """Moved, for a follow-up named by its phone id (see made_done)."""
+    return _snooze(followup, client)
+
+
+def _snooze(followup, client):
     form = SnoozeForm()
     if not form.validate():
         flash(field_messages(form)["until"], "error")

@@ -11,6 +11,9 @@ from fieldcrm.offline import queries
 from fieldcrm.web.htmx import render
 
 bp = Blueprint("offline", __name__)
+# The forms of a client's card that work without network: the visit log, a follow-up, an appointment,
+# a correction of the phone, e-mail or notes.
+ACTION_FORMS = ("visits.log", "followups.new", "followups.appointment_new", "corrections.correct")
 
 
 def _recent_ids(raw: str, limit: int) -> list[int]:
@@ -36,7 +39,10 @@ def day():
              url_for("tours.week"),
              url_for("offline.search")]
     pages += [url_for("tours.detail", tour_id=tour.id) for tour in kit.tours]
+    pages += [url_for("tours.stop_edit", tour_id=tour_id, stop_id=stop_id) for tour_id, stop_id in kit.stops]
     pages += [url_for("clients.detail", client_id=client.id) for client in kit.clients]
+    # What a rep does at the day's clients works offline (actions.js queues it): its forms are kept too.
+    pages += [url_for(endpoint, client_id=client_id) for client_id in kit.day_client_ids for endpoint in ACTION_FORMS]
     response = jsonify({
         "user": current_user.id,
         "day": today.isoformat(),

@@ -52,8 +52,9 @@ def init_app(app, endpoints: Iterable[str]) -> None:
 
 def path_pattern(rule: str) -> str:
     """A route's rule as a regular expression JavaScript reads too: /followups/<int:followup_id>/done ->
-    ^/followups/\\d+/done$ (every converter of these routes is an integer)."""
-    return "^" + re.sub(r"<int:\w+>", r"\\d+", re.escape(rule)) + "$"
+    ^/followups/\\d+/done$ (the converters of these routes are integers and UUIDs)."""
+    pattern = re.sub(r"<int:\w+>", r"\\d+", re.escape(rule))
+    return "^" + re.sub(r"<uuid:\w+>", r"[0-9a-fA-F-]{36}", pattern) + "$"
 
 
 def _claim(db: Session, user_id: int, action_id: str, endpoint: str) -> bool:

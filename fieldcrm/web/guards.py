@@ -17,7 +17,7 @@ from fieldcrm.clients.queries import get_client_or_404, get_contact_or_404
 from fieldcrm.customfields.services import get_field_or_404
 from fieldcrm.db import get_session
 from fieldcrm.dedupe.queries import get_merge_or_404
-from fieldcrm.followups.queries import get_appointment_or_404, get_followup_or_404
+from fieldcrm.followups.queries import get_appointment_or_404, get_followup_or_404, get_made_followup_or_404
 from fieldcrm.handover.queries import get_handover_or_404
 from fieldcrm.imports.queries import get_import_or_404
 from fieldcrm.privacy.request_queries import get_request_or_404
@@ -83,15 +83,15 @@ def with_user(fn):
     return admin_required(_loading("user_id", "user", get_user_or_404)(fn))
 
 
-def _with_record(get_or_404, name: str):
-    """Replace `<name>_id` by the record and its client (a record reached through its client)."""
+def _with_record(get_or_404, name: str, url_arg: str | None = None):
+    """Replace `<name>_id` (or `url_arg`) by the record and its client (a record reached through its client)."""
 
     def decorate(fn):
         @wraps(fn)
         @login_required
         def wrapper(*args, **kwargs):
             db = get_session()
-            record = get_or_404(db, current_user, kwargs.pop(f"{name}_id"))
+            record = get_or_404(db, current_user, kwargs.pop(url_arg or f"{name}_id"))
             client = get_client_or_404(db, current_user, record.client_id)
             return fn(*args, **{name: record, "client": client}, **kwargs)
 
@@ -101,6 +101,8 @@ def _with_record(get_or_404, name: str):
 
 
 with_followup = _with_record(get_followup_or_404, "followup")
+# A follow-up named by the id its maker's phone gave it (`followup_uid`), as queued offline.
+with_made_followup = _with_record(get_made_followup_or_404, "followup", "followup_uid")
 with_appointment = _with_record(get_appointment_or_404, "appointment")
 
 

@@ -14,6 +14,7 @@
     patterns = JSON.parse(phrases.dataset.replayable || "[]").map(function (p) { return new RegExp(p); });
   } catch (e) { patterns = []; }
 
+  var MADE = /^\/clients\/(\d+)\/followups\/new$/;
   function replayable(form) {
     if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return false;
     var url = new URL(form.action, window.location.href);
@@ -89,7 +90,10 @@
     var data = new FormData(form);
     if (submitter && submitter.name) data.set(submitter.name, submitter.value);
     data.delete("csrf_token"); // the token of the page that sends it is used (it may be a later page)
-    var entry = { uid: newId(), action: true, url: form.action, body: new URLSearchParams(data).toString(),
+    var uid = newId();
+    // A follow-up made here is named by its action's id: done or moved before it is sent, it is found so.
+    if (MADE.test(new URL(form.action, window.location.href).pathname)) data.set("uid", uid);
+    var entry = { uid: uid, action: true, url: form.action, body: new URLSearchParams(data).toString(),
                   name: nameOf(form, submitter), what: whatOf(form, submitter), at: Date.now() };
     outbox.put(entry);
     buttons(form, true);
@@ -164,11 +168,25 @@
     form.method = "dialog";
     cell(form, "h2", outbox.phrase("conflictTitle"));
     cell(form, "p", outbox.phrase("conflictIntro", { name: c.client || pending.entry.name }));
+    if (c.meanwhile && c.meanwhile.length) { // what else changed: the version the rep saw, and now
+      cell(form, "p", outbox.phrase("conflictMeanwhile"));
+      var changes = document.createElement("dl");
+      changes.className = "conflict-meanwhile";
+      c.meanwhile.forEach(function (m) {
+        cell(changes, "dt", m.label);
+        cell(changes, "dd", outbox.phrase("conflictBefore") + " " + m.before);
+        cell(changes, "dd", outbox.phrase("conflictNow") + " " + m.after);
+      });
+      form.appendChild(changes);
+    }
     c.fields.forEach(function (f) {
       var set = document.createElement("fieldset");
       cell(set, "legend", f.label);
-      set.appendChild(choice("pick-" + f.name, "mine", outbox.phrase("conflictMine"), f.mine));
+      var mine = choice("pick-" + f.name, "mine", outbox.phrase("conflictMine"), f.mine);
+      set.appendChild(mine);
       set.appendChild(choice("pick-" + f.name, "theirs", outbox.phrase("conflictTheirs"), f.theirs));
+      // a field nobody else touched keeps the rep's value unless they change their mind
+      if (f.changed === false) mine.querySelector("input").checked = true;
       form.appendChild(set);
     });
     var send = cell(form, "button", outbox.phrase("conflictSend"));
@@ -188,6 +206,70 @@
     document.body.appendChild(dialog);
     dialog.showModal();
   }
+  // --- Follow-ups made on this phone and not sent yet: listed on Today and on their client's card, where
+  // they can be done or moved to tomorrow at once (those actions name the follow-up by its phone id, and
+  // the queue sends them after it).
+  function madeHere() {
+    var main = document.getElementById("main"), words = phrases.dataset;
+    if (!main || !words.madeDone || document.getElementById("made-offline")) return;
+    var card = /^\/clients\/(\d+)$/.exec(window.location.pathname);
+    if (!card && window.location.pathname !== "/") return;
+    var waiting = outbox.waiting();
+    var made = waiting.filter(function (e) {
+      var match = e.action && MADE.exec(new URL(e.url, window.location.href).pathname);
+      return match && (!card || match[1] === card[1]);
+    });
+    if (!made.length) return;
+    var section = document.createElement("section"), list = document.createElement("ul");
+    section.id = "made-offline";
+    section.className = "made-offline";
+    cell(section, "h2", outbox.phrase("madeTitle"));
+    list.className = "agenda-list";
+    made.forEach(function (e) {
+      var fields = new URLSearchParams(e.body), item = document.createElement("li");
+      var head = document.createElement("div"), meta = document.createElement("span");
+      item.className = "agenda-item";
+      item.dataset.made = e.uid;
+      head.className = "agenda-main";
+      cell(head, "span", e.name).className = "client-name";
+      meta.className = "agenda-meta";
+      var due = fields.get("due_date") || "";
+      try {
+        due = new Intl.DateTimeFormat(document.documentElement.lang || "fr", { weekday: "short", day: "numeric",
+          month: "short" }).format(new Date(due + "T12:00:00"));
+      } catch (err) { /* shown as typed */ }
+      meta.textContent = [due, fields.get("due_time"), fields.get("reason")].filter(Boolean).join(" · ");
+      head.appendChild(meta);
+      item.appendChild(head);
+      var actions = document.createElement("div");
+      actions.className = "agenda-actions";
+      [["madeDone", "madeDoneLabel", null], ["madeSnooze", "madeTomorrowLabel", "1"]].forEach(function (kind) {
+        var form = document.createElement("form");
+        form.method = "post";
+        form.action = words[kind[0]].replace("00000000-0000-0000-0000-000000000000", e.uid);
+        if (kind[2]) {
+          var days = document.createElement("input");
+          days.type = "hidden";
+          days.name = "days";
+          days.value = kind[2];
+          form.appendChild(days);
+        }
+        var button = cell(form, "button", outbox.phrase(kind[1]));
+        button.type = "submit";
+        button.className = "act";
+        actions.appendChild(form);
+      });
+      item.appendChild(actions);
+      list.appendChild(item);
+      var after = waiting.filter(function (x) { return x.url.indexOf("/" + e.uid + "/") >= 0; }).pop();
+      if (after) actions.querySelectorAll("form").forEach(function (f) { showQueued(f, after); });
+    });
+    section.appendChild(list);
+    var marker = document.getElementById("offline-marker"); // under "offline since", above the page
+    main.insertBefore(section, marker && marker.parentNode === main ? marker.nextSibling : main.firstChild);
+  }
+  document.addEventListener("DOMContentLoaded", madeHere);
+
   document.addEventListener("outbox:conflict", showConflict);
   document.addEventListener("DOMContentLoaded", showConflict);
 })();

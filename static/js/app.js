@@ -5,7 +5,12 @@
   // The service worker caches the app shell and shows an offline page.
   if ("serviceWorker" in navigator && document.body.dataset.sw) {
     window.addEventListener("load", function () {
-      navigator.serviceWorker.register(document.body.dataset.sw, { scope: "/" }).catch(function () {});
+      var sw = navigator.serviceWorker;
+      sw.register(document.body.dataset.sw, { scope: "/" }).then(function () { return sw.ready; }).then(function (reg) {
+        // A page still loading when the worker activated is missed by the worker's clients.claim() (it
+        // was not a client yet, and it chose no worker when it started): ask for the claim again.
+        if (!sw.controller && reg.active) reg.active.postMessage("claim");
+      }).catch(function () {});
     });
   }
 

@@ -5,11 +5,11 @@
 (function () {
   "use strict";
   var DAY_PREFIX = "fieldcrm-day-", KEPT_KEY = "fieldcrm.kept", RECENT_KEY = "fieldcrm.recent";
-  // The day's pages (Today, the tours, the week) are fetched again every quarter of an hour; the cards,
-  // which change far less, every hour (a card new to the day at once): a few hundred cards per rep
-  // every 15 minutes would be most of the server's work.
+  // The day's pages (Today, the tours, the week) are fetched again every quarter of an hour; the cards
+  // and their forms, which change far less, every hour (a card new to the day at once): a few hundred
+  // cards per rep every 15 minutes would be most of the server's work.
   var REFRESH_AFTER = 10 * 60000, REFRESH_EVERY = 15 * 60000, CARDS_EVERY = 60 * 60000, PARALLEL = 3;
-  var CARD = /\/clients\/\d+$/;
+  var CARD = /\/clients\/\d+(\/(log|correct|followups\/new|appointments\/new))?$/; // a card and its forms
   var body = document.body, user = body.dataset.user || "";
   var fromPhone = body.dataset.served === "phone";
   var words = document.getElementById("offline-phrases");

@@ -247,16 +247,47 @@
     clearCachedPages();
     save(USER_KEY, user);
   }
-  function leave(form) {
+  // Logging out: the server is asked first; only once it answered (the session is over) does anything of
+  // this person leave the phone. Without network nothing is deleted and the person is told the logout
+  // needs the network: their unsent work and their day stay, as does their session.
+  function forgetMine(alone) {
+    if (alone) { // nobody else's work here: every key of the app goes (not left behind emptied)
+      var keys = [];
+      try { for (var i = 0; i < localStorage.length; i += 1) keys.push(localStorage.key(i)); } catch (e) { keys = []; }
+      keys.forEach(function (key) { if (key && key.indexOf("fieldcrm.") === 0) drop(key); });
+      return clearCachedPages();
+    }
     // This person's items leave the phone with them: the logs they chose not to send, drafts, notices.
     keepOnly(function (e) { return e.user && e.user !== user; });
     forgetDrafts(function () { return false; });
     save(CONFLICTS_KEY, load(CONFLICTS_KEY, []).filter(function (c) { return c.user !== user; }));
     save(REFUSED_KEY, load(REFUSED_KEY, []).filter(function (n) { return n.user !== user; }));
+    return clearCachedPages();
+  }
+  function leave(form) {
+    var offline = form.querySelector("[data-outbox-offline]");
+    if (offline) offline.hidden = true;
     // Nobody else's work waits here: the server may then clear all the site's storage on logout.
     var alone = form.querySelector("[data-outbox-alone]");
-    if (alone) alone.value = everything().length ? "" : "1";
-    clearCachedPages().then(function () { form.submit(); });
+    var others = everything().some(function (e) { return e.user && e.user !== user; });
+    if (alone) alone.value = others ? "" : "1";
+    buttons(form, true);
+    var body = new URLSearchParams(new FormData(form));
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin", redirect: "manual",
+                         headers: { "Content-Type": "application/x-www-form-urlencoded" } })
+      .then(function (response) {
+        // the answer is the way to the login page (303): the session is over on the server
+        // (or a refusal of a session already gone); a server error leaves everything as it was
+        if (response.status >= 500) throw new Error("not now");
+        return forgetMine(!others).then(function () { window.location.assign(form.dataset.after || "/"); });
+      })
+      .catch(function () {
+        buttons(form, false);
+        if (offline) { offline.hidden = false; offline.scrollIntoView({ block: "center" }); }
+      });
+  }
+  function buttons(form, disabled) {
+    form.querySelectorAll("button").forEach(function (b) { b.disabled = disabled; });
   }
   function guardLogout(form) {
     var warning = form.querySelector("[data-outbox-warning]");
@@ -299,7 +330,8 @@
   window.FieldCRMOutbox = { put: put, take: take, send: send, verdict: verdict, postpone: postpone,
                             flush: flush, saveDraft: saveDraft, loadDraft: loadDraft, dropDraft: drop,
                             phrase: phrase, conflicts: conflicts, settleConflict: settleConflict,
-                            keepConflict: keepConflict, size: function () { return mine().length; } };
+                            keepConflict: keepConflict, size: function () { return mine().length; },
+                            waiting: function () { return mine(); } };
   window.FieldCRMQueue = { flush: flush, size: function () { return mine().length; } };
   document.addEventListener("DOMContentLoaded", function () {
     welcome();

@@ -132,6 +132,10 @@
     root.querySelectorAll("[data-log-form]").forEach(function (form) {
       if (form.dataset.ready) return;
       form.dataset.ready = "1";
+      // A sheet kept on the phone is opened many times: each opening is a new log, with an id of its own.
+      if (document.body.dataset.served === "phone" && form.elements.uid && window.crypto && crypto.randomUUID) {
+        form.elements.uid.value = crypto.randomUUID();
+      }
       restoreDraft(form);
       if (form.querySelector(".has-error")) saveDraft(form); // refused: keep the typing on the phone
       checkNote(form);

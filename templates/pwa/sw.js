@@ -37,6 +37,12 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// A page that loaded while this worker activated was not yet a client when activate's claim() ran, and
+// picked no worker when its navigation started: it asks (app.js), and is claimed now.
+self.addEventListener("message", (event) => {
+  if (event.data === "claim") event.waitUntil(self.clients.claim().catch(() => undefined));
+});
+
 async function keptCopy(request) {
   const name = (await caches.keys()).find((n) => n.startsWith(DAY_PREFIX));
   if (!name) return undefined;

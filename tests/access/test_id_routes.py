@@ -31,6 +31,7 @@ ID_ARGUMENTS = {
     "import_id": "import_a", "campaign_id": "campaign_a", "merge_id": "merge_a",
     "purchase_id": "purchase_a", "segment_id": "segment_a", "field_id": "field_a",
     "request_id": "request_a", "handover_id": "handover_a", "run_id": "run_a", "item_id": "interaction_a",
+    "followup_uid": "followup_a",
 }
 ROLES = ("anonymous", "rep_b", "rep_c", "rep_a", "manager_a", "admin")
 STRANGERS = ("rep_b", "rep_c")  # rep_b shares rep_a's team and manager, rep_c does not
@@ -52,6 +53,8 @@ ADMIN_ONLY_ENDPOINTS = {"clients.erase", "privacy_requests.object_", "privacy_re
 MANAGER_ARGUMENTS = {"handover_id"}
 # A saved segment is its owner's (and an admin's); rep_a's is private, so not his manager's either.
 OWNER_ONLY_ARGUMENTS = {"segment_id"}
+# A follow-up named by the id its maker's phone gave it is reached so by its maker alone.
+MAKER_ONLY_ARGUMENTS = {"followup_uid"}
 # A tour is driven by its rep alone: the manager and the admin see it (so a refusal tells them
 # nothing new, hence 403) but do not change it.
 DRIVER_ONLY_POSTS = {"tours.add_agenda", "tours.optimise", "tours.reoptimise", "tours.add_segment",
@@ -86,6 +89,8 @@ def expected(rule, method: str, who: str):
         return "allowed" if who in ("manager_a", "admin") else 404
     if arguments & OWNER_ONLY_ARGUMENTS:
         return "allowed" if who in ("rep_a", "admin") else 404
+    if arguments & MAKER_ONLY_ARGUMENTS:
+        return "allowed" if who == "rep_a" else 404
     if who in STRANGERS:
         return 404
     if method != "GET" and rule.endpoint in DRIVER_ONLY_POSTS and who != "rep_a":
@@ -122,7 +127,8 @@ class World:
                 pytest.fail(f"{rule.rule} ({rule.endpoint}) takes an id named {name!r} that the access "
                             f"matrix does not know: add it to ID_ARGUMENTS with the record it names, "
                             f"and say in expected() who may reach it")
-            values[name] = self.records[ID_ARGUMENTS[name]].id
+            record = self.records[ID_ARGUMENTS[name]]
+            values[name] = record.uid if name.endswith("_uid") else record.id
         with self.app.test_request_context():
             return url_for(rule.endpoint, **values)
 

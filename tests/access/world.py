@@ -48,7 +48,8 @@ def build_world(app, db) -> dict:
     w["tour_a"], stops = make_tour(db, rep, [w["client_a"]])
     w["stop_a"] = stops[0]
     w["interaction_a"] = make_interaction(db, rep, w["client_a"], note=SECRET_NOTE)
-    w["followup_a"] = make_followup(db, rep, w["client_a"], date(2026, 11, 30), reason="Relance")
+    w["followup_a"] = make_followup(db, rep, w["client_a"], date(2026, 11, 30), reason="Relance",
+                                    uid="7d1f2c3a-5b6e-4f70-8a9b-0c1d2e3f4a5b")  # as made on rep_a's phone
     w["appointment_a"] = make_appointment(db, rep, w["client_a"], datetime(2026, 12, 1, 9, tzinfo=UTC))
     removed = make_interaction(db, rep, w["client_a"], note="Cave Castagné, supprimé")
     w["other_a"] = make_client(db, rep, company_name="Boulangerie Hélène bis", postal_code="69001")

@@ -21,6 +21,7 @@ from tests.browser.conftest import assert_tappable
 from tests.factories import PASSWORD, make_client, make_followup, make_tour, portfolio_world
 
 SMALL_PHONE = {"width": 360, "height": 740}
+DAY_CACHES = "caches.keys().then(names => names.filter(n => n.startsWith('fieldcrm-day-')))"
 QUEUED_POST = re.compile(r"/(followups/\d+/(done|snooze)|clients/\d+/(followups/new|correct)|tours/\d+/stops/\d+/state)$")
 
 
@@ -136,7 +137,8 @@ def test_a_correction_that_meets_a_changed_card_lets_the_rep_choose(page: Page, 
     expect(page.locator(".queued-note")).to_be_visible()
     with live_app.test_request_context():  # meanwhile, at the office, the phone number is changed
         card = live_db.get(Client, helene.id)
-        clients.update_client(live_db, world["manager_a"], card, {"phone": "+33478999999"}, card.version)
+        clients.update_client(live_db, world["manager_a"], card, {"phone": "+33478999999", "city": "Villeurbanne"},
+                              card.version)
 
     context.set_offline(False)
     dialog = page.locator("#conflict-dialog")
@@ -144,7 +146,13 @@ def test_a_correction_that_meets_a_changed_card_lets_the_rep_choose(page: Page, 
     expect(dialog).to_contain_text("Quelqu’un a modifié cette fiche")
     expect(dialog).to_contain_text("06 12 34 56 78")
     expect(dialog).to_contain_text("04 78 99 99 99")
-    expect(dialog.locator("fieldset")).to_have_count(1)  # the notes met no change: not asked
+    # what else changed at the office: the version the rep saw and the current one
+    expect(dialog.locator(".conflict-meanwhile")).to_contain_text("Ville")
+    expect(dialog.locator(".conflict-meanwhile")).to_contain_text("Villeurbanne")
+    expect(dialog.locator("fieldset")).to_have_count(2)
+    # the notes met no change: the rep's value is already chosen; the phone waits for a choice
+    expect(dialog.locator("input[name=pick-notes][value=mine]")).to_be_checked()
+    expect(dialog.locator("input[name=pick-phone]:checked")).to_have_count(0)
     screenshot(page, "01-both-versions")
     saved = fresh(live_app, Client, Client.id == helene.id)[0]
     assert (saved.phone, saved.notes) == ("+33478999999", None)  # nothing overwritten while undecided
@@ -210,3 +218,37 @@ def test_the_next_person_on_the_phone_never_sends_the_first_ones_actions(page: P
     log_in(page, rep, PASSWORD)  # back with Rémi: his action is sent under his name
     assert wait_for(lambda: fresh(live_app, TourStop, TourStop.id == stops[0].id)[0].state == "skipped")
     assert [q.user_id for q in fresh(live_app, QueuedAction)] == [rep.id]
+
+
+def test_a_logout_tried_offline_deletes_nothing_and_says_it_needs_the_network(
+        page: Page, context, live_app, live_url, live_db, log_in, screenshot):
+    world = rep_on_a_small_phone(page, live_db, log_in)
+    helene = world["client_a"]
+    page.evaluate("window.FieldCRMOffline.refresh(true)")
+    kept = page.evaluate(DAY_CACHES)
+    assert kept, "the day was not kept"
+    new_followup = tab(context, live_url("followups.new", client_id=helene.id))
+    page.goto(live_url("accounts.account"))
+    context.set_offline(True)
+    new_followup.locator("#reason").fill("Relancer la commande")
+    new_followup.locator("#followup-form button[type=submit]").click()
+    expect(new_followup.locator(".queued-note")).to_be_visible()
+
+    page.locator("form[data-logout] > button[type=submit]").click()
+    page.locator("[data-outbox-discard]").click()  # even "log out anyway": the server must answer first
+    notice = page.locator("[data-outbox-offline]")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("réseau")
+    screenshot(page, "01-logout-needs-the-network")
+    assert len(queue(page)) == 1
+    assert page.evaluate(DAY_CACHES) == kept
+    assert page.url == live_url("accounts.account")
+
+    context.set_offline(False)  # nothing was lost: the follow-up goes, the rep is still signed in
+    assert wait_for(lambda: [f.reason for f in fresh(live_app, FollowUp, FollowUp.client_id == helene.id)]
+                    == ["Relancer la commande"])
+    page.goto(live_url("agenda.today"))
+    expect(page).to_have_url(live_url("agenda.today"))
+    page.goto(live_url("accounts.account"))
+    page.locator("form[data-logout] > button[type=submit]").click()
+    page.wait_for_url(live_url("accounts.login"))

@@ -9,20 +9,12 @@ import re
 from playwright.sync_api import Page, expect
 
 from fieldcrm import timeutil
-from tests.browser.workers import under_control
+from tests.browser.workers import DAY_CACHES, keep_the_day
 from tests.factories import PASSWORD, make_client, make_tour, make_user
 
 OFFLINE_SINCE = re.compile(r"^Hors ligne\s·\sà jour à \d\d:\d\d$")
 NARROW_PHONE = {"width": 360, "height": 780}
-DAY_CACHES = "caches.keys().then(names => names.filter(n => n.startsWith('fieldcrm-day-')))"
 KEPT_URLS = """name => caches.open(name).then(c => c.keys()).then(rs => rs.map(r => new URL(r.url).pathname))"""
-
-
-def keep_the_day(page: Page) -> None:
-    """The worker controls the page and the day is on the phone (what offline.js does on opening)."""
-    assert under_control(page), "the service worker never took control of the page"
-    page.evaluate("window.FieldCRMOffline.refresh(true)")
-    assert page.evaluate(DAY_CACHES), "nothing kept"
 
 
 def rep_with_a_day(live_db):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import time
 from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Page, expect
@@ -54,7 +55,7 @@ def go_offline_after_service_worker_is_active(page: Page, context, live_server, 
     log_in(page, rep, PASSWORD)
     scope = page.evaluate("navigator.serviceWorker.ready.then(registration => registration.scope)")
     assert scope == f"{live_server}/"
-    controlled = under_control(page)  # clients.claim() on activation, else the next page load
+    controlled = under_control(page)  # clients.claim() on activation, or asked by the page once loaded
     assert controlled, "the service worker never took control of the page"
     context.set_offline(True)
 
@@ -84,3 +85,20 @@ def test_offline_page_is_styled_from_the_cache(page: Page, context, live_server,
         assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).position") == "sticky"
     finally:
         context.set_offline(False)
+
+
+def test_a_page_loading_while_the_worker_activates_comes_under_its_control(page: Page, live_app, live_db,
+                                                                           log_in):
+    """The worker activates while Today is still on its way (its install waits on the offline page, Today
+    takes longer): clients.claim() at activation cannot take a page that is not loaded yet, and that page
+    chose no worker when it started. Once loaded it asks, and is claimed — no reload needed."""
+    inner = live_app.wsgi_app
+    delays = {("GET", "/offline"): 1.5, ("GET", "/"): 2.5}
+
+    def slow(environ, start_response):
+        time.sleep(delays.get((environ["REQUEST_METHOD"], environ["PATH_INFO"]), 0))
+        return inner(environ, start_response)
+
+    live_app.wsgi_app = slow
+    log_in(page, make_user(live_db, "rep"), PASSWORD)
+    assert under_control(page), "the page loaded during the activation was never controlled"

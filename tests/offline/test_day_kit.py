@@ -27,7 +27,7 @@ def test_the_day_lists_todays_and_tomorrows_tours_and_their_clients(app, db, wor
     today_client = make_client(db, rep, company_name="Épicerie Noël", city="Mâcon", phone="+33385000001")
     tomorrow_client = make_client(db, rep, company_name="Pharmacie du Parc")
     later_client = make_client(db, rep, company_name="Tabac de la Gare")
-    today, _ = make_tour(db, rep, [today_client, world["client_a"]], day=MONDAY)
+    today, today_stops = make_tour(db, rep, [today_client, world["client_a"]], day=MONDAY)
     tomorrow, _ = make_tour(db, rep, [tomorrow_client], day=MONDAY + timedelta(days=1))
     make_tour(db, rep, [later_client], day=MONDAY + timedelta(days=9))
 
@@ -39,6 +39,13 @@ def test_the_day_lists_todays_and_tomorrows_tours_and_their_clients(app, db, wor
                  f"/clients/{today_client.id}", f"/clients/{tomorrow_client.id}", f"/clients/{world['client_a'].id}"):
         assert page in day["pages"], page
     assert f"/clients/{later_client.id}" not in day["pages"]
+    # each stop's own page, and what the rep does at a client of the day: log, follow-up, appointment,
+    # correction — the forms that work offline
+    for stop in today_stops:
+        assert f"/tours/{today.id}/stops/{stop.id}" in day["pages"]
+    for path in ("log", "followups/new", "appointments/new", "correct"):
+        assert f"/clients/{today_client.id}/{path}" in day["pages"], path
+        assert f"/clients/{later_client.id}/{path}" not in day["pages"], path
     entry = next(c for c in day["clients"] if c["id"] == today_client.id)
     assert entry["name"] == "Épicerie Noël" and entry["city"] == "Mâcon" and entry["phone"] == "03 85 00 00 01"
     # the server's folded search text: accents gone, phone digits in national and international forms
@@ -52,13 +59,20 @@ def test_the_weeks_followups_and_appointments_bring_their_clients(app, db, world
     met = make_client(db, rep, company_name="Cave Saint-Jean")
     next_month = make_client(db, rep, company_name="Atelier Loin")
     make_followup(db, rep, followed, MONDAY + timedelta(days=3))
+    due_today = make_client(db, rep, company_name="Cordonnerie Pia")
+    make_followup(db, rep, due_today, MONDAY)
     make_appointment(db, rep, met, datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
     make_followup(db, rep, next_month, MONDAY + timedelta(days=40))
 
-    ids = {c["id"] for c in day_of(logged_in_http(app, rep))["clients"]}
+    day = day_of(logged_in_http(app, rep))
+    ids = {c["id"] for c in day["clients"]}
 
     assert {followed.id, met.id} <= ids
     assert next_month.id not in ids
+    # later in the week: the card is kept, the forms only for today's and tomorrow's clients
+    assert f"/clients/{followed.id}/log" not in day["pages"]
+    assert f"/clients/{met.id}/log" not in day["pages"]
+    assert f"/clients/{due_today.id}/log" in day["pages"]
 
 
 def test_a_rep_never_gets_another_reps_clients_or_tours(app, db, world):
@@ -111,3 +125,10 @@ def test_the_offline_search_page_is_a_plain_page_for_the_signed_in_rep(app, worl
     assert page.status_code == 200
     assert 'data-offline-search' in page.get_data(as_text=True)
     assert "Clients" in page.get_data(as_text=True)
+
+
+def test_clients_only_opened_lately_bring_their_card_not_their_forms(app, db, world):
+    rep = world["rep_a"]
+    day = day_of(logged_in_http(app, rep), recent=[world["client_a"].id])
+    assert f"/clients/{world['client_a'].id}" in day["pages"]
+    assert f"/clients/{world['client_a'].id}/log" not in day["pages"]
