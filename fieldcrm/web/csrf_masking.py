@@ -33,7 +33,7 @@ def mask(token: str) -> str:
     """The token hidden under a fresh random mask: base64url of mask + (mask XOR token), no dots."""
     plain = token.encode()
     pad = os.urandom(len(plain))
-    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, plain))).rstrip(b"=").decode()
+    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, plain, strict=True))).rstrip(b"=").decode()
 
 
 def unmask(value: str | None) -> str | None:
@@ -49,7 +49,7 @@ def unmask(value: str | None) -> str | None:
     if not half or len(raw) % 2:
         return value
     try:
-        return bytes(a ^ b for a, b in zip(raw[:half], raw[half:])).decode()
+        return bytes(a ^ b for a, b in zip(raw[:half], raw[half:], strict=True)).decode()
     except UnicodeDecodeError:
         return value
 
