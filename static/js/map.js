@@ -150,15 +150,20 @@
 
   function clientsMode(el) {
     var map = baseMap(el);
-    // The map gets its view once the first answer says where the pins are: drawn (tiles, clusters) once,
-    // at the right place, rather than over France first and again after a zoom to the pins.
-    var placed = false;
-    function place(extent) {
+    // The map takes its view once, where the pins are (drawn, tiles and clusters, once at the right place
+    // rather than over France first and again after a zoom to the pins): at once when the page says where
+    // (data-extent), else when the first answer does.
+    var placed = false, justPlaced = false;
+    function place(extent, quiet) {
       if (placed) return;
       placed = true;
+      // the move that follows is ours: ask for its pins at once, or not at all (`quiet`: already asked)
+      justPlaced = quiet ? "quiet" : true;
       if (extent) map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: [24, 24], maxZoom: 15, animate: false });
       else map.setView(FRANCE, FRANCE_ZOOM);
     }
+    var fromPage = el.dataset.extent ? el.dataset.extent.split(",").map(Number) : null;
+    var fitsPage = Boolean(fromPage);  // the first answer finds the map fitted to its pins already
     var layer = null;
     var form = document.getElementById("map-filters");
     var zone = zoneDrawing(map, el, form);
@@ -221,11 +226,11 @@
         .then(function (data) {
           if (ticket !== asked || !data.pins) return;
           complete = fit && !(data.clusters || []).length;  // before the view moves (moveend reads it)
-          if (placed) { draw(data, fit, false); return; }
-          place(data.extent);
+          if (placed) { draw(data, fit, fitsPage); fitsPage = false; return; }
           // the view and its tiles in this task, the pins in the next: two short tasks, not one long one
           // (the phone can answer a tap in between)
           window.setTimeout(function () { if (ticket === asked) draw(data, fit, true); }, 0);
+          place(data.extent);
         })
         .catch(function () { place(null); /* aborted for a newer area, or offline: the pins shown stay */ });
     }
@@ -255,8 +260,12 @@
     // The area moved (pan, zoom, fit to the pins): ask for its pins once it has stopped a moment.
     map.on("moveend", function () {
       window.clearTimeout(settle);
-      if (complete) return;  // every pin of the filters is drawn already: the browser clusters them
-      settle = window.setTimeout(function () { load(false); }, 250);
+      var ours = justPlaced;
+      justPlaced = false;
+      if (complete || ours === "quiet") return;  // every pin of the filters is drawn already (the browser
+      // clusters them), or the first question is on its way
+      // after the first placing, at once (after the first answer is drawn); else once the map stops a moment
+      settle = window.setTimeout(function () { load(false); }, ours ? 0 : 250);
     });
 
     if (form) {
@@ -306,7 +315,14 @@
     if (sheet) {
       sheet.addEventListener("htmx:afterSwap", function () { sheet.scrollIntoView({ behavior: "smooth", block: "nearest" }); });
     }
-    load(true);
+    if (!fromPage) {
+      load(true);
+    } else if (el.dataset.firstAsk === "view") {
+      place(fromPage);  // many pins: only those of the view are asked for (its move asks at once)
+    } else {
+      place(fromPage, true);
+      load(true);  // few: every pin of the filters, so that the map asks nothing more as it moves
+    }
   }
 
   function placeMode(el) {
