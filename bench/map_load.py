@@ -1,7 +1,7 @@
 """Map load time at 20,000 clients: the pins endpoint per zoom (server time, answer size raw and
 brotli-compressed, pins and clusters) for the area a 390 px phone shows around Lyon, and the whole page
-in headless Chromium at phone size (navigation start -> the pins of the area on screen drawn, after the
-first look at the whole portfolio and the fit to it).
+in headless Chromium at phone size (navigation start -> the pins of the area on screen drawn: the page
+says where the pins are, the map takes that view and asks for its pins), with where the time goes.
 
     .venv/bin/python bench/map_load.py [--clients 20000] [--repeat 10] [--backend sqlite|postgresql] [--no-browser]
                                        [--database-url postgresql://…/fieldcrm_bench_map]
@@ -62,14 +62,23 @@ def phone_area(lat: float, lon: float, zoom: int) -> dict:
             "zoom": zoom}
 
 
-def browser_load(app, email: str, repeat: int) -> list[float]:
+PHASES_JS = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const pins = performance.getEntriesByType("resource").filter(r => r.name.includes("/map/pins.json"));
+  const last = pins[pins.length - 1];
+  return {page: nav.responseEnd, ready: nav.domContentLoadedEventEnd, asked: last ? last.startTime : null,
+          answered: last ? last.responseEnd : null, requests: pins.length, drawn: performance.now()};
+}"""
+
+
+def browser_load(app, email: str, repeat: int) -> tuple[list[float], list[dict]]:
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
-    samples = []
+    samples, phases = [], []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
@@ -89,10 +98,11 @@ def browser_load(app, email: str, repeat: int) -> list[float]:
                 page.goto(base + "/map")
                 page.wait_for_selector("#map[data-pin-area=view]", state="attached", timeout=60000)
                 samples.append((time.perf_counter() - start) * 1000)
+                phases.append(page.evaluate(PHASES_JS))
             browser.close()
     finally:
         server.shutdown()
-    return samples[1:]  # the first one warms the caches
+    return samples[1:], phases[1:]  # the first one warms the caches
 
 
 def main() -> None:
@@ -124,8 +134,17 @@ def measure(app, args) -> None:
               f"{len(brotli.compress(body, quality=4)) / 1024:>7.0f}  {took}")
     print(f"  /map page server time: {summary(timed(lambda: http.get('/map'), args.repeat))}")
     if not args.no_browser:
-        samples = browser_load(app, rep.email, max(3, args.repeat // 2))
+        samples, phases = browser_load(app, rep.email, max(3, args.repeat // 2))
         print(f"  page load to the pins drawn (Chromium, {PHONE[0]} px): {summary(samples)}")
+        print("  where the time goes (median ms from navigation start; load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}):")
+        for key, what in (("page", "page received"), ("ready", "scripts run (DOMContentLoaded)"),
+                          ("asked", "pins asked (last question)"), ("answered", "pins received"),
+                          ("drawn", "pins drawn")):
+            values = sorted(p[key] for p in phases if p[key] is not None)
+            if values:
+                print(f"    {what:<32} {values[len(values) // 2]:7.0f}")
+        print(f"    questions for pins per load: {sorted(p['requests'] for p in phases)}")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
+
+from fieldcrm.web.csrf_masking import MaskedCSRFProtect
 
 babel = Babel()
-csrf = CSRFProtect()
+csrf = MaskedCSRFProtect()  # Flask-WTF's, with tokens masked in every response
 htmx = HTMX()
 login_manager = LoginManager()

@@ -146,11 +146,14 @@ def _inside(stmt, bounds: Bounds):
                       Client.longitude.between(bounds.west, bounds.east))
 
 
-def located_counts(db: Session, actor: User, filters: MapFilters) -> tuple[int, int]:
-    """(located, not located) among the actor's clients matching the filters, in one count."""
-    stmt = _filtered(actor, filters, db).with_only_columns(func.count(Client.latitude), func.count())
-    located, everyone = db.execute(stmt).one()
-    return located, everyone - located
+def located_counts(db: Session, actor: User, filters: MapFilters) -> tuple[int, int, Bounds | None]:
+    """(located, not located, the rectangle around the located ones) among the actor's clients matching
+    the filters, in one pass."""
+    stmt = _filtered(actor, filters, db).with_only_columns(
+        func.count(Client.latitude), func.count(), func.min(Client.latitude), func.min(Client.longitude),
+        func.max(Client.latitude), func.max(Client.longitude))
+    located, everyone, south, west, north, east = db.execute(stmt).one()
+    return located, everyone - located, None if south is None else Bounds(south, west, north, east)
 
 
 def count_not_located(db: Session, actor: User, filters: MapFilters) -> int:

@@ -44,12 +44,19 @@ def index():
     filters = MapFilters.from_args(request.args)
     _saved_segment(filters)
     choices = queries.filter_choices(get_session(), current_user)
-    # The count shows with the page (the pins' answer then says how many are in view); "due" and "quiet"
-    # read each client's last contact: their count waits for the pins.
-    count = None if filters.due or filters.quiet_days else pins_label(
-        *queries.located_counts(get_session(), current_user, filters))
+    # The count shows with the page (the pins' answer then says how many are in view), and the rectangle
+    # around the pins lets the map take its view at once and ask only for the pins of that view when they
+    # are many (counted in the same pass); "due" and "quiet" read each client's last contact: their count
+    # and view wait for the pins.
+    count, extent, ask = None, None, "all"
+    if not (filters.due or filters.quiet_days):
+        located, not_located, area = queries.located_counts(get_session(), current_user, filters)
+        count = pins_label(located, not_located)
+        if area is not None:
+            extent = ",".join(f"{v:.5f}" for v in (area.south, area.west, area.north, area.east))
+            ask = "view" if located > clusters.MAX_ITEMS else "all"
     return render("maps/index.html", "maps/index.html", filters=filters, choices=choices, count=count,
-                  today=timeutil.local_now().date())
+                  extent=extent, first_ask=ask, today=timeutil.local_now().date())
 
 
 def pins_label(on_map: int, not_located: int) -> str:

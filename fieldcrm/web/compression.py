@@ -30,9 +30,8 @@ def init_app(app: Flask) -> None:
     """Register last-run compression. Call before any other after_request hook: Flask runs them in
     reverse order, so compression then sees the final headers (security, Vary: HX-Request, ETag).
 
-    The pages hold a CSRF token; compressing them beside reflected input is the BREACH pattern. The
-    session cookie is SameSite=Lax, so another site cannot make the phone send the many authenticated
-    requests that attack needs."""
+    The pages hold a CSRF token; compressing it beside reflected input is the BREACH pattern: each
+    response masks it afresh (web/csrf_masking.py), so no two compressed answers share its bytes."""
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     compress.init_app(app)

@@ -25,7 +25,9 @@
   }
 
   function baseMap(el, options) {
-    var map = L.map(el, Object.assign({ zoomControl: true, tap: true, scrollWheelZoom: false }, options || {}));
+    // no fade of the tiles: on a phone it is a chain of animation frames while the page is still loading
+    var map = L.map(el, Object.assign({ zoomControl: true, tap: true, scrollWheelZoom: false, fadeAnimation: false },
+                                      options || {}));
     L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.attribution, maxZoom: 19 }).addTo(map);
     return map;
   }
@@ -144,9 +146,24 @@
     if (note) note.textContent = data.legend_note || "";
   }
 
+  var FRANCE = [46.6, 2.4], FRANCE_ZOOM = 6;
+
   function clientsMode(el) {
     var map = baseMap(el);
-    map.setView([46.6, 2.4], 6);
+    // The map takes its view once, where the pins are (drawn, tiles and clusters, once at the right place
+    // rather than over France first and again after a zoom to the pins): at once when the page says where
+    // (data-extent), else when the first answer does.
+    var placed = false, justPlaced = false;
+    function place(extent, quiet) {
+      if (placed) return;
+      placed = true;
+      // the move that follows is ours: ask for its pins at once, or not at all (`quiet`: already asked)
+      justPlaced = quiet ? "quiet" : true;
+      if (extent) map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: [24, 24], maxZoom: 15, animate: false });
+      else map.setView(FRANCE, FRANCE_ZOOM);
+    }
+    var fromPage = el.dataset.extent ? el.dataset.extent.split(",").map(Number) : null;
+    var fitsPage = Boolean(fromPage);  // the first answer finds the map fitted to its pins already
     var layer = null;
     var form = document.getElementById("map-filters");
     var zone = zoneDrawing(map, el, form);
@@ -194,7 +211,7 @@
     var complete = false;
     function load(fit) {
       var params = form ? new URLSearchParams(new FormData(form)) : new URLSearchParams();
-      params.set("zoom", String(map.getZoom()));
+      params.set("zoom", String(placed ? map.getZoom() : FRANCE_ZOOM));
       if (!fit) {
         var b = map.getBounds();
         params.set("south", b.getSouth().toFixed(5)); params.set("west", b.getWest().toFixed(5));
@@ -208,35 +225,47 @@
         .then(function (r) { return r.json(); })
         .then(function (data) {
           if (ticket !== asked || !data.pins) return;
-          if (!layer) {
-            layer = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 40, maxClusterRadius: CLUSTER_RADIUS,
-                                                                  showCoverageOnHover: false, iconCreateFunction: clusterIcon })
-                                         : L.featureGroup();
-            layer.addTo(map);
-          }
-          layer.clearLayers();
-          serverClusters.clearLayers();
-          var markers = data.pins.map(function (p) { return pinMarker(data, p); });
-          if (layer.addLayers) { layer.addLayers(markers); } else { markers.forEach(function (m) { layer.addLayer(m); }); }
-          (data.clusters || []).forEach(function (c) { serverClusters.addLayer(clusterMarker(c)); });
-          el.dataset.pinCount = String(data.count);
-          complete = fit && !(data.clusters || []).length;
-          el.dataset.pinArea = fit && !complete ? "all" : "view";  // "view": the pins of the area on screen are drawn
-          if (count) count.textContent = data.label;
-          showLegend(data);
-          if (fit && data.extent) {
-            map.fitBounds([[data.extent[0], data.extent[1]], [data.extent[2], data.extent[3]]], { padding: [24, 24], maxZoom: 15 });
-          }
-          el.dispatchEvent(new CustomEvent("pins:loaded", { bubbles: true }));
+          complete = fit && !(data.clusters || []).length;  // before the view moves (moveend reads it)
+          if (placed) { draw(data, fit, fitsPage); fitsPage = false; return; }
+          // the view and its tiles in this task, the pins in the next: two short tasks, not one long one
+          // (the phone can answer a tap in between)
+          window.setTimeout(function () { if (ticket === asked) draw(data, fit, true); }, 0);
+          place(data.extent);
         })
-        .catch(function () { /* aborted for a newer area, or offline: the pins shown stay */ });
+        .catch(function () { place(null); /* aborted for a newer area, or offline: the pins shown stay */ });
+    }
+
+    function draw(data, fit, first) {
+      if (!layer) {
+        layer = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 25, maxClusterRadius: CLUSTER_RADIUS,
+                                                              showCoverageOnHover: false, iconCreateFunction: clusterIcon })
+                                     : L.featureGroup();
+        layer.addTo(map);
+      }
+      layer.clearLayers();
+      serverClusters.clearLayers();
+      var markers = data.pins.map(function (p) { return pinMarker(data, p); });
+      if (layer.addLayers) { layer.addLayers(markers); } else { markers.forEach(function (m) { layer.addLayer(m); }); }
+      (data.clusters || []).forEach(function (c) { serverClusters.addLayer(clusterMarker(c)); });
+      el.dataset.pinCount = String(data.count);
+      el.dataset.pinArea = fit && !complete ? "all" : "view";  // "view": the pins of the area on screen are drawn
+      if (count) count.textContent = data.label;
+      showLegend(data);
+      if (fit && data.extent && !first) {
+        map.fitBounds([[data.extent[0], data.extent[1]], [data.extent[2], data.extent[3]]], { padding: [24, 24], maxZoom: 15 });
+      }
+      el.dispatchEvent(new CustomEvent("pins:loaded", { bubbles: true }));
     }
 
     // The area moved (pan, zoom, fit to the pins): ask for its pins once it has stopped a moment.
     map.on("moveend", function () {
       window.clearTimeout(settle);
-      if (complete) return;  // every pin of the filters is drawn already: the browser clusters them
-      settle = window.setTimeout(function () { load(false); }, 250);
+      var ours = justPlaced;
+      justPlaced = false;
+      if (complete || ours === "quiet") return;  // every pin of the filters is drawn already (the browser
+      // clusters them), or the first question is on its way
+      // after the first placing, at once (after the first answer is drawn); else once the map stops a moment
+      settle = window.setTimeout(function () { load(false); }, ours ? 0 : 250);
     });
 
     if (form) {
@@ -286,7 +315,14 @@
     if (sheet) {
       sheet.addEventListener("htmx:afterSwap", function () { sheet.scrollIntoView({ behavior: "smooth", block: "nearest" }); });
     }
-    load(true);
+    if (!fromPage) {
+      load(true);
+    } else if (el.dataset.firstAsk === "view") {
+      place(fromPage);  // many pins: only those of the view are asked for (its move asks at once)
+    } else {
+      place(fromPage, true);
+      load(true);  // few: every pin of the filters, so that the map asks nothing more as it moves
+    }
   }
 
   function placeMode(el) {
@@ -332,11 +368,14 @@
     var el = document.getElementById("map");
     if (!el || !window.L) return;
     var mode = el.dataset.mode;
-    whenStyled(function () {
-      if (mode === "clients") clientsMode(el);
-      else if (mode === "place") placeMode(el);
-      else if (mode === "tour") tourMode(el);
-    });
+    // built in a task of its own, not inside DOMContentLoaded with every other script's start
+    window.setTimeout(function () {
+      whenStyled(function () {
+        if (mode === "clients") clientsMode(el);
+        else if (mode === "place") placeMode(el);
+        else if (mode === "tour") tourMode(el);
+      });
+    }, 0);
   });
 
   // Leaflet's styles come as "print" so as not to hold the first paint (maps/_leaflet_head.html): turn

@@ -44,6 +44,12 @@ def test_the_area_holds_only_the_actors_own_clients_inside_it(app, db):
 
     page = logged_in_http(app, rep).get("/map").get_data(as_text=True)
     assert "2 clients on the map, 1 not located" in page  # shown with the page, before any pin comes
+    # the map takes its view from the page: around the rep's own pins (not the colleague's), all asked at once
+    assert 'data-extent="45.76000,2.35000,48.85000,4.83000" data-first-ask="all"' in page
+    filtered_page = logged_in_http(app, rep).get("/map", query_string={"q": "paris"}).get_data(as_text=True)
+    assert 'data-extent="48.85000,2.35000,48.85000,2.35000"' in filtered_page  # the filters' pins only
+    due_page = logged_in_http(app, rep).get("/map", query_string={"due": "1"}).get_data(as_text=True)
+    assert "data-extent" not in due_page  # read from last contacts: the view waits for the pins
     everything = logged_in_http(app, rep).get("/map/pins.json").get_json()
     assert {p["n"] for p in everything["pins"]} == {"Chez moi Lyon", "Chez moi Paris"}
     assert everything["extent"] == [45.76, 2.35, 48.85, 4.83]  # where the map first looks
@@ -110,5 +116,6 @@ def test_at_20000_clients_every_answer_stays_under_200_kb(app, db):
                      and area["west"] <= lon <= area["east"])
         assert data["count"] == inside + 1, zoom  # every client of the area, alone or in a cluster
         assert sum(item["count"] for item in data["legend"]) == data["count"]
+    assert 'data-first-ask="view"' in http.get("/map").get_data(as_text=True)  # too many to ask for all
     first = http.get("/map/pins.json", query_string={"zoom": 6})  # the first look: no area yet
     assert len(first.get_data()) <= 200 * 1024 and first.get_json()["count"] == mine

@@ -1,7 +1,8 @@
 """Two app servers (two gunicorn processes on two ports) on one database and one Redis, as the README's
 "Scaling out" runs them behind a proxy: whatever one server does, the other sees — a session, a
-logout, a deactivation, the login limiter, the per-IP limits and the job queue — and killing one
-server (SIGKILL) loses no write it had acknowledged.
+logout, a deactivation, the login limiter, the per-IP limits, the job queue, an import uploaded to one
+and run by the other (their instance folder shared) — and killing one server (SIGKILL) loses no write
+it had acknowledged.
 
 Redis at 127.0.0.1:6379 (database 12), under a key prefix of each test's own, removed afterwards."""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -17,9 +19,12 @@ import requests
 from sqlmodel import select
 
 from bench.stack import kill_server, servers
+from fieldcrm.clients.models import Client
+from fieldcrm.imports.models import ImportJob
 from fieldcrm.maps.models import GeocodeRun
 from fieldcrm.visits.models import Interaction
 from tests.factories import PASSWORD, make_client, make_user
+from tests.formdata import form_data
 from tests.served import csrf_token
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -131,10 +136,46 @@ def test_a_job_enqueued_on_one_server_is_run_by_the_other(database_url, db, tmp_
     assert status == "done", (status, log_b[-2000:])
 
 
+def test_an_import_uploaded_to_one_server_is_mapped_on_the_other_and_run_by_its_jobs(database_url, db, tmp_path):
+    """The uploaded file lives in the instance folder (FIELDCRM_INSTANCE_PATH), which the servers share
+    (README "Scaling out"): the mapping screen and the job read it wherever they run."""
+    rep = make_user(db)
+    shared = tmp_path / "shared-instance"
+    shared.mkdir()
+    each = [{"FIELDCRM_JOBS_WORKER": "external"}, {}]  # only B's consumer runs jobs
+    data = b"Raison sociale;Ville\nSalon Rose;Lyon\nBar Neuf;Nantes\n"
+    with two_servers(database_url, tmp_path, env={"FIELDCRM_INSTANCE_PATH": str(shared)}, each=each) as (a, b):
+        b.session().get(b.url + "/login", timeout=10)  # B's consumer starts with its first request
+        on_a = logged_in(a, rep)
+        token = csrf_token(on_a.get(a.url + "/imports", timeout=10).text)
+        uploaded = on_a.post(a.url + "/imports", data={"csrf_token": token}, files={"file": ("f.csv", data)},
+                             allow_redirects=False, timeout=30)
+        assert uploaded.status_code == 303, uploaded.text[:500]
+        mapping_url = urlsplit(uploaded.headers["Location"]).path
+        on_b = same_cookies_on(b, on_a)
+        page = on_b.get(b.url + mapping_url, timeout=10)  # B reads the file A received
+        assert page.status_code == 200 and "Salon Rose" in page.text
+        run = on_a.post(a.url + mapping_url, data={**form_data(page.text, mapping_url), "action": "run"},
+                        allow_redirects=False, timeout=30)
+        assert run.status_code in (200, 303), run.text[:500]
+        deadline, job = time.monotonic() + 60, None
+        while time.monotonic() < deadline:
+            db.expire_all()
+            job = db.exec(select(ImportJob)).first()
+            if job and job.status in ("done", "failed"):
+                break
+            time.sleep(0.3)
+        log_b = b.log()
+    assert job is not None and job.status == "done", (job and job.status, log_b[-2000:])
+    names = set(db.exec(select(Client.company_name).where(Client.owner_id == rep.id)).all())
+    assert names == {"Salon Rose", "Bar Neuf"}
+
+
 def test_killing_one_server_loses_no_acknowledged_write(database_url, db, tmp_path):
     rep = make_user(db)
     shop = make_client(db, rep)
     acknowledged: list[str] = []
+    by_a: list[str] = []  # acknowledged by the server that is then killed
     lock = threading.Lock()
     with two_servers(database_url, tmp_path) as (a, b):
         phones = []
@@ -156,6 +197,8 @@ def test_killing_one_server_loses_no_acknowledged_write(database_url, db, tmp_pa
                 if answer.status_code in (200, 201):
                     with lock:
                         acknowledged.append(uid)
+                        if served is a:
+                            by_a.append(uid)
 
         threads = [threading.Thread(target=send, args=phone) for phone in phones]
         for thread in threads:
@@ -168,6 +211,6 @@ def test_killing_one_server_loses_no_acknowledged_write(database_url, db, tmp_pa
             thread.join(20)
         still = same_cookies_on(b, phones[1][1]).get(b.url + "/", allow_redirects=False, timeout=10)
     saved = set(db.exec(select(Interaction.uid).where(Interaction.client_id == shop.id)).all())
-    assert len(acknowledged) > 10
+    assert len(acknowledged) > 10 and by_a  # both servers had answered before A died
     assert set(acknowledged) <= saved, set(acknowledged) - saved
     assert still.status_code == 200  # B serves on, A's death cost nothing but A's requests in flight
