@@ -60,14 +60,12 @@ def load_user(user_id: str) -> User | None:
     token = session.get(SESSION_KEY)
     if not token or not user_id.isdigit():
         return None
-    db = get_session()
-    row = db.exec(
-        select(UserSession).where(UserSession.token_hash == _hash(token), UserSession.revoked_at.is_(None))
+    # One query per request: the live session and its user together.
+    user = get_session().exec(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _hash(token), UserSession.revoked_at.is_(None))
     ).first()
-    if row is None or row.user_id != int(user_id):
-        return None
-    user = db.get(User, row.user_id)
-    if user is None or not user.active:
+    if user is None or user.id != int(user_id) or not user.active:
         return None
     return user
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from babel import dates
 from flask import current_app, g, request
@@ -15,6 +17,8 @@ from flask_babel import (
     get_translations,
 )
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup, escape
 
 LOCALES = ("fr", "en")
 
@@ -61,8 +65,15 @@ def local_date(value, fmt: str = "medium") -> str:
         return ""
     locale, zone = _request_kept("fieldcrm_locale_zone", lambda: (get_locale(), get_timezone()))
     if isinstance(value, datetime):
-        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-    return dates.format_date(value, fmt, locale=locale)
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone).date()
+    return _formatted_day(value, fmt, locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, fmt: str, locale) -> str:
+    """A day as the locale writes it (babel reads the pattern each time: a list repeats the same few
+    hundred days, each formatted once per process)."""
+    return dates.format_date(day, fmt, locale=locale)
 
 
 def request_translations():
@@ -73,14 +84,62 @@ def request_translations():
     return _request_kept("fieldcrm_translations", get_translations)
 
 
+# The templates' gettext, as Jinja's newstyle gettext (the message is markup when the template escapes,
+# and always a %-format: "%%" is a "%"), but taking the evaluation context instead of the whole
+# context: Jinja hands a function that takes the context a copy of it for each call made in a loop
+# (every variable of the page copied, per row and per string), the evaluation context as it is.
+@pass_eval_context
+def _template_gettext(eval_ctx, __string: str, **variables):
+    return _formatted(request_translations().ugettext(__string), variables, eval_ctx.autoescape)
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, __singular: str, __plural: str, __num: int, **variables):
+    variables.setdefault("num", __num)
+    return _formatted(request_translations().ungettext(__singular, __plural, __num), variables,
+                      eval_ctx.autoescape)
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx, __string_ctx: str, __string: str, **variables):
+    variables.setdefault("context", __string_ctx)
+    return _formatted(request_translations().upgettext(__string_ctx, __string), variables, eval_ctx.autoescape)
+
+
+@pass_eval_context
+def _template_npgettext(eval_ctx, __string_ctx: str, __singular: str, __plural: str, __num: int, **variables):
+    variables.setdefault("context", __string_ctx)
+    variables.setdefault("num", __num)
+    return _formatted(request_translations().unpgettext(__string_ctx, __singular, __plural, __num), variables,
+                      eval_ctx.autoescape)
+
+
+def _formatted(message: str, variables: dict, autoescape: bool):
+    """`Markup(message) % variables` (each value escaped), or `message % variables` without escaping.
+    A message whose only conversions are `%(name)s` (most of them) has its values escaped first and
+    is formatted as a plain string: the same text, without markupsafe's wrapper around each value."""
+    if not autoescape:
+        return message % variables
+    if _named_strings_only(message):
+        return Markup(message % {name: escape(value) for name, value in variables.items()})
+    return Markup(message) % variables
+
+
+_NAMED_STRING = re.compile(r"%\(\w+\)s|%%")
+
+
+@lru_cache(maxsize=8192)
+def _named_strings_only(message: str) -> bool:
+    return "%" not in _NAMED_STRING.sub("", message)
+
+
 def _install_template_gettext(env) -> None:
-    env.install_gettext_callables(
-        gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    env.install_gettext_callables(gettext=_template_gettext, ngettext=_template_ngettext,
+                                  pgettext=_template_pgettext, npgettext=_template_npgettext, newstyle=True)
+    # install_gettext_callables wraps each in a function that takes the whole context: put the plain
+    # ones in their place (`{% trans %}` blocks call these names, `_()` is gettext).
+    env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext,
+                       pgettext=_template_pgettext, npgettext=_template_npgettext)
 
 
 def init_app(app) -> None:

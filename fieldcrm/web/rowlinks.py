@@ -17,14 +17,20 @@ def list_url(endpoint: str, **values) -> str:
     """url_for(endpoint, **values) for one row of a list (see the module's docstring): the `*_id`
     values change from row to row, the others are fixed for the call site. Without an `*_id` value,
     or when a placeholder shows up elsewhere in the URL, it is url_for."""
-    cache = g.setdefault("list_urls", {})
-    key = (endpoint, tuple(values), tuple(v for k, v in values.items() if not k.endswith("_id")))
-    parts = cache.get(key)
-    if parts is None:
+    try:
+        cache = g._list_urls
+    except AttributeError:
+        cache = g._list_urls = {}
+    key = (endpoint, *[k if k[-3:] == "_id" else (k, v) for k, v in values.items()])
+    try:
+        parts = cache[key]
+    except KeyError:
         parts = cache[key] = _pattern(endpoint, values)
     if not parts:
         return url_for(endpoint, **values)
     pieces, names = parts
+    if len(names) == 1:
+        return f"{pieces[0]}{int(values[names[0]])}{pieces[1]}"
     out = [pieces[0]]
     for name, piece in zip(names, pieces[1:], strict=True):
         out += [str(int(values[name])), piece]

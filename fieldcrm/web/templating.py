@@ -44,8 +44,14 @@ def asset_hashes() -> dict[str, str]:
 
 
 def asset(path: str) -> str:
-    """The URL of a static file, named by its content so it can be cached for good."""
-    return url_for("static", filename=path, v=asset_hashes().get(path, "0"))
+    """The URL of a static file, named by its content so it can be cached for good (built once per
+    file and script root: a page links eight of them)."""
+    urls = current_app.extensions["fieldcrm.asset_urls"]
+    key = (request.script_root, path)
+    url = urls.get(key)
+    if url is None:
+        url = urls[key] = url_for("static", filename=path, v=asset_hashes().get(path, "0"))
+    return url
 
 
 def assets_version() -> str:
@@ -68,6 +74,7 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(field_attrs=field_attrs, asset=asset, main_menu=main_menu)
     # Computed once when the app starts: the files do not change while it runs.
     app.extensions["fieldcrm.asset_hashes"] = content_hashes(app.static_folder) if app.static_folder else {}
+    app.extensions["fieldcrm.asset_urls"] = {}
     app.after_request(_cache_static)
 
 
