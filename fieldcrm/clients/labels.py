@@ -27,6 +27,11 @@ def gender_labels() -> dict[str, str]:
     return {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}
 
 
+def civility_labels() -> dict[str, str]:
+    """"MME" -> "Mme", "M" -> "M." (the form's choices say the same)."""
+    return {"MME": _l("Ms"), "M": _l("Mr")}
+
+
 def status_label(key: str | None) -> str:
     """A status in the user's language ("former_client" -> "Ancien client"); "" for none."""
     if not key:
@@ -44,6 +49,8 @@ def display_value(key: str, value) -> str:
         return status_label(value)
     if key == "gender":
         return str(gender_labels().get(value, value))
+    if key == "civility":
+        return str(civility_labels().get(value, value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if key in MONEY_KEYS and isinstance(value, int | float | Decimal):

@@ -73,7 +73,7 @@ def rows(db: Session, actor: User, client_stmt, columns) -> list[list]:
             value = extra[key] if key in extra else getattr(client, key)
             if key in ("phone", "mobile") and value:
                 value = format_phone(value)
-            elif key in ("status", "gender"):
+            elif key in ("status", "gender", "civility"):
                 value = display_value(key, value)  # "Ancien client", never "former_client"
             row.append(value)
         out.append(row)

@@ -16,6 +16,7 @@ from flask_login import current_user
 from fieldcrm import access
 from fieldcrm.clients import queries as client_queries
 from fieldcrm.clients.forms import channel_labels
+from fieldcrm.clients.labels import civility_labels
 from fieldcrm.clients.forms import status_labels as client_status_labels
 from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.clients.queries import contacts_of
@@ -69,7 +70,8 @@ def _codes() -> dict:
     """Stored codes (status, channel, outcome…) in words, for the readable export."""
     return {**value_labels(), "status": client_status_labels(), "channel": channel_labels(),
             "interaction": interaction_kinds(), "outcome": outcome_labels(), "response": response_labels(),
-            "campaign_channel": dict(channel_choices()), "informed": informed_labels()}
+            "campaign_channel": dict(channel_choices()), "informed": informed_labels(),
+            "civility": civility_labels()}
 
 
 def _labels() -> dict:
