@@ -74,6 +74,9 @@ def test_a_whole_day_offline_is_saved_exactly_once_when_the_network_returns(
         assert_tappable(log)
         log.click()
         expect(page.locator("#log-sheet h1")).to_be_visible()
+        first_uid = page.locator("input[name=uid]").input_value()
+        page.reload()  # the same kept sheet, opened again: another log, with an id of its own
+        assert page.locator("input[name=uid]").input_value() != first_uid
         page.locator("#note").fill("Commande de 12 cartons, livrer jeudi")
         page.locator("button.outcome-order_taken").click()
         expect(page.locator("[data-queued-note]")).to_be_visible()
