@@ -15,7 +15,7 @@ from tests.factories import make_client
 from tests.test_i18n import TRANSLATIONS
 from tests.url_walk import app_rules, rich_world, rule_values, url_of
 
-KEYS = re.compile(r"\b(lead|former_client|estimate|client_id|any|none|female|male|odometer|road|planned)\b")
+KEYS = re.compile(r"\b(lead|former_client|estimate|client_id|any|none|female|male|odometer|road|planned|MME)\b")
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9"}
 
 
@@ -55,6 +55,8 @@ def key_world(app, db, world):  # noqa: F811 - the fixture imported above
     w = rich_world(app, db, world)
     for status, name in (("lead", "Quincaillerie Morel"), ("former_client", "Garage Petit"), ("suspect", "Atelier Roux")):
         make_client(db, w["rep_a"], company_name=name, status=status, city="Lyon", postal_code="69001")
+    make_client(db, w["rep_a"], kind="person", company_name=None, civility="MME", first_name="Hélène",
+                last_name="Dupré", city="Lyon", postal_code="69001")
     return w
 
 

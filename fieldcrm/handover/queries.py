@@ -45,8 +45,8 @@ class Selection:
 
 
 @dataclass
-class FullDay:
-    """A day the receiver's tour would hold more stops than a tour may (tours.MAX_TOUR_STOPS)."""
+class TourDay:
+    """A day of the receiver's tours that stops would join: how many it has, how many come."""
 
     day: date
     already: int  # stops the receiver's tour has that day
@@ -57,6 +57,11 @@ class FullDay:
     def total(self) -> int:
         return self.already + self.coming
 
+    @property
+    def full(self) -> bool:
+        """More stops than a tour may hold (tours.MAX_TOUR_STOPS)."""
+        return self.total > self.limit
+
 
 @dataclass
 class Moves:
@@ -66,7 +71,11 @@ class Moves:
     followups: list[int] = field(default_factory=list)
     appointments: list[int] = field(default_factory=list)
     tour_stops: list[tuple[int, int, int, date]] = field(default_factory=list)  # stop, tour, client, day
-    full_days: list[FullDay] = field(default_factory=list)
+    tour_days: list[TourDay] = field(default_factory=list)
+
+    @property
+    def full_days(self) -> list[TourDay]:
+        return [d for d in self.tour_days if d.full]
 
     def counts(self) -> dict[str, int]:
         return {"clients": len(self.clients), "followups": len(self.followups),
@@ -169,8 +178,8 @@ def future_tour_stops(db: Session, source: User, target: User, client_ids: list[
                TourStop.client_id.in_(client_ids), ~already).order_by(Tour.day, TourStop.position, TourStop.id)).all()]
 
 
-def full_days(db: Session, target: User, tour_stops: list[tuple[int, int, int, date]]) -> list[FullDay]:
-    """The days where the stops coming to `target` would take their tour past the cap on stops."""
+def tour_days(db: Session, target: User, tour_stops: list[tuple[int, int, int, date]]) -> list[TourDay]:
+    """The days of `target`'s tours the stops would join, each with the stops it has and those coming."""
     coming: dict[date, int] = {}
     for _stop, _tour, _client, day in tour_stops:
         coming[day] = coming.get(day, 0) + 1
@@ -179,8 +188,7 @@ def full_days(db: Session, target: User, tour_stops: list[tuple[int, int, int, d
     already = dict(db.exec(select(Tour.day, func.count(TourStop.id)).join(TourStop, TourStop.tour_id == Tour.id)
                            .where(Tour.owner_id == target.id, Tour.day.in_(list(coming)))
                            .group_by(Tour.day)).all())
-    return [FullDay(day, already.get(day, 0), n) for day, n in sorted(coming.items())
-            if already.get(day, 0) + n > MAX_TOUR_STOPS]
+    return [TourDay(day, already.get(day, 0), n) for day, n in sorted(coming.items())]
 
 
 def moves(db: Session, actor: User, selection: Selection, target: User, carry: set[str]) -> Moves:
@@ -194,7 +202,7 @@ def moves(db: Session, actor: User, selection: Selection, target: User, carry: s
         result.appointments = future_appointments(db, source, client_ids, timeutil.now())
     if "tour_stop" in carry:
         result.tour_stops = future_tour_stops(db, source, target, client_ids, timeutil.today())
-        result.full_days = full_days(db, target, result.tour_stops)
+        result.tour_days = tour_days(db, target, result.tour_stops)
     return result
 
 

@@ -87,6 +87,8 @@ def test_preview_counts_what_will_move_and_writes_nothing(as_manager, db, world,
     # 5 clients (Rémi's Boulangerie too), 4 open follow-ups (not the done one), 1 coming appointment (not the past one), the
     # 2 stops of the coming tour (not last week's).
     assert "5 clients, 4 open follow-ups, 1 appointment, 2 tour stops will go to Bea Rep." in summary
+    # Where those stops go, against the cap on a tour's stops.
+    assert "Friday 27 November: 2 to Bea Rep’s tour, 2 stops then (at most 100)." in re.sub(r"\s+", " ", html)
     assert owners(db, Client, [c.id for c in yann["lyon"]], "owner_id") == {yann["rep"].id}
     assert db.exec(select(HandOver)).first() is None
 
