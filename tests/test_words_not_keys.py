@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -113,8 +114,6 @@ def test_no_separator_in_a_template_can_start_a_line():
     """A ' · ' between two things is glued to what it ends (a non-breaking space before it), so a
     narrow screen never starts a line with it; the catalogue's strings are kept so by the test above,
     the templates' own text by this one (a page's <title> never wraps)."""
-    from pathlib import Path
-
     tag = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}|<title>.*?</title>", re.S)
     root = Path(__file__).resolve().parent.parent / "templates"
     loose = [f"{path.relative_to(root)}: …{line.strip()[:80]}…"
