@@ -27,7 +27,7 @@ from fieldcrm.clients.models import (
     OpeningHours,
 )
 from fieldcrm.clients.normalise import search_tokens
-from fieldcrm.clients.search import DENSE, indexed_tokens, search_clients, search_density
+from fieldcrm.clients.search import DENSE, search_clients, search_density
 
 SORTS = {
     "name": (Client.sort_name.asc(), Client.id.asc()),
@@ -208,14 +208,12 @@ def list_clients(db: Session, actor: User, *, q: str | None = None, status: str 
     `filters`: the plugged-in ones by name (e.g. segment=<Segment>)."""
     page = max(page, 1)
     stmt, counts_stmt, order = _listed(actor, q, status, stale, sort, filters)
-    tokens = search_tokens(q)
-    if indexed_tokens(tokens) and sort in SORTS:
-        found = search_density(db, stmt, tokens)
-        if not found and page == 1:  # nothing matches: said without reading a card
-            return ClientPage(rows=[], total=0 if counts else None, page=page, has_more=False,
-                              status_counts={} if counts else None)
-        if found >= DENSE:  # many matches: a page in the list's order comes sooner by walking it
-            stmt, counts_stmt, order = _listed(actor, q, status, stale, sort, filters, walk=True)
+    found = search_density(db, search_tokens(q)) if sort in SORTS else None
+    if found == 0 and page == 1:  # nothing matches: said without reading a card
+        return ClientPage(rows=[], total=0 if counts else None, page=page, has_more=False,
+                          status_counts={} if counts else None)
+    if found is not None and found >= DENSE:  # many matches: a page in the list's order comes sooner by walking it
+        stmt, counts_stmt, order = _listed(actor, q, status, stale, sort, filters, walk=True)
     rows = list(db.exec(stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size + 1)).all())
     status_counts = None
     if not counts:

@@ -6,25 +6,24 @@ same cards. The condition is always `search_text LIKE '%token%'` for every token
 wildcards escaped); what changes is how the database finds the cards that hold it:
 
 - through the trigram index (migration 0017), when the matches are few: PostgreSQL's pg_trgm GIN
-  index serves those LIKEs as they are (tokens of 3 characters or more); on SQLite the select starts
-  from the FTS5 trigram table `client_fts` (a quoted phrase matches exactly where the text contains
-  it) and reads cards by id from there (`CROSS JOIN` fixes that order);
-- by walking the list in its own order (`walk=True`), when they are many: one page of a list that
-  matches one card in ten is found after some three hundred cards of the (owner, sort) index, whereas
-  the trigram index would hand over every match to be read and sorted before the first row. The LIKEs
-  then read an expression no index serves, so that PostgreSQL walks the list's index too.
-  `search_density` tells which (it reads at most `DENSE` matches through the index).
-A 2-character token is looked up as its trigrams (the token followed by each character a search
-text can hold); a 1-character token has none: its LIKE alone, the list walked in its order.
+  index serves those LIKEs as they are (tokens of 3 characters or more; its planner weighs it against
+  the list's own index); on SQLite the select starts from the FTS5 trigram table `client_fts` (a
+  quoted phrase matches exactly where the text contains it; a 2-character token as any of its
+  trigrams, the token and the next character) and reads cards by id from there (`CROSS JOIN` fixes
+  that order);
+- by walking the list in its own order (`walk=True`), when they are many (SQLite: `search_density`
+  counts them in client_fts, up to `DENSE`): one page of a list that matches one card in ten is
+  found after some three hundred cards of the (owner, sort) index, whereas the trigram index would
+  hand over every match to be read and sorted before the first row. The LIKEs then read an
+  expression no index serves, so that the database walks the list's index.
+A token with no trigram (1 character; 2 on PostgreSQL) is checked by its LIKE alone, walking the list.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, String, column, func, literal, literal_column, or_, select, table, type_coerce
+from sqlalchemy import String, column, func, literal, literal_column, select, table, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.sql.selectable import Join
 
 from fieldcrm.clients.models import Client
@@ -88,14 +87,6 @@ def indexed_tokens(tokens: list[str]) -> list[str]:
     return [t for t in tokens if len(t) >= TRIGRAM - 1]
 
 
-def _index_condition(token: str):
-    """On PostgreSQL, what pg_trgm's index answers for a token: LIKE '%token%', or for a 2-character
-    one any of its trigrams (the exact LIKE stays beside it)."""
-    if len(token) >= TRIGRAM:
-        return Client.search_text.contains(token, autoescape=True)
-    return or_(*(Client.search_text.contains(term, autoescape=True) for term in _terms(token)))
-
-
 def search_clients(stmt: Select, tokens: list[str], *, walk: bool = False) -> Select:
     """Narrow a select over Client to the cards whose search text holds every token: found through
     the trigram index, or (`walk`) checked card by card in the order the caller gives."""
@@ -106,8 +97,8 @@ def search_clients(stmt: Select, tokens: list[str], *, walk: bool = False) -> Se
             stmt = stmt.where(_unindexed_text.contains(token, autoescape=True))
         elif len(token) >= TRIGRAM:
             stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
-        else:  # exact, and through the index (PostgreSQL; SQLite's comes from client_fts)
-            stmt = stmt.where(_unindexed_text.contains(token, autoescape=True), _PgOnly(_index_condition(token)))
+        else:  # exact; SQLite finds its trigrams in client_fts (pg_trgm has none for it: a walk there)
+            stmt = stmt.where(_unindexed_text.contains(token, autoescape=True))
     if indexed and not joined:  # (already narrowed by the index, e.g. the list's search and a segment's)
         stmt = stmt.select_from(_FtsFirst(_fts, Client.__table__, _fts_match(indexed)))
     return stmt
@@ -117,33 +108,13 @@ def _fts_match(tokens: list[str]):
     return (Client.id == _fts.c.rowid) & _fts.c.client_fts.op("MATCH")(literal(fts_query(tokens)))
 
 
-def search_density(db, searched: Select, tokens: list[str]) -> int:
-    """How many cards a search through the index finds, counted up to `DENSE`: from there on, a page
-    in the list's order is found sooner by walking it. SQLite counts in client_fts alone (every
-    portfolio: an upper bound of the actor's); PostgreSQL reads `searched` (the select narrowed by
-    `search_clients` through the index) up to `DENSE` cards."""
-    if db.bind.dialect.name == "sqlite":
-        found = select(_fts.c.rowid).where(_fts.c.client_fts.op("MATCH")(literal(fts_query(indexed_tokens(tokens)))))
-        return db.execute(select(func.count()).select_from(found.limit(DENSE).subquery())).scalar_one()
-    return len(db.execute(searched.with_only_columns(Client.id).limit(DENSE)).all())
-
-
-class _PgOnly(ColumnElement):
-    """A condition PostgreSQL's index answers; on SQLite (which has client_fts) always true."""
-
-    inherit_cache = True
-    type = Boolean()
-    _traverse_internals = [("condition", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, condition):
-        self.condition = condition
-
-
-@compiles(_PgOnly)
-def _pg_condition(element, compiler, **kw):
-    return f"({compiler.process(element.condition, **kw)})"
-
-
-@compiles(_PgOnly, "sqlite")
-def _sqlite_true(element, compiler, **kw):
-    return "1"
+def search_density(db, tokens: list[str]) -> int | None:
+    """How many cards (of every portfolio) the index finds for `tokens`, counted up to `DENSE` in
+    client_fts alone: from `DENSE` on, a page in the list's order is found sooner by walking it; 0,
+    nothing to read. None on PostgreSQL, whose planner weighs the GIN index against the list's own
+    from its statistics (a probe there would build the whole bitmap of the matches)."""
+    indexed = indexed_tokens(tokens)
+    if db.bind.dialect.name != "sqlite" or not indexed:
+        return None
+    found = select(_fts.c.rowid).where(_fts.c.client_fts.op("MATCH")(literal(fts_query(indexed))))
+    return db.execute(select(func.count()).select_from(found.limit(DENSE).subquery())).scalar_one()
