@@ -8,7 +8,8 @@ named `fieldcrm_bench_search_<pid>` created on the server of --pg (or FIELDCRM_B
 the end; no other database is touched. One rep owns every client (the worst case for a rep), 80 % of them
 contacted at some time in the last two years. It prints, per request, the server time through the WSGI
 app (routing, auth, queries, template) and the time of the list's query alone, median and p95, then
-the growth from the smallest size to the largest.
+the growth from the smallest size to the largest. "chips after …" is the fragment a narrowed list loads
+after its first page (its status counts), not part of the page's own time.
 """
 
 from __future__ import annotations
