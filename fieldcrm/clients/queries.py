@@ -195,7 +195,8 @@ def matching_clients(db: Session, actor: User, *, q: str | None = None, status: 
     """Every client of the list as filtered on screen (all pages, in the list's order), at most
     ``limit`` + 1 of them so that a caller can tell "too many". `filters`: the plugged-in ones by
     name (e.g. segment=<Segment>); anything else (the page) is ignored."""
-    stmt, _counts, order = _listed(actor, q, status, stale, sort, filters)
+    found = search_density(db, search_tokens(q)) if sort in SORTS else None
+    stmt, _counts, order = _listed(actor, q, status, stale, sort, filters, walk=found is not None and found >= DENSE)
     return list(db.exec(stmt.order_by(*order).limit(limit + 1)).all())
 
 
