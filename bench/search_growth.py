@@ -8,7 +8,8 @@ named `fieldcrm_bench_search_<pid>` created on the server of --pg (or FIELDCRM_B
 the end; no other database is touched. One rep owns every client (the worst case for a rep), 80 % of them
 contacted at some time in the last two years. It prints, per request, the server time through the WSGI
 app (routing, auth, queries, template) and the time of the list's query alone, median and p95, then
-the growth from the smallest size to the largest.
+the growth from the smallest size to the largest. "chips after …" is the fragment a narrowed list loads
+after its first page (its status counts), not part of the page's own time.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ LISTS = [
     ("status filter", "status=client", {"status": "client"}),
     ("status + by city", "status=prospect&sort=city", {"status": "prospect", "sort": "city"}),
     ("not contacted 180 d", "stale=180", {"stale": 180}),
+    ("not contacted, by contact", "stale=180&sort=last_contact", {"stale": 180, "sort": "last_contact"}),
     ("next page 5", "page=5", {"page": 5, "counts": False}),
     ("next page 5 by contact", "page=5&sort=last_contact", {"page": 5, "sort": "last_contact", "counts": False}),
 ]
@@ -187,10 +189,15 @@ def run(backend: str, size: int, repeat: int, pg_url: str) -> dict[str, float]:
                 turn["i"] += 1
                 return SEARCHES[turn["i"] % len(SEARCHES)]
 
+            report("chips after 'du' (load)", lambda: _ok(http.get("/clients/counts", query_string={"q": "du"},
+                                                                headers=HTMX)),
+                   lambda: queries.list_counts(db, actor, q="du"), max(3, repeat // 4))
+            report("chips after stale (load)", lambda: _ok(http.get("/clients/counts?stale=180", headers=HTMX)),
+                   lambda: queries.list_counts(db, actor, stale=180), max(3, repeat // 4))
             report("search (mixed)", lambda: _ok(http.get("/clients", query_string={"q": next_search()},
                                                           headers=HTMX)),
                    lambda: queries.list_clients(db, actor, q=next_search()), repeat * 2)
-            for q in ("zzzz-no-match", "lyon", "06 12", "du"):
+            for q in ("zzzz-no-match", "lyon", "06 12", "du", "dupont", "contact@"):
                 report(f"search {q!r}", lambda q=q: _ok(http.get("/clients", query_string={"q": q}, headers=HTMX)),
                        lambda q=q: queries.list_clients(db, actor, q=q), repeat)
             _print_plans(db, actor)
@@ -199,11 +206,15 @@ def run(backend: str, size: int, repeat: int, pg_url: str) -> dict[str, float]:
 
 
 def _print_plans(db, actor) -> None:
-    """The database's plan of a search that matches nothing and of the last-contact sort."""
+    """The database's plan of a search that matches nothing, of the last-contact sort, of "not contacted
+    for" and of a search with many matches (walked in the list's order, see clients/search.py)."""
     sqlite = db.bind.dialect.name == "sqlite"
     for label, kwargs in (("search matching nothing", {"q": "zzzz-no-match"}),
-                          ("by last contact", {"sort": "last_contact"})):
-        stmt, _counts, order = queries._listed(actor, kwargs.get("q"), None, None, kwargs.get("sort", "name"), {})
+                          ("by last contact", {"sort": "last_contact"}),
+                          ("not contacted 180 d by last contact", {"stale": 180, "sort": "last_contact"}),
+                          ("search 'du' (walked)", {"q": "du", "walk": True})):
+        stmt, _counts, order = queries._listed(actor, kwargs.get("q"), None, kwargs.get("stale"),
+                                               kwargs.get("sort", "name"), {}, walk=kwargs.get("walk", False))
         compiled = stmt.with_only_columns(Client.id).order_by(*order).limit(31).compile(db.bind)
         params = tuple(compiled.params[n] for n in compiled.positiontup) if sqlite else compiled.params
         explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) "

@@ -27,7 +27,7 @@ from fieldcrm.clients.models import (
     OpeningHours,
 )
 from fieldcrm.clients.normalise import search_tokens
-from fieldcrm.clients.search import search_clients
+from fieldcrm.clients.search import DENSE, search_clients, search_density
 
 SORTS = {
     "name": (Client.sort_name.asc(), Client.id.asc()),
@@ -133,10 +133,13 @@ def assignable_assignees(db: Session, actor: User, client: Client) -> list[User]
 @dataclass
 class ClientPage:
     rows: list  # rows of LIST_COLUMNS
-    total: int | None  # None (with no status counts) for a next page: the counts are on screen already
+    # None: not counted here. A next page has its counts on screen already; a first page whose count
+    # would read more than the page (a search, "not contacted for", a segment) has them loaded after it
+    # is shown (list_counts, the chips' fragment).
+    total: int | None
     page: int
     has_more: bool
-    status_counts: dict[str, int]
+    status_counts: dict[str, int] | None
 
 
 def list_owner_or_404(db: Session, actor: User, owner_id: int | None) -> User | None:
@@ -153,11 +156,12 @@ def list_owner_choices(db: Session, actor: User) -> list[User]:
     return [] if actor.role == "rep" else [actor, *followed_people(db, actor)]
 
 
-def _filtered(actor: User, q: str | None, status: str | None, stale: int | None = None, owner: User | None = None):
+def _filtered(actor: User, q: str | None, status: str | None, stale: int | None = None, owner: User | None = None,
+              walk: bool = False):
     stmt = scope(select(Client), actor)
     if owner is not None:  # one person's portfolio, within the actor's scope (see list_owner_or_404)
         stmt = stmt.where(Client.owner_id == owner.id)
-    stmt = search_clients(stmt, search_tokens(q))
+    stmt = search_clients(stmt, search_tokens(q), walk=walk)
     if stale:  # not contacted for `stale` days (or never)
         since = timeutil.now() - timedelta(days=stale)
         stmt = stmt.where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < since))
@@ -167,11 +171,12 @@ def _filtered(actor: User, q: str | None, status: str | None, stale: int | None 
     return stmt, counts_stmt
 
 
-def _listed(actor: User, q, status, stale, sort, filters: dict):
+def _listed(actor: User, q, status, stale, sort, filters: dict, walk: bool = False):
     """The list's select (as filtered on screen), the same without the status filter (for the status
     chips), and the order. Filters and sorts of the capabilities built on clients (a saved segment,
-    revenue figures) come from their plug-ins (see clients/registry.py); `owner` is the list's own."""
-    stmt, counts_stmt = _filtered(actor, q, status, stale, filters.get("owner"))
+    revenue figures) come from their plug-ins (see clients/registry.py); `owner` is the list's own.
+    `walk`: the search checked card by card in the list's order (see clients/search.py)."""
+    stmt, counts_stmt = _filtered(actor, q, status, stale, filters.get("owner"), walk)
     order = SORTS.get(sort, SORTS["name"])
     for name, list_filter in registry.filters().items():
         if filters.get(name) is not None:  # narrows the list and its counts
@@ -195,35 +200,63 @@ def matching_clients(db: Session, actor: User, *, q: str | None = None, status: 
     """Every client of the list as filtered on screen (all pages, in the list's order), at most
     ``limit`` + 1 of them so that a caller can tell "too many". `filters`: the plugged-in ones by
     name (e.g. segment=<Segment>); anything else (the page) is ignored."""
-    stmt, _counts, order = _listed(actor, q, status, stale, sort, filters)
+    found = search_density(db, search_tokens(q)) if sort in SORTS else None
+    stmt, _counts, order = _listed(actor, q, status, stale, sort, filters, walk=found is not None and found >= DENSE)
     return list(db.exec(stmt.order_by(*order).limit(limit + 1)).all())
 
 
 def list_clients(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
                  sort: str = "name", page: int = 1, page_size: int = PAGE_SIZE,
                  stale: int | None = None, counts: bool = True, **filters) -> ClientPage:
-    """One page of the actor's clients matching the search, with the total and per-status counts
-    (`counts=False`, a next page: neither). `filters`: the plugged-in ones by name (e.g. segment=<Segment>)."""
-    stmt, counts_stmt, order = _listed(actor, q, status, stale, sort, filters)
+    """One page of the actor's clients matching the search, reading about one page of cards, with the
+    per-status counts when they cost no more (the maintained counters, or every match on this page);
+    else none (see ClientPage.total, list_counts). `counts=False`, a next page: never.
+    `filters`: the plugged-in ones by name (e.g. segment=<Segment>)."""
     page = max(page, 1)
+    stmt, counts_stmt, order = _listed(actor, q, status, stale, sort, filters)
+    found = search_density(db, search_tokens(q)) if sort in SORTS else None
+    if found == 0 and page == 1:  # nothing matches: said without reading a card
+        return ClientPage(rows=[], total=0 if counts else None, page=page, has_more=False,
+                          status_counts={} if counts else None)
+    if found is not None and found >= DENSE:  # many matches: a page in the list's order comes sooner by walking it
+        stmt, counts_stmt, order = _listed(actor, q, status, stale, sort, filters, walk=True)
     rows = list(db.execute(stmt.with_only_columns(*LIST_COLUMNS).order_by(*order)  # rows, not scalars
                            .offset((page - 1) * page_size).limit(page_size + 1)).all())
+    status_counts = None
     if not counts:
-        status_counts = {}
-    elif not (search_tokens(q) or stale or any(filters.get(name) is not None for name in registry.filters())):
+        pass
+    elif not _narrowed(q, stale, filters):
         status_counts = _maintained_counts(db, actor, filters.get("owner"))
     elif page == 1 and status not in STATUSES and len(rows) <= page_size:
-        # Every match is on this first page (the usual end of a search as you type): count them here
-        # rather than reading the matches a second time.
+        # Every match is on this first page (the usual end of a search as you type): count them here.
         status_counts = dict(Counter(row.status for row in rows))
+    return ClientPage(rows=rows[:page_size], total=_total(status_counts, status), page=page,
+                      has_more=len(rows) > page_size, status_counts=status_counts)
+
+
+def list_counts(db: Session, actor: User, *, q: str | None = None, status: str | None = None,
+                stale: int | None = None, **filters) -> tuple[dict[str, int], int]:
+    """The list's per-status counts (as filtered on screen, but for the status) and its total: what
+    the chips show, loaded after the first page when list_clients could not count it cheaply."""
+    if not _narrowed(q, stale, filters):
+        status_counts = _maintained_counts(db, actor, filters.get("owner"))
     else:
+        _stmt, counts_stmt, _order = _listed(actor, q, status, stale, "name", filters)
         counts_sub = counts_stmt.with_only_columns(Client.status).subquery()
         status_counts = dict(db.exec(
             select(counts_sub.c.status, func.count()).group_by(counts_sub.c.status)).all())
-    total = None if not counts else (
-        status_counts.get(status, 0) if status in STATUSES else sum(status_counts.values()))
-    return ClientPage(rows=rows[:page_size], total=total, page=page, has_more=len(rows) > page_size,
-                      status_counts=status_counts)
+    return status_counts, _total(status_counts, status)
+
+
+def _narrowed(q, stale, filters: dict) -> bool:
+    """Whether the list is narrowed by more than the owner (which the maintained counters know)."""
+    return bool(search_tokens(q) or stale or any(filters.get(name) is not None for name in registry.filters()))
+
+
+def _total(status_counts: dict[str, int] | None, status: str | None) -> int | None:
+    if status_counts is None:
+        return None
+    return status_counts.get(status, 0) if status in STATUSES else sum(status_counts.values())
 
 
 def _maintained_counts(db: Session, actor: User, owner: User | None) -> dict[str, int]:

@@ -60,11 +60,25 @@ def client_helpers():
 def index():
     args = list_args()
     result = queries.list_clients(get_session(), current_user, **args)
-    if not result.rows and result.total and args["page"] > 1:  # past the end: the last page
-        args["page"] = last_page(result.total, queries.PAGE_SIZE)
-        result = queries.list_clients(get_session(), current_user, **args)
+    if not result.rows and args["page"] > 1:  # past the end: the last page
+        total = result.total if result.total is not None else queries.list_counts(get_session(), current_user,
+                                                                                  **args)[1]
+        if total:
+            args["page"] = last_page(total, queries.PAGE_SIZE)
+            result = queries.list_clients(get_session(), current_user, **args)
     return render("clients/index.html", "clients/_results.html", result=result, args=args,
                   owners=queries.list_owner_choices(get_session(), current_user))
+
+
+@bp.get("/clients/counts")
+@login_required
+def counts():
+    """The status chips and the number of clients of the list as filtered, loaded once its first page is
+    on screen (when counting them reads more than that page: a search, "not contacted for"…)."""
+    args = list_args()
+    status_counts, total = queries.list_counts(get_session(), current_user, **args)
+    return render("clients/_counts.html", "clients/_counts.html", args=args,
+                  counted={"status_counts": status_counts, "total": total})
 
 
 @bp.get("/clients/rows")

@@ -14,6 +14,7 @@ from fieldcrm.accounts.models import User
 from fieldcrm.clients.models import STATUSES, Client, ClientTag, Tag
 from fieldcrm.clients.normalise import search_tokens
 from fieldcrm.clients.queries import scope
+from fieldcrm.clients.search import search_clients
 from fieldcrm.geo.bounds import distance_km
 from fieldcrm.maps import zone
 from fieldcrm.segments.queries import apply_saved_segment
@@ -83,8 +84,7 @@ def _filtered(actor: User, filters: MapFilters, db: Session | None = None):
     stmt = scope(select(Client), actor)
     if filters.saved_segment is not None:  # needs the session (both callers give it)
         stmt = apply_saved_segment(db, actor, stmt, filters.saved_segment)
-    for token in search_tokens(filters.q):
-        stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
+    stmt = search_clients(stmt, search_tokens(filters.q))
     if filters.status:
         stmt = stmt.where(Client.status == filters.status)
     if filters.sector:

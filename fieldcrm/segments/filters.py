@@ -27,6 +27,7 @@ from fieldcrm.clients.models import (
     Tag,
 )
 from fieldcrm.clients.normalise import fold, search_tokens
+from fieldcrm.clients.search import search_clients
 from fieldcrm.web.boundary import MAX_DB_INTEGER
 from fieldcrm.web.templating import N_
 
@@ -163,9 +164,7 @@ def apply(stmt, filters: dict, today: date | None = None):
         if f.get("custom_value"):
             cond.append(func.lower(CustomFieldValue.value) == str(f["custom_value"]).lower())
         stmt = stmt.where(exists(select(CustomFieldValue.id).where(and_(*cond))))
-    for token in search_tokens(f.get("q")):
-        stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
-    return stmt
+    return search_clients(stmt, search_tokens(f.get("q")))
 
 
 def reachable_on(channel: str) -> list:

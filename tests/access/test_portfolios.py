@@ -4,6 +4,7 @@ show another portfolio; forms cannot reach outside it. (Routes taking an id: tes
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -208,3 +209,14 @@ def test_exports_duplicates_and_campaigns_never_show_another_portfolio(app, worl
         imports = http.get("/imports").get_data(as_text=True)
         assert ("mes clients.csv" in imports) == (who == "rep_a"), who
 
+
+
+def test_the_list_counts_loaded_after_the_page_never_count_another_portfolio(app, world, login):
+    counted = {}
+    for who in ("rep_a", "rep_c", "admin"):
+        http = app.test_client()
+        login(world[who], http=http)
+        body = http.get("/clients/counts", query_string={"q": "castagne"},
+                        headers={"HX-Request": "true"}).get_data(as_text=True)
+        counted[who] = re.search(r'class="result-count">\s*(\d+) clients?\s*<', body).group(1)
+    assert counted == {"rep_a": "0", "rep_c": "1", "admin": "1"}  # Cave Castagné is rep_c's

@@ -124,12 +124,13 @@ def test_bad_paging_input_does_not_crash(app, login, rep_with_clients):
     assert http.get("/clients", query_string={"q": "%_\\"}).status_code == 200
 
 
-def test_status_counts_are_the_same_whether_counted_on_the_page_or_in_the_database(app, db):
-    """A search whose matches all fit on the first page is counted from that page; a longer one by the
-    database. Both give the chips the same figures as a count over the whole portfolio."""
+def test_status_counts_are_the_same_whether_counted_on_the_page_or_in_the_database(app, db, login):
+    """A search whose matches all fit on the first page is counted from that page; a longer one is not
+    counted with its first page (that would read every match) but by list_counts, which the chips'
+    fragment loads after it. Both give the same figures as a count over the whole portfolio."""
     from collections import Counter
 
-    from fieldcrm.clients.queries import PAGE_SIZE, list_clients
+    from fieldcrm.clients.queries import PAGE_SIZE, list_clients, list_counts
 
     rep, other = make_user(db), make_user(db)
     statuses = ["client", "prospect", "lead", "client", "former_client", "suspect", "client"]
@@ -143,9 +144,28 @@ def test_status_counts_are_the_same_whether_counted_on_the_page_or_in_the_databa
         few = list_clients(db, rep, q="rare")
         many = list_clients(db, rep, q="commun")
         filtered = list_clients(db, rep, q="rare", status="client")
+        many_counts = list_counts(db, rep, q="commun")
+        filtered_counts = list_counts(db, rep, q="rare", status="client")
     assert not few.has_more and few.status_counts == dict(expected["rare"]) and few.total == len(few.rows)
-    assert many.has_more and many.status_counts == dict(expected["commun"]) and many.total == PAGE_SIZE + 12
-    assert filtered.status_counts == dict(expected["rare"]) and filtered.total == expected["rare"]["client"]
+    assert many.has_more and many.status_counts is None and many.total is None  # not with the first page
+    assert many_counts == (dict(expected["commun"]), PAGE_SIZE + 12)
+    assert filtered.status_counts is None and [r.display_name for r in filtered.rows] == [
+        f"rare commun {i:03d}" for i in range(0, PAGE_SIZE + 12, 9) if statuses[i % len(statuses)] == "client"]
+    assert filtered_counts == (dict(expected["rare"]), expected["rare"]["client"])
+
+    http = app.test_client()
+    login(rep, http=http)
+    first = http.get("/clients", query_string={"q": "commun"}, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'hx-trigger="load"' in first and 'class="count"' not in first  # the figures come after the page
+    url = re.search(r'hx-get="([^"]*/clients/counts[^"]*)"', first).group(1).replace("&amp;", "&")
+    chips = http.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert re.search(r'status-client"[^>]*>\s*\S+\s*<span class="count">18</span>', chips)
+    assert re.search(rf'class="result-count">\s*{PAGE_SIZE + 12} clients\s*<', chips)
+    assert "hx-trigger" not in chips and 'id="tour-from-list" hx-swap-oob="true"' in chips
+    assert f"Add these {PAGE_SIZE + 12} clients to today" in chips
+    rows = http.get("/clients/rows", query_string={"q": "commun", "page": 2},
+                    headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "/clients/counts" not in rows and 'class="count"' not in rows  # a next page: never counted
 
 
 def test_an_empty_filtered_list_says_what_matched_nothing(app, db, login, rep_with_clients, in_app):

@@ -73,6 +73,18 @@ def test_indexed_search_finds_what_the_plain_search_found(app, db, corpus_rep, q
         assert found_ids(db, corpus_rep, query) == legacy_ids(db, corpus_rep, query)
 
 
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_search_walked_in_the_lists_order_finds_what_the_index_finds(app, db, corpus_rep, query):
+    """Many matches: the list walks its own order checking each card (clients/search.py); the same cards."""
+    from fieldcrm.clients.queries import _listed
+
+    with app.test_request_context():
+        found = {walk: [c.id for c in db.exec(stmt.order_by(*order)).all()]
+                 for walk in (False, True)
+                 for stmt, _counts, order in [_listed(corpus_rep, query, None, None, "name", {}, walk=walk)]}
+    assert found[True] == found[False] and sorted(found[True]) == legacy_ids(db, corpus_rep, query)
+
+
 def test_the_corpus_queries_find_something_and_nothing(app, db, corpus_rep):
     """The comparison above is not empty on both sides: most queries find cards, a few find none."""
     with app.test_request_context():
@@ -140,3 +152,22 @@ def test_the_migration_indexes_and_counts_the_cards_already_there(tmp_path):
         found = conn.execute(text("SELECT rowid FROM client_fts WHERE client_fts MATCH '\"numero3\"'")).all()
         assert found == [(3,)]
     engine.dispose()
+
+
+def test_the_list_pages_are_the_same_whether_the_search_is_walked_or_read_through_the_index(app, db, monkeypatch):
+    """From `DENSE` matches on (SQLite counts them in client_fts) the list walks its order: same pages."""
+    from fieldcrm.clients import queries
+
+    rep = make_user(db)
+    for i in range(40):
+        make_client(db, rep, company_name=f"{'Dupont' if i % 3 else 'Durand'} {i:02d}", city="Lyon" if i % 2 else "Nantes")
+
+    def pages(q):
+        with app.test_request_context():
+            return [[c.id for c in queries.list_clients(db, rep, q=q, page=n, page_size=7, sort=sort).rows]
+                    for sort in ("name", "city", "last_contact") for n in (1, 2, 3)]
+
+    through_index = {q: pages(q) for q in ("dupont", "du", "lyon dupont", "du ly", "nantes")}
+    monkeypatch.setattr(queries, "DENSE", 3)
+    assert {q: pages(q) for q in through_index} == through_index
+    assert sum(len(p) for p in through_index["dupont"]) == 3 * 7 * 3 and through_index["nantes"][0]
