@@ -4,7 +4,7 @@ from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager
 
-from fieldcrm.web.csrf_masking import MaskedCSRFProtect
+from fieldcrm.csrf_masking import MaskedCSRFProtect
 
 babel = Babel()
 csrf = MaskedCSRFProtect()  # Flask-WTF's, with tokens masked in every response

@@ -1,5 +1,5 @@
 """Compressed pages never carry the same CSRF token bytes twice (BREACH): each response masks the
-token afresh (fieldcrm/web/csrf_masking.py), and forms and htmx requests sent with a masked token work."""
+token afresh (fieldcrm/csrf_masking.py), and forms and htmx requests sent with a masked token work."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import uuid
 import brotli
 from itsdangerous import URLSafeTimedSerializer
 
-from fieldcrm.web.csrf_masking import mask, unmask
+from fieldcrm.csrf_masking import mask, unmask
 from tests.factories import PASSWORD, make_client, make_user
 
 FIELD = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

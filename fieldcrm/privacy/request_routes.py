@@ -16,8 +16,8 @@ from flask_login import current_user
 from fieldcrm import access
 from fieldcrm.clients import queries as client_queries
 from fieldcrm.clients.forms import channel_labels
-from fieldcrm.clients.labels import civility_labels
 from fieldcrm.clients.forms import status_labels as client_status_labels
+from fieldcrm.clients.labels import civility_labels
 from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.clients.queries import contacts_of
 from fieldcrm.db import get_session

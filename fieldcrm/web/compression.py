@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     reverse order, so compression then sees the final headers (security, Vary: HX-Request, ETag).
 
     The pages hold a CSRF token; compressing it beside reflected input is the BREACH pattern: each
-    response masks it afresh (web/csrf_masking.py), so no two compressed answers share its bytes."""
+    response masks it afresh (fieldcrm/csrf_masking.py), so no two compressed answers share its bytes."""
     for key, value in SETTINGS.items():
         app.config.setdefault(key, value)
     compress.init_app(app)

@@ -111,7 +111,7 @@ def test_the_reps_own_earlier_correction_is_no_conflict(app, db):
 
 
 def test_a_card_moved_without_a_trail_of_its_fields_still_stops_a_clashing_correction(app, db):
-    rep, manager = make_user(db), make_user(db, "admin")
+    rep = make_user(db)
     shop = make_client(db, rep, phone="+33478000001")
     form = correction(shop, phone="06 12 34 56 78")
     with app.app_context():  # a change that leaves no field trail (as a merge or a hand-over may)

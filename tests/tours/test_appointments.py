@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import random
 
-from bench.routing_days import vroom_alone, generated_day
+from bench.routing_days import generated_day, vroom_alone
 from fieldcrm.tours.exact import worth
 from fieldcrm.tours.problem import LeftOutReason, LunchBreak, Stop, TourProblem
 from fieldcrm.tours.schedule import schedule_order
