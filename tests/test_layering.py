@@ -23,7 +23,7 @@ PACKAGE = ROOT / "fieldcrm"
 FLOORS: dict[str, int] = {
     # 1. kernel: settings, database, the one clock, pure helpers, the job queue, web plumbing
     "fieldcrm.config": 1, "fieldcrm.db": 1, "fieldcrm.dbfaults": 1, "fieldcrm.timeutil": 1,
-    "fieldcrm.extensions": 1, "fieldcrm.extras": 1, "fieldcrm.fieldrules": 1, "fieldcrm.paths": 1,
+    "fieldcrm.extensions": 1, "fieldcrm.csrf_masking": 1, "fieldcrm.extras": 1, "fieldcrm.fieldrules": 1, "fieldcrm.paths": 1,
     "fieldcrm.migrate": 1, "fieldcrm.jobs": 1, "fieldcrm.paging": 1, "fieldcrm.geo": 1, "fieldcrm.web": 1,
     "fieldcrm.audit": 1,  # the audit trail table every capability writes to (knows no client model)
     "fieldcrm.workdays": 1,  # working days and French public holidays (pure)
