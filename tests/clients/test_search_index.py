@@ -24,7 +24,7 @@ CORPUS = [
     dict(company_name="Boulangerie Hélène", city="Lyon", postal_code="69001", phone="+33478112233",
          email="contact@helene.fr", status="client"),
     dict(company_name="Garage Durand & Fils", city="Nantes", postal_code="44000", mobile="+33612345678"),
-    dict(kind="person", last_name="Étienne", first_name="Zoé", city="Brest", postal_code="29200", status="lead"),
+    dict(kind="person", company_name=None, last_name="Étienne", first_name="Zoé", city="Brest", postal_code="29200", status="lead"),
     dict(company_name="Cave Saint-Émilion", city="Bordeaux", postal_code="33000", status="former_client",
          contacts=[{"first_name": "Agnès", "last_name": "Mériadec", "mobile": "+33698765432",
                     "email": "agnes@cave.fr"}]),
