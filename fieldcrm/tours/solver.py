@@ -228,6 +228,10 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
     EXACT_MAX_STOPS stops the answer is the proven best (``exact.solve_exact``); above, VROOM's.
     ``time_limit`` (seconds) bounds the VROOM search; by default 1 s up to 60 stops, growing to
     9 s from 140 stops. ``exploration_level`` is VROOM's (1-5; by default 5 up to 100 stops, 4 above).
+    On a day too full (more than EXACT_MAX_STOPS candidates, some left out) a second, shallower
+    search is run too (its own cap, QUICK_MAX_SECONDS), then small stops are traded for more
+    important ones (``_ruin_and_recreate``) and kept stops for others worth as much that drive less
+    (``_trade_equals``).
     """
     if len(problem.stops) > MAX_STOPS:
         raise TooManyStops(len(problem.stops))
@@ -256,7 +260,7 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
     if len(candidates) > EXACT_MAX_STOPS and len(tour.visits) < len(candidates) and level > QUICK_LEVEL:
         # A day too full: the deep search shares its time among the tiers and may be cut short;
         # a shallower one finishes, and often chooses better among stops worth as much.
-        quick = VroomSearch(problem, by_job, matrix, QUICK_LEVEL, threads).tiered(limit * QUICK_SHARE)
+        quick = VroomSearch(problem, by_job, matrix, QUICK_LEVEL, threads).tiered(min(limit, QUICK_MAX_SECONDS))
         tour = max(tour, quick, key=_tier_score)
     if len(candidates) <= EXACT_MAX_STOPS and problem.stops:
         served = len(tour.visits) == len(candidates) and tour.feasible
@@ -391,10 +395,10 @@ def _lunch_index(tour: TourSolution, kept: Sequence[Stop]) -> int | None:
 
 
 QUICK_LEVEL = 3  # VROOM's exploration level for a second search on a day too full
-QUICK_SHARE = 1.0  # of the time limit, for that search (a cap: it usually takes a fifth of it)
+QUICK_MAX_SECONDS = 1.0  # for that search, at most the time limit (a cap: 0.2 s at 30 stops)
 RECREATE_SECONDS = 1.0  # to trade small stops for more important ones on a day too full
 SHORTEST_SECONDS = 0.5  # then to order a new set of stops
-TRADE_SECONDS = 0.5  # to trade kept stops for left-out ones worth as much when that drives less
+TRADE_SECONDS = 0.3  # to trade kept stops for left-out ones worth as much when that drives less
 TRADES_TRIED = 6  # trades ordered anew each round, the least driving first
 TRADE_SLACK = 0.03  # a first trade may drive up to 3 % more if a second one then saves driving
 REPAIR_SECONDS = 1.0  # to slot the other stops between appointments a search had left out
