@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.routing_days import run_days  # noqa: E402
+from bench.routing_days import overloaded_days, run_days  # noqa: E402
 from fieldcrm.tours.planning import tour_problem  # noqa: E402
 from fieldcrm.tours.problem import LunchBreak, Stop, TourProblem  # noqa: E402
 from fieldcrm.tours.schedule import nearest_neighbour_order, schedule_order  # noqa: E402
@@ -295,7 +295,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="TSPLIB, the .001 TSPTW instances, the French day")
     parser.add_argument("--instances", metavar="PATTERN", help="only instances matching this glob, e.g. 'n40w*'")
     parser.add_argument("--days", action="store_true", help="only reps' days over real communes (no data needed)")
+    parser.add_argument("--overloaded", metavar="DAYS",
+                        help="only the overloaded days: 'all', or their numbers in the table, e.g. '4' or '3,4'")
     args = parser.parse_args(argv)
+    if args.overloaded:
+        only = None if args.overloaded == "all" else {int(n) for n in args.overloaded.split(",")}
+        print("load average at start: {:.2f} {:.2f} {:.2f} on {} cores".format(*os.getloadavg(), os.cpu_count()))
+        lines, misses = overloaded_days(only=only)
+        print("\n".join(lines))
+        print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        print("targets missed: " + ("none" if not misses else "; ".join(misses)))
+        return 1 if misses else 0
     if args.days:
         print("load average at start: {:.2f} {:.2f} {:.2f} on {} cores".format(*os.getloadavg(), os.cpu_count()))
         lines, misses = run_days()

@@ -1,6 +1,7 @@
 """Reps' days over real French communes: exactness on small days, the gap on overloaded days.
 
     .venv/bin/python bench/routing.py --days        # this table only (about five minutes of CPU; the 12-stop proofs take a minute each)
+    .venv/bin/python bench/routing.py --overloaded 4  # only overloaded day #4 (several: 3,4; all: --overloaded all)
 
 Days are generated over the communes of fieldcrm/geo (town halls), around a home commune: shops
 with opening hours closed at lunch, a few fixed appointments, a 45-minute lunch, 08:30-18:30,
@@ -234,18 +235,24 @@ LONG_LEVELS = (5, 4, 3, 2, 1)
 
 
 def overloaded_days(sizes=(25, 30, 35, 40), per_size: int = 2, long_runs: int = 10,
-                    long_seconds: float = 3.0) -> tuple[list[str], list[str]]:
+                    long_seconds: float = 3.0, only: set[int] | None = None) -> tuple[list[str], list[str]]:
     """The table of overloaded days, and the days that miss the target: as many stops kept, tier by
-    tier, as the long search (or more), and for the same stops no more than 1 % more driving."""
+    tier, as the long search (or more), and for the same stops no more than 1 % more driving.
+    ``only``: the numbers (from 1, in table order) of the days to run; the others are generated
+    (the same days either way) but not solved."""
     rng = random.Random(40)
     lines = [f"  long search: {long_runs} VROOM runs of {long_seconds:.0f} s per day, exploration levels"
              f" {'/'.join(map(str, LONG_LEVELS))}, the jobs shuffled differently each run",
              f"  {'overloaded day':<28}{'kept (rdv/80+/60+/rest)':>26}{'long search':>26}{'gap %':>8}"
              f"{'cpu s':>8}{'long s':>8}"]
     misses = []
+    number = 0
     for size in sizes:
         for _copy in range(per_size):
             problem = generated_day(rng, size, radius_km=20, appointments=3, tiers=True, services=(600, 900, 1200))
+            number += 1
+            if only and number not in only:
+                continue
             tour, seconds = _solved(problem)
             began = time.perf_counter()
             best = None
@@ -256,7 +263,7 @@ def overloaded_days(sizes=(25, 30, 35, 40), per_size: int = 2, long_runs: int = 
                     best = found
             long_time = time.perf_counter() - began
             ours, theirs = worth([v.stop for v in tour.visits]), worth([v.stop for v in best.visits])
-            label = f"{size} candidates, {len(problem.stops) - len(tour.visits)} left out"
+            label = f"#{number} {size} candidates, {len(problem.stops) - len(tour.visits)} left out"
             if ours == theirs:  # the same stops kept (by tier, priority and number): compare the driving
                 gap_value = 100.0 * (tour.travel_duration - best.travel_duration) / max(1, best.travel_duration)
                 gap = f"{gap_value:.2f}"

@@ -217,3 +217,45 @@ def repair(problem: TourProblem, planned: Sequence[Stop], lunch_after: int | Non
         return None
     lunch_at = sequence.index(LUNCH) if LUNCH in sequence else None
     return [stops[k] for k in sequence if k != LUNCH], lunch_at
+
+
+def _driving(day: _Day, sequence: Sequence[int]) -> int:
+    """Driving seconds of a sequence, back to the end included."""
+    places = [day.start] + [day.location[k] for k in sequence if k != LUNCH]
+    if day.end is not None:
+        places.append(day.end)
+    m = day.matrix
+    return sum(m[a][b] for a, b in zip(places, places[1:], strict=False))
+
+
+def trades(problem: TourProblem, planned: Sequence[Stop], lunch_after: int | None, others: Sequence[Stop],
+           limit: int, matrix: Matrix | None = None) -> list[tuple[int, list[Stop], int | None]]:
+    """The planned day with one visit (appointments aside) traded for one of ``others`` of the same
+    tier and priority, slotted where the day then drives least with nobody late: (driving, order,
+    lunch position), least driving first, for each trade that drives less than ``limit`` seconds."""
+    stops = list(planned) + list(others)
+    day = _Day(problem, stops, matrix)
+    sequence = _sequence(len(planned), problem.lunch is not None, lunch_after)
+    found: list[tuple[int, list[int]]] = []
+    for kept in range(len(planned)):
+        if planned[kept].is_appointment:
+            continue
+        alike = [key for key in range(len(planned), len(stops))
+                 if (stops[key].tier, stops[key].priority) == (planned[kept].tier, planned[kept].priority)]
+        if not alike:
+            continue
+        rest = [k for k in sequence if k != kept]
+        states = day.states(rest)
+        for key in alike:
+            best: tuple[int, list[int]] | None = None
+            for position in range(len(rest) + 1):
+                trial = rest[:position] + [key] + rest[position:]
+                driving = _driving(day, trial)
+                if driving < limit and (best is None or driving < best[0]) \
+                        and day.lateness(trial, position, states[position], bound=1) == 0:
+                    best = (driving, trial)
+            if best is not None:
+                found.append(best)
+    found.sort(key=lambda item: item[0])
+    return [(driving, [stops[k] for k in trial if k != LUNCH], trial.index(LUNCH) if LUNCH in trial else None)
+            for driving, trial in found]

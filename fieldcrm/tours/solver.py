@@ -28,7 +28,7 @@ from fieldcrm.tours.problem import (
     TourSolution,
     Visit,
 )
-from fieldcrm.tours.repair import fits_somewhere, repair
+from fieldcrm.tours.repair import fits_somewhere, repair, trades
 from fieldcrm.tours.schedule import (
     UNREACHABLE,
     nearest_neighbour_order,
@@ -228,6 +228,10 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
     EXACT_MAX_STOPS stops the answer is the proven best (``exact.solve_exact``); above, VROOM's.
     ``time_limit`` (seconds) bounds the VROOM search; by default 1 s up to 60 stops, growing to
     9 s from 140 stops. ``exploration_level`` is VROOM's (1-5; by default 5 up to 100 stops, 4 above).
+    On a day too full (more than EXACT_MAX_STOPS candidates, some left out) a second, shallower
+    search is run too (its own cap, QUICK_MAX_SECONDS), then small stops are traded for more
+    important ones (``_ruin_and_recreate``) and kept stops for others worth as much that drive less
+    (``_trade_equals``).
     """
     if len(problem.stops) > MAX_STOPS:
         raise TooManyStops(len(problem.stops))
@@ -253,6 +257,11 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
     level = engine.default_exploration_level(len(by_job)) if exploration_level is None else exploration_level
     searcher = VroomSearch(problem, by_job, matrix, level, threads)
     tour = searcher.tiered(limit)
+    if len(candidates) > EXACT_MAX_STOPS and len(tour.visits) < len(candidates) and level > QUICK_LEVEL:
+        # A day too full: the deep search shares its time among the tiers and may be cut short;
+        # a shallower one finishes, and often chooses better among stops worth as much.
+        quick = VroomSearch(problem, by_job, matrix, QUICK_LEVEL, threads).tiered(min(limit, QUICK_MAX_SECONDS))
+        tour = max(tour, quick, key=_tier_score)
     if len(candidates) <= EXACT_MAX_STOPS and problem.stops:
         served = len(tour.visits) == len(candidates) and tour.feasible
         proven = solve_exact(problem, candidates, known_complete_cost=tour.travel_duration if served else None,
@@ -264,6 +273,7 @@ def solve_tour(problem: TourProblem, *, exploration_level: int | None = None, th
     tour = _with_every_appointment(problem, candidates, tour, matrix)
     if len(candidates) > EXACT_MAX_STOPS and len(tour.visits) < len(candidates):
         tour = _ruin_and_recreate(problem, candidates, tour, matrix, RECREATE_SECONDS, searcher.shortest)
+        tour = _trade_equals(problem, candidates, tour, matrix, TRADE_SECONDS, searcher.shortest)
     served_ids = {visit.stop.id for visit in tour.visits}
     for stop in candidates:
         if stop.id not in served_ids:
@@ -330,6 +340,52 @@ def _ruin_and_recreate(problem: TourProblem, candidates: Sequence[Stop], tour: T
     return best
 
 
+def _trade_equals(problem: TourProblem, candidates: Sequence[Stop], tour: TourSolution,
+                  matrix: list[list[int]], seconds: float, shortest) -> TourSolution:
+    """On a day too full, the stops kept are one choice among others worth as much. Kept stops are
+    traded for left-out ones of the same tier and priority (``repair.trades``): one trade that
+    drives less, or failing that two in a row (the first may drive a little more, up to
+    TRADE_SLACK); the new set is ordered for the least driving (``shortest``) and the day kept if it
+    drives less; again from it, until no trade saves driving or time runs out."""
+    deadline = time.monotonic() + seconds
+    best = tour
+    seen = {frozenset(visit.stop.id for visit in tour.visits)}
+
+    def left(order: Sequence[Stop]) -> list[Stop]:
+        served = {stop.id for stop in order}
+        return [stop for stop in candidates if stop.id not in served]
+
+    improved = True
+    while improved and time.monotonic() < deadline:
+        improved = False
+        planned = [visit.stop for visit in best.visits]
+        options = trades(problem, planned, best.lunch_after, left(planned),
+                         int(best.travel_duration * (1 + TRADE_SLACK)), matrix)
+        found = [option for option in options if option[0] < best.travel_duration]
+        for _driving, order, lunch_after in ([] if found else options[:TRADES_TRIED]):
+            if time.monotonic() > deadline:
+                break
+            found += trades(problem, order, lunch_after, left(order), best.travel_duration, matrix)[:1]
+        found.sort(key=lambda option: option[0])
+        for _driving, order, lunch_after in found[:TRADES_TRIED]:
+            if time.monotonic() > deadline:
+                return best
+            key = frozenset(stop.id for stop in order)
+            if key in seen:
+                continue
+            seen.add(key)
+            traded = schedule_stops(problem, order, lunch_after=lunch_after)
+            if not traded.feasible:
+                continue
+            shorter = shortest(order, min(SHORTEST_SECONDS, max(0.05, deadline - time.monotonic())))
+            if shorter.feasible and _tier_score(shorter) > _tier_score(traded):
+                traded = shorter
+            if _tier_score(traded) > _tier_score(best):
+                best, improved = traded, True
+                break
+    return best
+
+
 def _lunch_index(tour: TourSolution, kept: Sequence[Stop]) -> int | None:
     """Where lunch falls among the ``kept`` visits of ``tour`` (same order, some visits taken out)."""
     if tour.lunch_after is None:
@@ -338,8 +394,13 @@ def _lunch_index(tour: TourSolution, kept: Sequence[Stop]) -> int | None:
     return sum(1 for stop in kept if stop.id in before)
 
 
+QUICK_LEVEL = 3  # VROOM's exploration level for a second search on a day too full
+QUICK_MAX_SECONDS = 1.0  # for that search, at most the time limit (a cap: 0.2 s at 30 stops)
 RECREATE_SECONDS = 1.0  # to trade small stops for more important ones on a day too full
 SHORTEST_SECONDS = 0.5  # then to order a new set of stops
+TRADE_SECONDS = 0.3  # to trade kept stops for left-out ones worth as much when that drives less
+TRADES_TRIED = 6  # trades ordered anew each round, the least driving first
+TRADE_SLACK = 0.03  # a first trade may drive up to 3 % more if a second one then saves driving
 REPAIR_SECONDS = 1.0  # to slot the other stops between appointments a search had left out
 EXACT_SECONDS = 4.0  # CPU seconds; beyond, the exact search gives way to VROOM's tour (12 stops: about 1 s)
 

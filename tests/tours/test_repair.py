@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from fieldcrm.tours.problem import LunchBreak, Stop, TourProblem
-from fieldcrm.tours.repair import repair
+from fieldcrm.tours.repair import repair, trades
 from fieldcrm.tours.schedule import schedule_stops
 
 PLACES = [(0, 0), (7, -2), (6, -2), (5, -6), (2, -7), (1, -8)]
@@ -37,3 +37,28 @@ def test_repair_moves_lunch_too_and_gives_up_on_impossible_stops():
     assert "never" not in [stop.id for stop in order] and len(order) == 4
     assert schedule_stops(problem, order, lunch_after=lunch_after).feasible
     assert repair(problem, planned, 0, [impossible], seconds=0.5) is None
+
+
+def test_a_kept_stop_is_traded_for_one_worth_as_much_that_drives_less():
+    # home at 0; on a line east: near (1 km), kept_far (9 km), other_far (10 km, higher priority)
+    places = [(0, 0), (1, 0), (9, 0), (10, 0), (2, 0), (-9, 0)]
+    matrix = [[round(math.dist(a, b)) * 60 for b in places] for a in places]
+    near = Stop("near", 1, 600)
+    far = Stop("far", 2, 600)
+    higher = Stop("higher", 3, 600, priority=90)
+    close = Stop("close", 4, 600)
+    late = Stop("late", 5, 600, ((0, 60),))  # cannot be reached in time
+    appointment = Stop.appointment("rdv", 5, 3000, 600)
+    problem = TourProblem([near, far, higher, close, late, appointment], matrix, start=0, end=0,
+                          shift_start=0, shift_end=20000)
+    planned = [near, far, appointment]
+    day = schedule_stops(problem, planned)
+    assert day.feasible
+    found = trades(problem, planned, None, [higher, close, late], day.travel_duration, None)
+    # only "close" is worth as much as a kept stop (same tier and priority), and trading "far" for
+    # it drives less; the appointment is never traded, "higher" is worth more
+    assert [sorted(stop.id for stop in order) for _d, order, _l in found] == [["close", "near", "rdv"]]
+    driving, order, lunch_after = found[0]
+    traded = schedule_stops(problem, order, lunch_after=lunch_after)
+    assert traded.feasible and traded.travel_duration == driving < day.travel_duration
+    assert trades(problem, planned, None, [higher, late], day.travel_duration, None) == []

@@ -115,6 +115,21 @@ def test_end_of_day_is_respected_and_high_priority_stops_kept():
     assert_honours_everything(problem, solution)
 
 
+def test_a_day_too_full_keeps_the_stops_worth_as_much_that_drive_least():
+    # 20 stops of equal worth, half near home and half far out: only about half fit the day
+    rng = random.Random(11)
+    places = [(0, 0)] + [(rng.uniform(-3, 3), rng.uniform(-3, 3)) for _ in range(10)] \
+        + [(rng.uniform(25, 35), rng.uniform(25, 35)) for _ in range(10)]
+    stops = [Stop(i, i, 1800, ((h(8), h(12)), (h(13), h(18))) if i % 3 == 0 else ()) for i in range(1, 21)]
+    problem = TourProblem(stops, grid_matrix(places), start=0, end=0, shift_start=h(8), shift_end=h(14),
+                          lunch=LunchBreak(h(12), h(13.5), h(0.75)))
+    solution = solve_tour(problem)
+    assert_honours_everything(problem, solution)
+    # the near ones fill the day (nine half-hour visits and their short drives), none far out
+    assert set(solution.order) <= set(range(1, 11)) and len(solution.order) == 9
+    assert {item.reason for item in solution.left_out} == {LeftOutReason.BEYOND_END_OF_DAY}
+
+
 def test_open_tour_ends_at_the_last_visit():
     problem = small_day(end=None)
     solution = solve_tour(problem)
