@@ -123,6 +123,17 @@ def handover_parts(client_id: int):
             (undone, HandOver.undone_at, CARD_HANDED_BACK, HandOver.undone_by_id))
 
 
+def _by_user_and_dates(part, at, actor, filters: TrailFilters):
+    """One part of the trail narrowed to the filters' user and days (`at`, `actor`: its columns)."""
+    if filters.user_id is not None:
+        part = part.where(actor == filters.user_id)
+    if filters.start:
+        part = part.where(at >= day_bounds(filters.start)[0])
+    if filters.end:
+        part = part.where(at < day_bounds(filters.end)[1])
+    return part
+
+
 def trail_statement(filters: TrailFilters):
     """Both logs, filtered, as one select ordered newest first; read for one card, its hand-overs too."""
     parts = []
@@ -130,13 +141,7 @@ def trail_statement(filters: TrailFilters):
         for part, at, action, actor in handover_parts(filters.client_id):
             if filters.action and filters.action != action:
                 continue
-            if filters.user_id is not None:
-                part = part.where(actor == filters.user_id)
-            if filters.start:
-                part = part.where(at >= day_bounds(filters.start)[0])
-            if filters.end:
-                part = part.where(at < day_bounds(filters.end)[1])
-            parts.append(part)
+            parts.append(_by_user_and_dates(part, at, actor, filters))
     for part, table_at, table_action, actor, is_auth in (
             (_audit_part(), AuditEvent.created_at, AuditEvent.action, AuditEvent.actor_id, False),
             (_auth_part(), AuthEvent.at, AuthEvent.event, func.coalesce(AuthEvent.actor_id, AuthEvent.user_id), True)):
@@ -144,15 +149,9 @@ def trail_statement(filters: TrailFilters):
             if is_auth:
                 continue  # logins are about no card
             part = part.where(or_(AuditEvent.subject_id == filters.client_id, AuditEvent.other_id == filters.client_id))
-        if filters.user_id is not None:
-            part = part.where(actor == filters.user_id)
         if filters.action:
             part = part.where(table_action == filters.action)
-        if filters.start:
-            part = part.where(table_at >= day_bounds(filters.start)[0])
-        if filters.end:
-            part = part.where(table_at < day_bounds(filters.end)[1])
-        parts.append(part)
+        parts.append(_by_user_and_dates(part, table_at, actor, filters))
     combined = union_all(*parts).subquery()
     return select(combined).order_by(combined.c.at.desc(), combined.c.source, combined.c.row_id.desc())
 
