@@ -9,7 +9,6 @@ import re
 import time
 
 from playwright.sync_api import BrowserContext, Page, Route, expect
-from sqlmodel import Session, select
 
 from fieldcrm import timeutil
 from fieldcrm.clients import services as clients
@@ -18,6 +17,8 @@ from fieldcrm.followups.models import FollowUp
 from fieldcrm.outbox.models import QueuedAction
 from fieldcrm.tours.models import TourStop
 from tests.browser.conftest import assert_tappable
+from tests.browser.served_rows import rows as fresh
+from tests.browser.served_rows import wait_for
 from tests.factories import PASSWORD, make_client, make_followup, make_tour, portfolio_world
 
 SMALL_PHONE = {"width": 360, "height": 740}
@@ -25,16 +26,6 @@ DAY_CACHES = "caches.keys().then(names => names.filter(n => n.startsWith('fieldc
 QUEUED_POST = re.compile(r"/(followups/\d+/(done|snooze)|clients/\d+/(followups/new|correct)|tours/\d+/stops/\d+/state)$")
 
 
-def fresh(live_app, model, *where):
-    with Session(live_app.extensions["fieldcrm.engine"]) as db:
-        return list(db.exec(select(model).where(*where)).all())
-
-
-def wait_for(check, seconds: float = 20):
-    deadline = time.monotonic() + seconds
-    while not check() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return check()
 
 
 def rep_on_a_small_phone(page: Page, live_db, log_in) -> dict:

@@ -6,10 +6,8 @@ the database exactly once."""
 from __future__ import annotations
 
 import re
-import time
 
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
 
 from fieldcrm import timeutil
 from fieldcrm.followups.models import FollowUp
@@ -17,6 +15,7 @@ from fieldcrm.outbox.models import QueuedAction
 from fieldcrm.tours.models import TourStop
 from fieldcrm.visits.models import Interaction
 from tests.browser.conftest import assert_tappable
+from tests.browser.served_rows import rows, wait_for
 from tests.browser.workers import keep_the_day
 from tests.factories import PASSWORD, make_client, make_tour, make_user
 
@@ -24,16 +23,6 @@ PHONE = {"width": 360, "height": 780}
 OFFLINE_SINCE = re.compile(r"^Hors ligne\s·\sà jour à \d\d:\d\d$")
 
 
-def rows(live_app, model, *where):
-    with Session(live_app.extensions["fieldcrm.engine"]) as db:
-        return list(db.exec(select(model).where(*where)).all())
-
-
-def wait_for(check, seconds: float = 30):
-    deadline = time.monotonic() + seconds
-    while not check() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return check()
 
 
 def queued_count(page: Page) -> int:
@@ -132,7 +121,7 @@ def test_a_whole_day_offline_is_saved_exactly_once_when_the_network_returns(
     finally:
         context.set_offline(False)
 
-    assert wait_for(lambda: queued_count(page) == 0), "the queue was not sent"
+    assert wait_for(lambda: queued_count(page) == 0, seconds=30), "the queue was not sent"
     logs = rows(live_app, Interaction, Interaction.client_id == epicerie.id)
     assert [(i.note, i.outcome) for i in logs] == [("Commande de 12 cartons, livrer jeudi", "order_taken")]
     followups = rows(live_app, FollowUp, FollowUp.client_id == epicerie.id)
