@@ -16,15 +16,33 @@ wildcards escaped); what changes is how the database finds the cards that hold i
   found after some three hundred cards of the (owner, sort) index, whereas the trigram index would
   hand over every match to be read and sorted before the first row. The LIKEs then read an
   expression no index serves, so that the database walks the list's index.
-A token with no trigram (1 character; 2 on PostgreSQL) is checked by its LIKE alone, walking the list.
+A 2-character token is also found through the index: SQLite looks up its trigrams in client_fts (above);
+PostgreSQL matches it as `search_text ~ 'token[<ALPHABET>]'` (a token is always followed by one of those
+characters, as the text ends with a space), a regular expression pg_trgm serves from the same GIN index,
+so that a two-letter typo that matches nothing reads no card there either.
+A 1-character token is checked by its LIKE alone, walking the list.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import String, column, func, literal, literal_column, select, table, type_coerce
+import re
+
+from sqlalchemy import (
+    Boolean,
+    String,
+    bindparam,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    type_coerce,
+)
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from fieldcrm.clients.models import Client
 
@@ -67,6 +85,36 @@ def _fts_cross_join(element, compiler, **kw):
             f"ON {compiler.process(element.onclause, **on)}")
 
 
+# What follows a 2-character token in the search text, as a regular expression's class.
+_FOLLOWED_BY = "[" + ALPHABET.replace("abcdefghijklmnopqrstuvwxyz", "a-z").replace("0123456789", "0-9") + "]"
+
+
+class _ShortToken(ColumnElement):
+    """A 2-character token in the search text: its exact LIKE on SQLite (client_fts has already
+    narrowed the cards by its trigrams), a regular expression pg_trgm's index serves on PostgreSQL."""
+
+    type = Boolean()
+    inherit_cache = True
+    _traverse_internals = [("like", InternalTraversal.dp_clauseelement),
+                           ("regex", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, token: str):
+        self.like = _unindexed_text.contains(token, autoescape=True)
+        # The token's characters are ALPHABET's: only "." and "+" mean something in a regular expression.
+        self.regex = Client.search_text.op("~")(bindparam("short_token", re.escape(token) + _FOLLOWED_BY,
+                                                           unique=True))
+
+
+@compiles(_ShortToken)
+def _short_like(element, compiler, **kw):
+    return compiler.process(element.like, **kw)
+
+
+@compiles(_ShortToken, "postgresql")
+def _short_regex(element, compiler, **kw):
+    return compiler.process(element.regex, **kw)
+
+
 def _terms(token: str) -> list[str]:
     """What the trigram index holds of a token: itself, or the trigrams that start with it."""
     return [token] if len(token) >= TRIGRAM else [token + c for c in ALPHABET]
@@ -97,8 +145,8 @@ def search_clients(stmt: Select, tokens: list[str], *, walk: bool = False) -> Se
             stmt = stmt.where(_unindexed_text.contains(token, autoescape=True))
         elif len(token) >= TRIGRAM:
             stmt = stmt.where(Client.search_text.contains(token, autoescape=True))
-        else:  # exact; SQLite finds its trigrams in client_fts (pg_trgm has none for it: a walk there)
-            stmt = stmt.where(_unindexed_text.contains(token, autoescape=True))
+        else:  # exact; SQLite finds its trigrams in client_fts, PostgreSQL by a regular expression
+            stmt = stmt.where(_ShortToken(token))
     if indexed and not joined:  # (already narrowed by the index, e.g. the list's search and a segment's)
         stmt = stmt.select_from(_FtsFirst(_fts, Client.__table__, _fts_match(indexed)))
     return stmt
