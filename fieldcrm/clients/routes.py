@@ -179,7 +179,7 @@ def detail(client):
         custom=queries.custom_values_of(db, client), address=address,
         nav=links.navigation_links(address, client.latitude, client.longitude),
         weekdays=weekday_labels(), channels=channel_labels(),
-        show_birth_date=client.birth_date is not None and org_settings(db).collect_birth_date,  # read only if needed
+        show_birth_date=client.birth_date is not None and org_settings(db).collect_birth_date,  # asked only when it matters
         can_edit=can_edit_client(current_user, client), can_erase=can_erase_client(current_user),
     )
 
