@@ -66,6 +66,9 @@ def view_key(actor_id: int, client_id: int, at: datetime) -> str:
     return f"view:{actor_id}:{client_id}:{at:%Y%m%d%H}"
 
 
+_VIEW_INSERTS: dict = {}  # record_view's statement, per dialect
+
+
 def record_view(db: Session, actor_id: int, client_id: int) -> None:
     """Note that `actor_id` opened the card `client_id`, at most once per user, card and hour.
 
@@ -74,9 +77,11 @@ def record_view(db: Session, actor_id: int, client_id: int) -> None:
     parallel requests to one entry), committed before the page renders; nothing else of the request is
     written. tests/test_get_never_writes.py allows exactly this table to change on a GET."""
     now = utcnow()
-    stmt = dialect_insert(db, AuditEvent.__table__).values(
-        action=CLIENT_VIEWED, actor_id=actor_id, subject_id=client_id, payload="{}", created_at=now,
-        dedupe_key=view_key(actor_id, client_id, now),
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    db.execute(stmt)
+    dialect = db.get_bind().dialect.name
+    stmt = _VIEW_INSERTS.get(dialect)
+    if stmt is None:  # built once per dialect: every card opened runs it
+        stmt = _VIEW_INSERTS.setdefault(dialect, dialect_insert(db, AuditEvent.__table__).on_conflict_do_nothing(
+            index_elements=["dedupe_key"]))
+    db.execute(stmt, {"action": CLIENT_VIEWED, "actor_id": actor_id, "subject_id": client_id, "payload": "{}",
+                      "created_at": now, "dedupe_key": view_key(actor_id, client_id, now)})
     db.commit()

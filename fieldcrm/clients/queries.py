@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlalchemy.orm import load_only
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
@@ -65,10 +65,19 @@ def own_clients(stmt: Select, actor: User) -> Select:
     return stmt.where(Client.owner_id == actor.id, Client.deleted_at.is_(None))
 
 
+# Every page about one client loads it through this select: built once per actor shape (see
+# access.BoundActor) and run with the ids as parameters.
+_CLIENT_BY_ID: dict[tuple, Select] = {}
+
+
 def get_client_or_404(db: Session, actor: User, client_id: int, *, include_deleted=False) -> Client:
     """A client in reach, else access.NotVisible (answered 404)."""
-    return access.first_visible(db, scope(select(Client).where(Client.id == client_id), actor,
-                                          include_deleted=include_deleted))
+    key = (access.BoundActor.shape(actor), include_deleted)
+    stmt = _CLIENT_BY_ID.get(key)
+    if stmt is None:
+        stmt = _CLIENT_BY_ID.setdefault(key, scope(select(Client).where(Client.id == bindparam("client_id")),
+                                                   access.BoundActor(actor), include_deleted=include_deleted))
+    return access.first_visible(db, stmt, {**access.bound_actor_params(actor), "client_id": client_id})
 
 
 def get_clients_or_404(db: Session, actor: User, client_ids) -> list[Client]:
@@ -268,14 +277,24 @@ def _maintained_counts(db: Session, actor: User, owner: User | None) -> dict[str
     return {status: int(n) for status, n in db.exec(stmt.group_by(ClientStatusCount.status)).all() if n}
 
 
+# The card's own selects, built once and run with the client's id (`client_id`): every card shows them.
+_CONTACTS = (select(ContactPerson).where(ContactPerson.client_id == bindparam("client_id"))
+             .order_by(ContactPerson.last_name, ContactPerson.id))
+_OPENING_HOURS = (select(OpeningHours).where(OpeningHours.client_id == bindparam("client_id"))
+                  .order_by(OpeningHours.weekday, OpeningHours.opens))
+_CONSENTS = select(ChannelConsent).where(ChannelConsent.client_id == bindparam("client_id"))
+_CUSTOM_VALUES = (select(CustomFieldDef, CustomFieldValue.value)
+                  .join(CustomFieldValue, and_(CustomFieldValue.field_id == CustomFieldDef.id,
+                                               CustomFieldValue.client_id == bindparam("client_id")), isouter=True)
+                  .where(CustomFieldDef.active).order_by(CustomFieldDef.position, CustomFieldDef.id))
+
+
 def contacts_of(db: Session, client: Client) -> list[ContactPerson]:
-    return list(db.exec(select(ContactPerson).where(ContactPerson.client_id == client.id)
-                        .order_by(ContactPerson.last_name, ContactPerson.id)).all())
+    return list(db.exec(_CONTACTS, params={"client_id": client.id}).all())
 
 
 def opening_hours_of(db: Session, client: Client) -> dict[int, list[OpeningHours]]:
-    rows = db.exec(select(OpeningHours).where(OpeningHours.client_id == client.id)
-                   .order_by(OpeningHours.weekday, OpeningHours.opens)).all()
+    rows = db.exec(_OPENING_HOURS, params={"client_id": client.id}).all()
     hours: dict[int, list[OpeningHours]] = {d: [] for d in range(7)}
     for row in rows:
         hours[row.weekday].append(row)
@@ -283,16 +302,12 @@ def opening_hours_of(db: Session, client: Client) -> dict[int, list[OpeningHours
 
 
 def consents_of(db: Session, client: Client) -> dict[str, ChannelConsent]:
-    rows = db.exec(select(ChannelConsent).where(ChannelConsent.client_id == client.id)).all()
+    rows = db.exec(_CONSENTS, params={"client_id": client.id}).all()
     return {r.channel: r for r in rows}
 
 
 def custom_values_of(db: Session, client: Client) -> list[tuple[CustomFieldDef, str | None]]:
-    stmt = (select(CustomFieldDef, CustomFieldValue.value)
-            .join(CustomFieldValue, and_(CustomFieldValue.field_id == CustomFieldDef.id,
-                                         CustomFieldValue.client_id == client.id), isouter=True)
-            .where(CustomFieldDef.active).order_by(CustomFieldDef.position, CustomFieldDef.id))
-    return list(db.exec(stmt).all())
+    return list(db.exec(_CUSTOM_VALUES, params={"client_id": client.id}).all())
 
 
 def deleted_clients(db: Session, actor: User, since) -> list[Client]:

@@ -178,7 +178,8 @@ def detail(client):
         consents=queries.consents_of(db, client), tags=services.tag_names(db, client.id),
         custom=queries.custom_values_of(db, client), address=address,
         nav=links.navigation_links(address, client.latitude, client.longitude),
-        weekdays=weekday_labels(), channels=channel_labels(), settings=org_settings(db),
+        weekdays=weekday_labels(), channels=channel_labels(),
+        show_birth_date=client.birth_date is not None and org_settings(db).collect_birth_date,  # asked only when it matters
         can_edit=can_edit_client(current_user, client), can_erase=can_erase_client(current_user),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, select
 
 from fieldcrm.accounts.models import User
@@ -101,9 +101,11 @@ def refresh_search_texts(db: Session, client_ids: list[int]) -> None:
             db.execute(update(Client), values)
 
 
+_TAG_NAMES = select(Tag.name).join(ClientTag, ClientTag.tag_id == Tag.id).where(ClientTag.client_id == bindparam("client_id"))
+
+
 def tag_names(db: Session, client_id: int) -> list[str]:
-    stmt = select(Tag.name).join(ClientTag, ClientTag.tag_id == Tag.id).where(ClientTag.client_id == client_id)
-    return sorted(db.exec(stmt).all())
+    return sorted(db.exec(_TAG_NAMES, params={"client_id": client_id}).all())
 
 
 def _set_tags(db: Session, client: Client, names: list[str]) -> None:

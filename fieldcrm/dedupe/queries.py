@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, select
 
 from fieldcrm import access
@@ -211,10 +211,14 @@ def recent_merges(db: Session, actor: User, limit: int = 20) -> list[AuditEvent]
                         .order_by(AuditEvent.created_at.desc()).limit(limit)).all())
 
 
+# Built once: every card asks it (run with the card's id).
+_UNDOABLE_MERGES = (select(AuditEvent).where(AuditEvent.action == "merge", AuditEvent.subject_id == bindparam("client_id"),
+                                             AuditEvent.undone_at.is_(None))
+                    .order_by(AuditEvent.created_at.desc()))
+
+
 def undoable_merges(db: Session, client) -> list[AuditEvent]:
-    return list(db.exec(select(AuditEvent).where(AuditEvent.action == "merge", AuditEvent.subject_id == client.id,
-                                                 AuditEvent.undone_at.is_(None))
-                        .order_by(AuditEvent.created_at.desc())).all())
+    return list(db.exec(_UNDOABLE_MERGES, params={"client_id": client.id}).all())
 
 
 @dataclass

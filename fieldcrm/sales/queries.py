@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import Integer, bindparam, exists, func, or_
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
@@ -56,27 +56,44 @@ def _as_date(value):
     return value
 
 
-def client_stats(db: Session, client: Client) -> RevenueStats:
+# The card's selects, built once and run with the client (and the actor) as parameters: every card
+# shows its purchases, and building these selects cost more than running them.
+def _client_stats_select():
     stats = purchase_stats()
-    row = db.execute(select(stats).where(stats.c.client_id == client.id)).first()
-    products = sorted(p for p in db.exec(select(product_label()).where(Purchase.client_id == client.id)
-                                         .distinct()).all() if p)
-    if row is None:
-        return RevenueStats(Decimal("0.00"), 0, None, None, products)
+    return select(stats).where(stats.c.client_id == bindparam("client_id"))
+
+
+_CLIENT_STATS = _client_stats_select()
+_CLIENT_PRODUCTS = select(product_label()).where(Purchase.client_id == bindparam("client_id")).distinct()
+_CLIENT_PURCHASES = (select(Purchase).where(Purchase.client_id == bindparam("client_id"))
+                     .order_by(Purchase.purchased_on.desc(), Purchase.id.desc())
+                     .limit(bindparam("limit", type_=Integer)))
+_CAMPAIGN_RESPONSES: dict[tuple, Select] = {}  # per actor shape (see access.BoundActor)
+
+
+def client_stats(db: Session, client: Client) -> RevenueStats:
+    row = db.execute(_CLIENT_STATS, {"client_id": client.id}).first()
+    if row is None:  # no purchase: no product either
+        return RevenueStats(Decimal("0.00"), 0, None, None, [])
+    products = sorted(p for p in db.exec(_CLIENT_PRODUCTS, params={"client_id": client.id}).all() if p)
     return RevenueStats(_money(row.revenue), row.purchase_count, _money(row.average_basket),
                         _as_date(row.last_purchase_on), products)
 
 
 def purchases_of(db: Session, client: Client, limit: int = 20) -> list[Purchase]:
-    return list(db.exec(select(Purchase).where(Purchase.client_id == client.id)
-                        .order_by(Purchase.purchased_on.desc(), Purchase.id.desc()).limit(limit)).all())
+    return list(db.exec(_CLIENT_PURCHASES, params={"client_id": client.id, "limit": limit}).all())
 
 
 def campaign_responses_of(db: Session, actor: User, client: Client):
-    stmt = visible_campaigns(select(Campaign, CampaignRecipient.response)
-                             .join(CampaignRecipient, CampaignRecipient.campaign_id == Campaign.id)
-                             .where(CampaignRecipient.client_id == client.id), actor)
-    return list(db.exec(stmt.order_by(Campaign.sent_on.desc()).limit(10)).all())
+    shape = access.BoundActor.shape(actor)
+    stmt = _CAMPAIGN_RESPONSES.get(shape)
+    if stmt is None:
+        stmt = _CAMPAIGN_RESPONSES.setdefault(shape, visible_campaigns(
+            select(Campaign, CampaignRecipient.response)
+            .join(CampaignRecipient, CampaignRecipient.campaign_id == Campaign.id)
+            .where(CampaignRecipient.client_id == bindparam("client_id")), access.BoundActor(actor))
+            .order_by(Campaign.sent_on.desc()).limit(10))
+    return list(db.exec(stmt, params={**access.bound_actor_params(actor), "client_id": client.id}).all())
 
 
 def campaigns(db: Session, actor: User) -> list[Campaign]:

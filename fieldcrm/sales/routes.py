@@ -22,7 +22,8 @@ bp = Blueprint("sales", __name__)
 def client_extras(client) -> dict:
     """What the card shows from this capability: revenue figures, purchases, campaigns."""
     db = get_session()
-    return {"stats": queries.client_stats(db, client), "purchases": queries.purchases_of(db, client, 10),
+    stats = queries.client_stats(db, client)
+    return {"stats": stats, "purchases": queries.purchases_of(db, client, 10) if stats.purchase_count else [],
             "campaigns": queries.campaign_responses_of(db, current_user, client),
             "responses": response_labels()}
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from sqlalchemy import Integer, bindparam
 from sqlmodel import Session, select
 
 from fieldcrm import access, timeutil
@@ -77,19 +78,30 @@ def _followup_moment(f: FollowUp) -> datetime:
     return timeutil.local_datetime(f.due_date, f.due_time or time(9, 0))
 
 
+def _newest_of_client(model, person, *order):
+    """A client's records of `model` with the name of `person` (their author, assignee, owner), up to
+    the bound `need`, in `order`."""
+    return (select(model, User.name).join(User, User.id == person)
+            .where(model.client_id == bindparam("client_id"))
+            .order_by(*order).limit(bindparam("need", type_=Integer)))
+
+
+# Built once (run with the client and the number wanted as parameters): every card opens its timeline.
+_INTERACTIONS = _newest_of_client(Interaction, Interaction.author_id,
+                                  Interaction.occurred_at.desc(), Interaction.id.desc())
+_FOLLOWUPS = _newest_of_client(FollowUp, FollowUp.assignee_id, FollowUp.due_date.desc(), FollowUp.id.desc())
+_APPOINTMENTS = _newest_of_client(Appointment, Appointment.owner_id,
+                                  Appointment.starts_at.desc(), Appointment.id.desc())
+
+
 def timeline(db: Session, client: Client, page: int = 1, page_size: int = TIMELINE_PAGE) -> Timeline:
     """Interactions, follow-ups and appointments of one client, newest (or furthest ahead) first."""
     page = max(page, 1)
     need = page * page_size + 1
-    interactions = db.exec(select(Interaction, User.name).join(User, User.id == Interaction.author_id)
-                           .where(Interaction.client_id == client.id)
-                           .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(need)).all()
-    followups = db.exec(select(FollowUp, User.name).join(User, User.id == FollowUp.assignee_id)
-                        .where(FollowUp.client_id == client.id)
-                        .order_by(FollowUp.due_date.desc(), FollowUp.id.desc()).limit(need)).all()
-    appointments = db.exec(select(Appointment, User.name).join(User, User.id == Appointment.owner_id)
-                           .where(Appointment.client_id == client.id)
-                           .order_by(Appointment.starts_at.desc(), Appointment.id.desc()).limit(need)).all()
+    params = {"client_id": client.id, "need": need}
+    interactions = db.exec(_INTERACTIONS, params=params).all()
+    followups = db.exec(_FOLLOWUPS, params=params).all()
+    appointments = db.exec(_APPOINTMENTS, params=params).all()
     entries = [TimelineEntry("interaction", i.occurred_at, i, name) for i, name in interactions]
     entries += [TimelineEntry("followup", _followup_moment(f), f, name) for f, name in followups]
     entries += [TimelineEntry("appointment", a.starts_at, a, name) for a, name in appointments]
