@@ -22,9 +22,10 @@ class NotVisible(Exception):
     """The record does not exist or is outside the actor's reach (answered 404 on every surface)."""
 
 
-def first_visible(db: Session, stmt: Select):
-    """The first row of a scoped select, or NotVisible (not found, or filtered out by the scope)."""
-    row = db.exec(stmt).first()
+def first_visible(db: Session, stmt: Select, params: dict | None = None):
+    """The first row of a scoped select (run with `params`), or NotVisible (not found, or filtered
+    out by the scope)."""
+    row = db.exec(stmt, params=params or {}).first()
     if row is None:
         raise NotVisible()
     return row

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlalchemy.orm import load_only
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
@@ -65,10 +65,19 @@ def own_clients(stmt: Select, actor: User) -> Select:
     return stmt.where(Client.owner_id == actor.id, Client.deleted_at.is_(None))
 
 
+# The select of one client in reach, per actor shape (see access.BoundActor): every page of a card
+# (the card, the quick log, …) loads its client through it, so it is built once, not per request.
+_CLIENT_IN_REACH: dict[tuple, Select] = {}
+
+
 def get_client_or_404(db: Session, actor: User, client_id: int, *, include_deleted=False) -> Client:
     """A client in reach, else access.NotVisible (answered 404)."""
-    return access.first_visible(db, scope(select(Client).where(Client.id == client_id), actor,
-                                          include_deleted=include_deleted))
+    key = (access.BoundActor.shape(actor), include_deleted)
+    stmt = _CLIENT_IN_REACH.get(key)
+    if stmt is None:
+        stmt = _CLIENT_IN_REACH.setdefault(key, scope(select(Client).where(Client.id == bindparam("client_key")),
+                                                      access.BoundActor(actor), include_deleted=include_deleted))
+    return access.first_visible(db, stmt, {**access.bound_actor_params(actor), "client_key": client_id})
 
 
 def get_clients_or_404(db: Session, actor: User, client_ids) -> list[Client]:

@@ -76,10 +76,13 @@ def recompute_last_dates(db: Session, client_ids: int | list[int]) -> None:
                    .values(last_contact_at=latest(_is_contact()), last_visit_at=latest(_is_visit())))
 
 
+_BY_UID = select(Interaction).where(Interaction.uid == bindparam("uid"))  # asked on every log: built once
+
+
 def find_logged(db: Session, actor: User, client: Client, uid: str) -> LogResult | None:
     """What a uid already logged (with the next step it created), or None; UidTaken if the uid is
     someone else's or another client's."""
-    found = db.exec(select(Interaction).where(Interaction.uid == uid)).first()
+    found = db.exec(_BY_UID, params={"uid": uid}).first()
     if found is None:
         return None
     if found.client_id != client.id or found.author_id != actor.id:
