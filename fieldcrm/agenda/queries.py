@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
-from sqlalchemy import Date, and_, bindparam, cast, func, or_
+from sqlalchemy import Date, and_, bindparam, cast, func, or_, union
 from sqlalchemy.orm import aliased, load_only
 from sqlmodel import Session, select
 
@@ -18,7 +18,7 @@ from fieldcrm.clients.queries import CLIENT_LINE, own_clients, scope
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.followups.queries import FOLLOWUP_ORDER, followup_page, open_followups_select
 from fieldcrm.followups.services import flag_overlaps
-from fieldcrm.paging import count_rows, cut_page, numbered_keys, run_page
+from fieldcrm.paging import cut_page, numbered_keys, run_page
 from fieldcrm.visits.models import Interaction
 
 DUE_VISITS_SHOWN = 10
@@ -82,21 +82,40 @@ def effective_cadence():
     return expr, joins
 
 
-def _visit_overdue(db: Session, cadence, today, last=Client.last_visit_at):
+# Every visit cadence in use (any owner's: a superset is harmless, and an index answers it at once).
+_CADENCES_IN_USE = union(select(Client.visit_cadence_days), select(CadenceRule.days))
+
+
+def cadences_in_use(db: Session) -> tuple[int, ...]:
+    """The positive visit cadences set on a client or by a rule, in increasing order."""
+    return tuple(sorted(d for d in db.execute(_CADENCES_IN_USE).scalars() if d and d > 0))
+
+
+def _cutoff_name(days: int) -> str:
+    return f"cutoff_{days}"
+
+
+def cutoff_params(values, today: date) -> dict:
+    """The bound cutoffs of _visit_overdue(…, bound=True) for `today`: the local midnight after
+    today − cadence, in UTC, for each cadence in use."""
+    return {_cutoff_name(d): timeutil.day_start(today - timedelta(days=d - 1)) for d in values}
+
+
+def _visit_overdue(db: Session, cadence, today, last=Client.last_visit_at, values=None, bound=False):
     """SQL for "the local date of the last visit + cadence ≤ today" (None: no cadence anywhere); with
     `last`, of another moment (the last contact, for the team's coverage).
     PostgreSQL converts to the user's zone itself (`today` may then be a bound parameter); SQLite
-    cannot, so each cadence in use gets its own UTC cutoff (the local midnight after today − cadence).
+    cannot, so each cadence in use (`values`, read when not given) gets its own UTC cutoff (the
+    local midnight after today − cadence): a literal, or with `bound` a parameter of cutoff_params.
     Same rule, same tests, both backends."""
     if db.get_bind().dialect.name == "postgresql":
         local_day = cast(func.timezone(timeutil.zone().key, last), Date)
         return local_day + cadence <= today
-    # Every cadence in use (any owner's: a superset is harmless, and an index answers it at once).
-    values = set(db.exec(select(Client.visit_cadence_days).distinct()).all())
-    values |= set(db.exec(select(CadenceRule.days).distinct()).all())
-    values = sorted(d for d in values if d and d > 0)
+    values = cadences_in_use(db) if values is None else values
     if not values:
         return None
+    if bound:
+        return or_(*[and_(cadence == d, last < bindparam(_cutoff_name(d), type_=last.type)) for d in values])
     return or_(*[and_(cadence == d, last < timeutil.day_start(today - timedelta(days=d - 1)))
                  for d in values])
 
@@ -105,12 +124,12 @@ def _visit_overdue(db: Session, cadence, today, last=Client.last_visit_at):
 class _DueSelects:
     never: object  # the never-visited, by id: a page of `limit` with the total
     late: object  # the longest-waiting, a page of `late_size` (a bound parameter) with the total
-    late_counted: object  # the late ones alone, to count when the never-visited fill the page
+    late_counted: object  # the late ones counted (up to `count_cap`), when the never-visited fill the page
 
 
-def _due_selects(db: Session, actor, today, limit: int) -> _DueSelects | None:
+def _due_selects(db: Session, actor, today, limit: int, values=None) -> _DueSelects | None:
     cadence, joins = effective_cadence()
-    overdue = _visit_overdue(db, cadence, today)
+    overdue = _visit_overdue(db, cadence, today, values=values, bound=values is not None)
     if overdue is None:
         return None
     wanted = and_(cadence.is_not(None), cadence > 0, Client.do_not_contact.is_(False))
@@ -130,7 +149,8 @@ def _due_selects(db: Session, actor, today, limit: int) -> _DueSelects | None:
     late = base(Client.last_visit_at.is_not(None), overdue)
     return _DueSelects(page(base(Client.last_visit_at.is_(None)), (Client.id,), limit),
                        page(late, (Client.last_visit_at, Client.id), bindparam("late_size")),
-                       late.with_only_columns(Client.id))
+                       select(func.count()).select_from(
+                           late.with_only_columns(Client.id).limit(bindparam("count_cap")).subquery()))
 
 
 def _due_page(db: Session, selects: _DueSelects | None, limit: int, params: dict) -> DuePage:
@@ -142,7 +162,7 @@ def _due_page(db: Session, selects: _DueSelects | None, limit: int, params: dict
         late_rows, late_total = run_page(db, selects.late, {**params, "late_size": limit - len(rows)})
         rows, total = rows + late_rows, total + (late_total or 0)
     elif total < COUNT_CAP:  # the never-visited fill the page: the late ones are only counted
-        total += count_rows(db, selects.late_counted.params(params), COUNT_CAP - total)
+        total += db.exec(selects.late_counted, params={**params, "count_cap": COUNT_CAP - total}).one()
     return DuePage([(c, d) for c, d in rows], min(total, COUNT_CAP))
 
 
@@ -155,9 +175,11 @@ def due_for_visit(db: Session, actor: User, today: date, limit: int = DUE_VISITS
 
 # Today's selects, built once per actor shape, database and time zone (see access.BoundActor) and run
 # with the actor and the day as parameters: Today is the most opened page, and building its selects
-# cost more than running them. "Due for a visit" is kept only on PostgreSQL: on SQLite it depends on
-# the cadences in use (see _visit_overdue) and is built each time.
+# cost more than running them. On SQLite, "due for a visit" also depends on the cadences in use (see
+# _visit_overdue): it is kept per set of cadences, read with one query each time.
 _TODAY_SELECTS: dict[tuple, dict] = {}
+_SQLITE_DUE_SELECTS: dict[tuple, _DueSelects | None] = {}
+_SQLITE_DUE_KEPT = 64  # sets of cadences kept (a few in practice; forgotten all at once beyond)
 
 
 def _today_selects(db: Session, actor: User) -> dict:
@@ -178,6 +200,15 @@ def _today_selects(db: Session, actor: User) -> dict:
     return selects
 
 
+def _sqlite_due_selects(db: Session, actor: User, values: tuple[int, ...]) -> _DueSelects | None:
+    key = (access.BoundActor.shape(actor), values)
+    if key not in _SQLITE_DUE_SELECTS:
+        if len(_SQLITE_DUE_SELECTS) >= _SQLITE_DUE_KEPT:
+            _SQLITE_DUE_SELECTS.clear()
+        _SQLITE_DUE_SELECTS[key] = _due_selects(db, access.BoundActor(actor), None, DUE_VISITS_SHOWN, values)
+    return _SQLITE_DUE_SELECTS[key]
+
+
 def day_agenda(db: Session, actor: User, day: date | None = None) -> Day:
     """Today: overdue and today's follow-ups, today's appointments in time order (overlaps flagged),
     clients due for a visit."""
@@ -188,7 +219,11 @@ def day_agenda(db: Session, actor: User, day: date | None = None) -> Day:
     overdue, overdue_total = run_page(db, selects["overdue"], params)
     followups, followups_total = run_page(db, selects["today"], params)
     appointments = list(db.exec(selects["appointments"], params=params).all())
-    due_selects = selects["due"] if selects["due"] is not None else _due_selects(db, actor, day, DUE_VISITS_SHOWN)
+    due_selects = selects["due"]
+    if due_selects is None:  # SQLite
+        values = cadences_in_use(db)
+        due_selects = _sqlite_due_selects(db, actor, values) if values else None
+        params.update(cutoff_params(values, day))
     return Day(day=day, overdue=overdue, followups=followups, appointments=appointments,
                overlaps=flag_overlaps([a for a, _ in appointments]),
                due=_due_page(db, due_selects, DUE_VISITS_SHOWN, params),

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
@@ -17,7 +17,7 @@ from fieldcrm import fieldrules, timeutil
 from fieldcrm.followups.forms import as_utc, at_most
 from fieldcrm.visits.models import KINDS, NOTE_MAX, OUTCOMES
 from fieldcrm.web.boundary import to_id
-from fieldcrm.web.forms import picked, rule_message
+from fieldcrm.web.forms import KeptCatalogueForm, picked, rule_message
 
 UID = re.compile(r"^[0-9a-fA-F-]{8,36}$")
 DURATION_MAX = 24 * 60
@@ -38,9 +38,10 @@ def new_uid() -> str:
     return str(uuid.uuid4())
 
 
-class _WhatHappenedForm(FlaskForm):
+class _WhatHappenedForm(KeptCatalogueForm):
     """The fields a log and its later correction share: type, outcome, when, note, person, duration.
-    `contact_ids` are the client's contact people; `occurred_required` when the date must be given."""
+    `contact_ids()` gives the client's contact people (asked only when a person was chosen);
+    `occurred_required` when the date must be given."""
 
     occurred_required = False
 
@@ -52,7 +53,7 @@ class _WhatHappenedForm(FlaskForm):
     duration_minutes = StringField()
     next = HiddenField()
 
-    def __init__(self, *args, contact_ids: set[int], **kwargs):
+    def __init__(self, *args, contact_ids: Callable[[], set[int]], **kwargs):
         super().__init__(*args, **kwargs)
         self.contact_ids = contact_ids
         self.occurred = None
@@ -74,7 +75,7 @@ class _WhatHappenedForm(FlaskForm):
 
     def validate_contact_id(self, field):
         text = _text(field)
-        if text and (not text.isdigit() or int(text) not in self.contact_ids):
+        if text and (not text.isdigit() or int(text) not in self.contact_ids()):
             raise ValidationError(_("Choose one of this client's contact people."))
 
     def validate_duration_minutes(self, field):
@@ -154,7 +155,7 @@ def local_input(moment: datetime) -> str:
     return timeutil.to_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-class NextStepForm(FlaskForm):
+class NextStepForm(KeptCatalogueForm):
     """The follow-up right after a log: one of `choices` ("7d" -> its day) in one tap, or a date."""
 
     when = StringField()
@@ -186,7 +187,7 @@ class NextStepForm(FlaskForm):
         return (self.reason.data or "")[:200]
 
 
-class PhrasesForm(FlaskForm):
+class PhrasesForm(KeptCatalogueForm):
     """The shared quick phrases, one a line (the first 50 lines are kept)."""
 
     phrases = TextAreaField()

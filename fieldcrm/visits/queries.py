@@ -58,6 +58,11 @@ def contacts_for_log(db: Session, client: Client) -> list[ContactPerson]:
                         .order_by(ContactPerson.last_name, ContactPerson.id)).all())
 
 
+def contact_ids(db: Session, client: Client) -> set[int]:
+    """The ids of the client's contact people (the person a log names must be one of them)."""
+    return set(db.exec(select(ContactPerson.id).where(ContactPerson.client_id == client.id)).all())
+
+
 @dataclass
 class TimelineEntry:
     kind: str  # "interaction" | "followup" | "appointment" | a registered source's own kind

@@ -95,7 +95,7 @@ def log(client):
         return render("visits/log.html", "visits/_sheet.html", **_sheet_context(client, values))
     # No 404 here for the follow-up: a log queued offline is kept even if its follow-up has left the
     # rep's reach since; the closing UPDATE itself only touches a reachable one on this client.
-    form = forms.LogForm(contact_ids={c.id for c in queries.contacts_for_log(db, client)})
+    form = forms.LogForm(contact_ids=lambda: queries.contact_ids(db, client))
     values = typed_values(form)
     if not form.validate():
         if wants_json():
@@ -203,7 +203,7 @@ def interaction_edit(interaction, client):
                   "duration_minutes": str(interaction.duration_minutes or ""),
                   "version": services.version_token(interaction), "next": request.args.get("next", "")}
         return render("visits/edit.html", "visits/_edit.html", **_edit_context(client, interaction, values))
-    form = forms.CorrectionForm(contact_ids={c.id for c in queries.contacts_for_log(db, client)})
+    form = forms.CorrectionForm(contact_ids=lambda: queries.contact_ids(db, client))
     values = typed_values(form)
     if not form.validate():
         return render("visits/edit.html", "visits/_edit.html", status=422,

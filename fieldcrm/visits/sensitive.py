@@ -34,6 +34,8 @@ def find_sensitive_terms(text: str, terms: tuple[str, ...]) -> list[str]:
     if not text:
         return []
     folded = fold(text)
+    if not any_term_pattern(tuple(terms)).search(folded):  # most notes: one pass, no term to name
+        return []
     # NFD folding can change lengths; map matches back on the folded text (good enough for a warning).
     found: list[tuple[int, str]] = []
     for term in terms:

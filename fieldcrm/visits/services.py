@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from fieldcrm import timeutil, workdays
@@ -75,10 +76,13 @@ def recompute_last_dates(db: Session, client_ids: int | list[int]) -> None:
                    .values(last_contact_at=latest(_is_contact()), last_visit_at=latest(_is_visit())))
 
 
+_BY_UID = select(Interaction).where(Interaction.uid == bindparam("uid"))  # asked on every log: built once
+
+
 def find_logged(db: Session, actor: User, client: Client, uid: str) -> LogResult | None:
     """What a uid already logged (with the next step it created), or None; UidTaken if the uid is
     someone else's or another client's."""
-    found = db.exec(select(Interaction).where(Interaction.uid == uid)).first()
+    found = db.exec(_BY_UID, params={"uid": uid}).first()
     if found is None:
         return None
     if found.client_id != client.id or found.author_id != actor.id:
@@ -88,17 +92,32 @@ def find_logged(db: Session, actor: User, client: Client, uid: str) -> LogResult
     return LogResult(found, created=False, followup=followup, appointment=appointment)
 
 
+def _forward_update(*columns):
+    """UPDATE client: each of `columns` set to :at where :at is later (or it is empty), in one
+    statement that returns the two dates as they now are; no row when none moves. Built once."""
+    table = Client.__table__
+    at = bindparam("at", type_=table.c.last_contact_at.type)
+    later = {c: or_(table.c[c].is_(None), table.c[c] < at) for c in columns}
+    return (update(table).where(table.c.id == bindparam("client_key"), or_(*later.values()))
+            .values({c: case((later[c], at), else_=table.c[c]) for c in columns})
+            .returning(table.c.last_contact_at, table.c.last_visit_at))
+
+
+_MOVE_CONTACT = _forward_update("last_contact_at")
+_MOVE_CONTACT_AND_VISIT = _forward_update("last_contact_at", "last_visit_at")
+
+
 def _move_last_dates(db: Session, client: Client, interaction: Interaction) -> None:
-    """Only ever forward: a back-dated log does not hide a more recent contact."""
-    at = interaction.occurred_at
-    if counts_as_contact(interaction.kind, interaction.outcome):
-        db.execute(update(Client).where(Client.id == client.id)
-                   .where(or_(Client.last_contact_at.is_(None), Client.last_contact_at < at))
-                   .values(last_contact_at=at))
-    if counts_as_visit(interaction.kind, interaction.outcome):
-        db.execute(update(Client).where(Client.id == client.id)
-                   .where(or_(Client.last_visit_at.is_(None), Client.last_visit_at < at))
-                   .values(last_visit_at=at))
+    """Only ever forward: a back-dated log does not hide a more recent contact. `client` gets the
+    dates the database now holds (no reload after the commit)."""
+    if not counts_as_contact(interaction.kind, interaction.outcome):
+        return
+    statement = _MOVE_CONTACT_AND_VISIT if counts_as_visit(interaction.kind, interaction.outcome) \
+        else _MOVE_CONTACT
+    moved = db.execute(statement, {"at": interaction.occurred_at, "client_key": client.id}).first()
+    if moved is not None:
+        set_committed_value(client, "last_contact_at", moved.last_contact_at)
+        set_committed_value(client, "last_visit_at", moved.last_visit_at)
 
 
 @retry_transient(idempotent=True)  # the uid finds a log whose commit went through before a fault
@@ -137,7 +156,6 @@ def log_interaction(db: Session, actor: User, client: Client, data: dict) -> Log
         db.flush()
         result.overlaps = followups.overlapping(db, result.appointment)
     db.commit()
-    db.refresh(client)
     return result
 
 

@@ -25,11 +25,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
-from flask import request
+from babel import support
+from flask import current_app, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from wtforms import DateField, Field
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
@@ -54,6 +59,23 @@ def submitted_formdata():
     if request.is_json:
         return ImmutableMultiDict(request.get_json())
     return None
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class KeptCatalogueForm(FlaskForm):
+    """A FlaskForm whose WTForms messages (and default labels) come from WTForms' catalogue read once
+    per process and locale. Flask-WTF reads and parses that file again on every request that builds
+    a form, which costs a frequent small form (the quick log) more than all its validation."""
+
+    class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_catalogue(str(get_locale()))
 
 
 def posted(name: str, default: str = "") -> str:

@@ -6,7 +6,8 @@ import hashlib
 from pathlib import Path
 
 from flask import current_app, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
+from markupsafe import Markup
 
 
 def N_(message: str) -> str:  # noqa: N802 - marks a string for extraction, translated at use
@@ -70,8 +71,22 @@ def _cache_static(response):
     return response
 
 
+def constant_partial(name: str) -> Markup:
+    """A partial that reads nothing of the page or the user, only translations, addresses and the
+    app's globals (the phrases every page hands to its scripts): rendered once per locale and script
+    root, not on every page."""
+    kept = current_app.extensions["fieldcrm.constant_partials"]
+    key = (name, str(get_locale()), request.script_root)
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = Markup(current_app.jinja_env.get_template(name).render())
+    return html
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(field_attrs=field_attrs, asset=asset, main_menu=main_menu)
+    app.jinja_env.globals.update(field_attrs=field_attrs, asset=asset, main_menu=main_menu,
+                                 constant_partial=constant_partial)
+    app.extensions["fieldcrm.constant_partials"] = {}
     # Computed once when the app starts: the files do not change while it runs.
     app.extensions["fieldcrm.asset_hashes"] = content_hashes(app.static_folder) if app.static_folder else {}
     app.extensions["fieldcrm.asset_urls"] = {}

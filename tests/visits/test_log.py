@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+from sqlalchemy import event
 from sqlmodel import func, select
 
-from fieldcrm.clients.models import Client
+from fieldcrm.clients.models import Client, ContactPerson
 from fieldcrm.followups.models import Appointment, FollowUp
 from fieldcrm.visits.models import NOTE_MAX, Interaction
-from tests.factories import make_interaction, make_user
+from tests.factories import make_client, make_interaction, make_user
 
 HTMX = {"HX-Request": "true"}
 JSON = {"Accept": "application/json"}
@@ -227,3 +228,33 @@ def test_removing_a_contact_keeps_the_log_and_purging_the_client_erases_its_hist
     clients.purge_client(db, client.id)
     db.commit()
     assert count(db) == 0 and count(db, FollowUp) == 0 and count(db, Appointment) == 0
+
+
+def test_the_quick_log_costs_the_same_few_statements_whatever_the_card_holds(as_rep, world, db):
+    """Who asks, the card, the uid, the insert, the dates (and the card's people when one is named):
+    a card with a long history and many contact people costs no more than a new one."""
+    rep = world["rep_a"]
+    engine = db.get_bind()
+
+    def statements(client, **data) -> int:
+        seen = []
+
+        def listener(*args):
+            seen.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            response = log(as_rep, client.id, **data)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert response.status_code == 201
+        return sum(1 for sql in seen if not sql.lstrip().upper().startswith(("SAVEPOINT", "RELEASE")))
+
+    new = make_client(db, rep, contacts=[{"last_name": "Morel"}])
+    busy = make_client(db, rep, contacts=[{"last_name": f"Morel {n}"} for n in range(12)])
+    for n in range(30):
+        make_interaction(db, rep, busy, note=f"Passage {n}")
+    assert statements(new) == statements(busy) <= 5
+    new_person, busy_person = (db.exec(select(ContactPerson.id).where(ContactPerson.client_id == c.id)).first()
+                               for c in (new, busy))
+    assert statements(new, contact_id=str(new_person)) == statements(busy, contact_id=str(busy_person)) <= 6
