@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
+import logging
 import os
 import random
 import re
+import ssl
 import sys
 import tempfile
 import time
@@ -50,6 +53,12 @@ from tests.served import csrf_token  # noqa: E402
 STEPS = ("login", "today", "list", "search", "card", "quick log")
 TYPED = ["boulangerie", "dupont", "06 12", "lyon", "garage", "pharmacie", "martin", "44000"]
 CARD_LINK = re.compile(r'href="/clients/(\d+)"')
+
+# httpcore asks for `sniffio` on every request and every connection it releases; where sniffio is not
+# installed, each ask searches sys.path again (a fifth of this load generator's CPU). Say once that it
+# is missing: httpcore then takes asyncio at once, as it does after the search.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None
 
 
 @dataclass
@@ -99,6 +108,11 @@ async def call(http, stats: Stats, step: str, method: str, url: str, expect: int
     return response
 
 
+# One TLS context for every virtual rep (the servers are plain http): each client would otherwise load
+# the system's certificates again, some 20 ms of CPU apiece.
+TLS = ssl.create_default_context()
+
+
 async def virtual_rep(base: str, rep: Rep, stats: Stats, think_mean: float, delay: float, seed: int) -> None:
     rng = random.Random(seed)
 
@@ -111,7 +125,7 @@ async def virtual_rep(base: str, rep: Rep, stats: Stats, think_mean: float, dela
     # Idle connections are dropped before gunicorn's own 2 s keep-alive ends: else a request sent after
     # a think races the server closing the connection and fails where a browser would retry it.
     limits = httpx.Limits(max_connections=2, max_keepalive_connections=2, keepalive_expiry=1.0)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits, verify=TLS) as http:
         page = await call(http, stats, "login", "GET", "/login", 200)
         if page is None:
             return
@@ -223,6 +237,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("FIELDCRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     owndb.add_argument(parser)
     args = parser.parse_args()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # else one INFO line per request
     results = {backend: run(backend, args) for backend in args.backends.split(",")}
     print(f"\n{'side by side':14}" + "".join(f"{b:>14}" for b in results))
     for key, text in (("rate", "requests/s"), ("p95", "p95 ms"), ("p99", "p99 ms"), ("errors", "errors"),

@@ -18,6 +18,10 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _optional_int(value: str | None) -> int | None:
+    return int(value) if value and value.strip() else None
+
+
 def from_environment(instance_path: str) -> dict:
     """Read every setting the app knows from os.environ, with safe defaults."""
     env = os.environ
@@ -25,6 +29,10 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET),
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{db_file}",
+        # PostgreSQL: prepare a statement on the server once a connection has run it this many times
+        # (0: at once). Unset: never, which a pooler in transaction mode (PgBouncer) needs unless it
+        # keeps prepared statements itself (PgBouncer 1.21+ with max_prepared_statements).
+        "DB_PREPARE_THRESHOLD": _optional_int(env.get("FIELDCRM_DB_PREPARE_THRESHOLD")),
         "FIELDCRM_DEMO": _bool(env.get("FIELDCRM_DEMO")),
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=True),

@@ -200,6 +200,31 @@ def test_postgresql_connections_wait_for_locks_and_keep_the_url_options():
         engine.dispose()
 
 
+def _prepared_after(engine, runs: int) -> list[str]:
+    """The statements the server holds prepared on one connection after it ran one query `runs` times."""
+    with engine.connect() as conn:
+        for n in range(runs):
+            conn.execute(text("SELECT :n + 1"), {"n": n})
+        return list(conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars())
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's prepared statements")
+def test_postgresql_statements_are_prepared_only_when_the_setting_asks(monkeypatch):
+    # By default none, so that a pooler in transaction mode (PgBouncer) can sit in front.
+    monkeypatch.delenv("FIELDCRM_DB_PREPARE_THRESHOLD", raising=False)
+    app = create_app(app_config(PG_URL))
+    try:
+        assert _prepared_after(app.extensions["fieldcrm.engine"], 10) == []
+    finally:
+        app.extensions["fieldcrm.engine"].dispose()
+    monkeypatch.setenv("FIELDCRM_DB_PREPARE_THRESHOLD", "2")
+    app = create_app(app_config(PG_URL))
+    try:
+        assert _prepared_after(app.extensions["fieldcrm.engine"], 10) == ["SELECT $1 + 1"]
+    finally:
+        app.extensions["fieldcrm.engine"].dispose()
+
+
 def test_a_connection_dropped_before_the_end_of_the_request_keeps_the_answer(make_app, db, monkeypatch):
     """The database restarts between the answer and the session's rollback: the rollback fails on
     the dead connection, which is discarded; the user still gets the answer made (here a page)."""
