@@ -7,6 +7,7 @@ import secrets
 
 from flask import flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from fieldcrm.accounts.models import User, UserSession
@@ -55,16 +56,18 @@ def revoke_all(db, user_id: int) -> None:
         db.add(row)
 
 
+# One query per request: the live session and its user together. Built once: the request fills in the
+# token's hash (building the select anew took as long as running it).
+_LIVE_SESSION_USER = (select(User).join(UserSession, UserSession.user_id == User.id)
+                      .where(UserSession.token_hash == bindparam("token_hash"), UserSession.revoked_at.is_(None)))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     token = session.get(SESSION_KEY)
     if not token or not user_id.isdigit():
         return None
-    # One query per request: the live session and its user together.
-    user = get_session().exec(
-        select(User).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _hash(token), UserSession.revoked_at.is_(None))
-    ).first()
+    user = get_session().exec(_LIVE_SESSION_USER, params={"token_hash": _hash(token)}).first()
     if user is None or user.id != int(user_id) or not user.active:
         return None
     return user
