@@ -66,6 +66,12 @@ _fts = table("client_fts", column("rowid"), column("client_fts"))
 _unindexed_text = type_coerce(Client.search_text.op("||")(literal_column("''")), String)
 
 
+# Set on a select once it starts from `_FtsFirst`: a second search on it (a segment's words on the
+# list's search) adds its LIKEs only. An execution option, because reading a select's final FROMs
+# (`get_final_froms()`) builds its whole compile state, a third of a search request.
+_FTS_FIRST = "fieldcrm_client_fts_first"
+
+
 class _FtsFirst(Join):
     """`client_fts CROSS JOIN client` on SQLite; just `client` elsewhere (the LIKEs use the index there)."""
 
@@ -139,7 +145,7 @@ def search_clients(stmt: Select, tokens: list[str], *, walk: bool = False) -> Se
     """Narrow a select over Client to the cards whose search text holds every token: found through
     the trigram index, or (`walk`) checked card by card in the order the caller gives."""
     indexed = [] if walk else indexed_tokens(tokens)
-    joined = any(isinstance(f, _FtsFirst) for f in stmt.get_final_froms())
+    joined = stmt.get_execution_options().get(_FTS_FIRST, False)
     for token in tokens:
         if token not in indexed:
             stmt = stmt.where(_unindexed_text.contains(token, autoescape=True))
@@ -148,7 +154,8 @@ def search_clients(stmt: Select, tokens: list[str], *, walk: bool = False) -> Se
         else:  # exact; SQLite finds its trigrams in client_fts, PostgreSQL by a regular expression
             stmt = stmt.where(_ShortToken(token))
     if indexed and not joined:  # (already narrowed by the index, e.g. the list's search and a segment's)
-        stmt = stmt.select_from(_FtsFirst(_fts, Client.__table__, _fts_match(indexed)))
+        stmt = stmt.select_from(_FtsFirst(_fts, Client.__table__, _fts_match(indexed))).execution_options(
+            **{_FTS_FIRST: True})
     return stmt
 
 

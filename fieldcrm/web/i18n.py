@@ -84,33 +84,43 @@ def request_translations():
     return _request_kept("fieldcrm_translations", get_translations)
 
 
+def _render_translations(eval_ctx):
+    """The request's translations, looked up once per template render: kept on Jinja's evaluation
+    context, which lives as long as one render (a page of 30 rows asks for some 150 strings)."""
+    try:
+        return eval_ctx.fieldcrm_translations
+    except AttributeError:
+        eval_ctx.fieldcrm_translations = translations = request_translations()
+        return translations
+
+
 # The templates' gettext, as Jinja's newstyle gettext (the message is markup when the template escapes,
 # and always a %-format: "%%" is a "%"), but taking the evaluation context instead of the whole
 # context: Jinja hands a function that takes the context a copy of it for each call made in a loop
 # (every variable of the page copied, per row and per string), the evaluation context as it is.
 @pass_eval_context
 def _template_gettext(eval_ctx, __string: str, **variables):
-    return _formatted(request_translations().ugettext(__string), variables, eval_ctx.autoescape)
+    return _formatted(_render_translations(eval_ctx).ugettext(__string), variables, eval_ctx.autoescape)
 
 
 @pass_eval_context
 def _template_ngettext(eval_ctx, __singular: str, __plural: str, __num: int, **variables):
     variables.setdefault("num", __num)
-    return _formatted(request_translations().ungettext(__singular, __plural, __num), variables,
+    return _formatted(_render_translations(eval_ctx).ungettext(__singular, __plural, __num), variables,
                       eval_ctx.autoescape)
 
 
 @pass_eval_context
 def _template_pgettext(eval_ctx, __string_ctx: str, __string: str, **variables):
     variables.setdefault("context", __string_ctx)
-    return _formatted(request_translations().upgettext(__string_ctx, __string), variables, eval_ctx.autoescape)
+    return _formatted(_render_translations(eval_ctx).upgettext(__string_ctx, __string), variables, eval_ctx.autoescape)
 
 
 @pass_eval_context
 def _template_npgettext(eval_ctx, __string_ctx: str, __singular: str, __plural: str, __num: int, **variables):
     variables.setdefault("context", __string_ctx)
     variables.setdefault("num", __num)
-    return _formatted(request_translations().unpgettext(__string_ctx, __singular, __plural, __num), variables,
+    return _formatted(_render_translations(eval_ctx).unpgettext(__string_ctx, __singular, __plural, __num), variables,
                       eval_ctx.autoescape)
 
 
