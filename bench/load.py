@@ -25,12 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
-import logging
 import os
 import random
 import re
-import ssl
 import sys
 import tempfile
 import time
@@ -41,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import httpx  # noqa: E402
+import aiohttp  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from bench import owndb  # noqa: E402
@@ -53,12 +50,6 @@ from tests.served import csrf_token  # noqa: E402
 STEPS = ("login", "today", "list", "search", "card", "quick log")
 TYPED = ["boulangerie", "dupont", "06 12", "lyon", "garage", "pharmacie", "martin", "44000"]
 CARD_LINK = re.compile(r'href="/clients/(\d+)"')
-
-# httpcore asks for `sniffio` on every request and every connection it releases; where sniffio is not
-# installed, each ask searches sys.path again (a fifth of this load generator's CPU). Say once that it
-# is missing: httpcore then takes asyncio at once, as it does after the search.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules["sniffio"] = None
 
 
 @dataclass
@@ -92,25 +83,21 @@ def prepare(app, users: int, clients_per_rep: int) -> list[Rep]:
 async def call(http, stats: Stats, step: str, method: str, url: str, expect: int, **kw):
     stats.sent += 1
     start = time.perf_counter()
-    try:
-        response = await http.request(method, url, **kw)
-    except httpx.HTTPError as error:
+    try:  # the answer is read whole (and decompressed) before the clock stops, as a browser would
+        async with http.request(method, url, allow_redirects=False, **kw) as response:
+            status, text = response.status, await response.text()
+    except (TimeoutError, aiohttp.ClientError) as error:
         stats.errors[step] += 1
         stats.latencies[step].append((time.perf_counter() - start) * 1000)
         print(f"  {step} {url}: {type(error).__name__}", file=sys.stderr)
         return None
     stats.latencies[step].append((time.perf_counter() - start) * 1000)
-    if response.status_code != expect:
+    if status != expect:
         stats.errors[step] += 1
         if stats.errors[step] <= 3:
-            print(f"  {step} {url}: {response.status_code}", file=sys.stderr)
+            print(f"  {step} {url}: {status}", file=sys.stderr)
         return None
-    return response
-
-
-# One TLS context for every virtual rep (the servers are plain http): each client would otherwise load
-# the system's certificates again, some 20 ms of CPU apiece.
-TLS = ssl.create_default_context()
+    return text
 
 
 async def virtual_rep(base: str, rep: Rep, stats: Stats, think_mean: float, delay: float, seed: int) -> None:
@@ -124,13 +111,16 @@ async def virtual_rep(base: str, rep: Rep, stats: Stats, think_mean: float, dela
     await asyncio.sleep(delay)
     # Idle connections are dropped before gunicorn's own 2 s keep-alive ends: else a request sent after
     # a think races the server closing the connection and fails where a browser would retry it.
-    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2, keepalive_expiry=1.0)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits, verify=TLS) as http:
+    # (aiohttp, not httpx: its C parser costs this load generator, which shares the 2 cores with the
+    # servers, about a third of httpx's CPU per request.) A jar that keeps cookies of an IP address.
+    async with aiohttp.ClientSession(base_url=base, timeout=aiohttp.ClientTimeout(total=30),
+                                     connector=aiohttp.TCPConnector(limit=2, keepalive_timeout=1.0),
+                                     cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         page = await call(http, stats, "login", "GET", "/login", 200)
         if page is None:
             return
         answer = await call(http, stats, "login", "POST", "/login", 303, data={
-            "email": rep.email, "password": PASSWORD, "csrf_token": csrf_token(page.text)})
+            "email": rep.email, "password": PASSWORD, "csrf_token": csrf_token(page)})
         if answer is None:
             return
         token = None
@@ -138,7 +128,7 @@ async def virtual_rep(base: str, rep: Rep, stats: Stats, think_mean: float, dela
         while stats.open():
             today = await call(http, stats, "today", "GET", "/", 200)
             if today is not None:
-                token = csrf_token(today.text)
+                token = csrf_token(today)
             await asyncio.sleep(think())
             if not stats.open():
                 break
@@ -149,7 +139,7 @@ async def virtual_rep(base: str, rep: Rep, stats: Stats, think_mean: float, dela
                 found = await call(http, stats, "search", "GET", "/clients", 200,
                                    params={"q": word[:end]}, headers=htmx) or found
                 await asyncio.sleep(0.3)
-            ids = [int(i) for i in CARD_LINK.findall(found.text)] if found is not None else []
+            ids = [int(i) for i in CARD_LINK.findall(found)] if found is not None else []
             client_id = rng.choice(ids or rep.client_ids)
             await asyncio.sleep(think())
             await call(http, stats, "card", "GET", f"/clients/{client_id}", 200)
@@ -237,7 +227,6 @@ def main() -> None:
     parser.add_argument("--redis-url", default=os.environ.get("FIELDCRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     owndb.add_argument(parser)
     args = parser.parse_args()
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # else one INFO line per request
     results = {backend: run(backend, args) for backend in args.backends.split(",")}
     print(f"\n{'side by side':14}" + "".join(f"{b:>14}" for b in results))
     for key, text in (("rate", "requests/s"), ("p95", "p95 ms"), ("p99", "p99 ms"), ("errors", "errors"),
